@@ -1,0 +1,1 @@
+console.log("kakehashi: not yet implemented");

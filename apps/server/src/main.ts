@@ -1,0 +1,1 @@
+console.log("kakehashi-server: not yet implemented");
