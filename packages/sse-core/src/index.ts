@@ -1,1 +1,54 @@
-export {};
+export {
+  KakehashiError,
+  InvalidArgumentError,
+  MissingConfigError,
+  ApiCallError,
+  ConnectionError,
+  TimeoutError,
+  AbortError,
+  ResponseDecodeError,
+  AgentStreamError,
+  isRetryableStatus,
+  type ApiCallErrorDetails,
+  type TimeoutPhase,
+  type DecodeErrorReason,
+} from './errors';
+export { redact, redactHeaders, redactedExcerpt, registerSecret, forgetSecret, REDACTED, SECRET_FIELD_NAMES } from './redact';
+export {
+  applyAgentEvent,
+  SnapshotDiffer,
+  type AgentEvent,
+  type AgentEventType,
+  type AgentStartEvent,
+  type AgentTextDeltaEvent,
+  type AgentTextReplaceEvent,
+  type AgentStepStartEvent,
+  type AgentStepEndEvent,
+  type AgentTitleEvent,
+  type AgentFinishEvent,
+  type AgentErrorEvent,
+  type AgentFinishReason,
+  type AgentUsage,
+  type CollectedAgentAnswer,
+} from './agent-event';
+export { guardAgentStream, collectAgentAnswer } from './agent-event-stream';
+export {
+  httpRequest,
+  requestIdFromHeaders,
+  DEFAULT_TIMEOUTS,
+  type HttpRequestOptions,
+  type TimeoutOptions,
+  type RequestBody,
+  type HeaderRecord,
+  type ErrorBodyDetails,
+} from './http-request';
+export { HttpResponse } from './http-response';
+export { createHttpClient, joinUrl, type HttpClient, type HttpClientSettings, type HttpClientRequest } from './http-client';
+export { undiciTransport, fetchTransport, getSharedAgent, type FetchFunction, type Transport, type TransportRequest, type TransportResponse } from './http-transport';
+export { parseRetryAfter, retryDelayMs, sleep, DEFAULT_RETRY, type RetryOptions } from './retry-policy';
+export { resolveValue, type Resolvable } from './resolvable';
+export { decodeSSE, decodeSSEJson, DEFAULT_MAX_BUFFER_SIZE, type SSEMessage, type SSEJsonMessage, type SSEDecodeOptions } from './sse-decoder';
+export { decodeNDJSON, type NDJSONDecodeOptions } from './ndjson-decoder';
+export { decodeLines } from './line-decoder';
+export { safeParseJSON, type ParseResult } from './json-parse';
+export { encodeSSE, encodeSSEComment, createSSEStream, type SSEOutgoingEvent, type SSEStreamOptions } from './sse-encoder';

@@ -1,0 +1,421 @@
+import {
+  AbortError,
+  ApiCallError,
+  ConnectionError,
+  InvalidArgumentError,
+  KakehashiError,
+  TimeoutError,
+  type TimeoutPhase,
+} from './errors';
+import { HttpResponse } from './http-response';
+import { fetchTransport, undiciTransport, type FetchFunction, type Transport } from './http-transport';
+import { resolveValue, type Resolvable } from './resolvable';
+import { DEFAULT_RETRY, parseRetryAfter, retryDelayMs, sleep, type RetryOptions } from './retry-policy';
+
+/** The three separate clocks. `0` switches one off. */
+export interface TimeoutOptions {
+  /** Longest wait from sending the request to receiving the status line and headers. Default 60,000 ms. */
+  headersMs?: number;
+  /** Longest silent gap between two body chunks; heartbeat comments count as bytes. Default 120,000 ms. */
+  idleMs?: number;
+  /** Longest time for the whole call, retries and body included. Default 0 (off). */
+  totalMs?: number;
+}
+
+export const DEFAULT_TIMEOUTS: Required<TimeoutOptions> = { headersMs: 60_000, idleMs: 120_000, totalMs: 0 };
+
+/** A request body. The content type follows from the variant unless a header sets it. */
+export type RequestBody =
+  | { json: unknown }
+  | { form: URLSearchParams | Record<string, string | number | boolean | undefined> }
+  | { multipart: FormData }
+  | { raw: string | Uint8Array; contentType?: string };
+
+/** Header values; `undefined` drops a header. */
+export type HeaderRecord = Record<string, string | undefined>;
+
+/** What the platform's error body says, as extracted by a provider's `parseErrorBody`. */
+export interface ErrorBodyDetails {
+  message?: string;
+  code?: string | number;
+  requestId?: string;
+  retryable?: boolean;
+}
+
+export interface HttpRequestOptions {
+  /** Absolute http(s) URL. */
+  url: string | URL;
+  /** Default `GET`, or `POST` when there is a body. */
+  method?: string;
+  /** Query parameters appended to the URL; `undefined` and `null` values are left out. */
+  query?: Record<string, string | number | boolean | undefined | null>;
+  /** Headers, resolved again for every attempt (so a refreshed token is picked up on retry). */
+  headers?: Resolvable<HeaderRecord>;
+  body?: RequestBody;
+  /** Cancels the request, its retries and its body. */
+  signal?: AbortSignal;
+  timeouts?: TimeoutOptions;
+  retry?: RetryOptions;
+  /** Use this fetch-compatible function instead of the default undici transport. */
+  fetch?: FetchFunction;
+  /** A lower-level transport (takes precedence over `fetch`). */
+  transport?: Transport;
+  /** Names the platform in errors. */
+  provider?: string;
+  /**
+   * Called once when the server answers 401. Return true to send the request once more (after
+   * invalidating a cached token, so that `headers` resolves to a fresh one). Does not count as a retry.
+   */
+  onUnauthorized?: (error: ApiCallError, sentHeaders: Readonly<Record<string, string>>) => boolean | Promise<boolean>;
+  /** Extracts the platform's error code, message and request id from an error body. */
+  parseErrorBody?: (body: string, status: number, headers: Headers) => ErrorBodyDetails | undefined;
+  /**
+   * `stream` (default): resolve once the first body chunk has arrived (retries cover everything before
+   * it). `buffer`: read the whole body inside the retry loop.
+   */
+  read?: 'stream' | 'buffer';
+  /** Bytes of an error body read for its excerpt and details. Default 16 KiB. */
+  maxErrorBodyBytes?: number;
+}
+
+const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-acs-request-id', 'x-amzn-requestid', 'x-correlation-id', 'trace-id'];
+
+/** The request id the server put in a response header, if any. */
+export function requestIdFromHeaders(headers: Headers): string | undefined {
+  for (const name of REQUEST_ID_HEADERS) {
+    const v = headers.get(name);
+    if (v) return v;
+  }
+  return undefined;
+}
+
+/** Per-call state: the call-wide abort controller, the total clock, and why we aborted. */
+export class CallScope {
+  readonly controller = new AbortController();
+  /** Set when kakehashi itself aborted the call (caller abort or total timeout). */
+  reason: KakehashiError | undefined;
+  private totalTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly userSignal: AbortSignal | undefined;
+  private readonly onUserAbort = () => this.abort(new AbortError(this.userSignal?.reason));
+
+  constructor(url: string, userSignal: AbortSignal | undefined, totalMs: number) {
+    this.userSignal = userSignal;
+    if (userSignal?.aborted) {
+      this.abort(new AbortError(userSignal.reason));
+      return;
+    }
+    userSignal?.addEventListener('abort', this.onUserAbort, { once: true });
+    if (totalMs > 0) this.totalTimer = setTimeout(() => this.abort(new TimeoutError('total', totalMs, url)), totalMs);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  abort(reason: KakehashiError): void {
+    if (this.controller.signal.aborted) return;
+    this.reason = reason;
+    this.controller.abort(reason);
+  }
+
+  dispose(): void {
+    clearTimeout(this.totalTimer);
+    this.userSignal?.removeEventListener('abort', this.onUserAbort);
+  }
+}
+
+/** Per-attempt state: its own abort controller (linked to the call) and its headers / idle clocks. */
+export class AttemptScope {
+  readonly controller = new AbortController();
+  reason: KakehashiError | undefined;
+  private headersTimer: ReturnType<typeof setTimeout> | undefined;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastByteAt = 0;
+  private readonly onCallAbort = () => this.controller.abort(this.call.signal.reason);
+
+  constructor(
+    readonly call: CallScope,
+    readonly url: string,
+    private readonly timeouts: Required<TimeoutOptions>,
+  ) {
+    if (call.signal.aborted) this.controller.abort(call.signal.reason);
+    else call.signal.addEventListener('abort', this.onCallAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  private fire(phase: TimeoutPhase, ms: number): void {
+    if (this.controller.signal.aborted) return;
+    this.reason = new TimeoutError(phase, ms, this.url);
+    this.controller.abort(this.reason);
+  }
+
+  startHeadersClock(): void {
+    const ms = this.timeouts.headersMs;
+    if (ms > 0) this.headersTimer = setTimeout(() => this.fire('headers', ms), ms);
+  }
+
+  /** Stops the headers clock and starts the idle clock. */
+  headersReceived(): void {
+    clearTimeout(this.headersTimer);
+    const ms = this.timeouts.idleMs;
+    if (ms <= 0) return;
+    this.lastByteAt = performance.now();
+    // One timer that re-arms itself for the remaining gap: cheaper than resetting a timer per chunk.
+    const check = () => {
+      const silent = performance.now() - this.lastByteAt;
+      if (silent >= ms) this.fire('idle', ms);
+      else this.idleTimer = setTimeout(check, ms - silent);
+    };
+    this.idleTimer = setTimeout(check, ms);
+  }
+
+  /** Records that bytes arrived (resets the idle gap). */
+  bytesReceived(): void {
+    this.lastByteAt = performance.now();
+  }
+
+  /** Maps any failure to the error the caller should see. */
+  classify(error: unknown, afterFirstByte: boolean): KakehashiError {
+    if (this.call.reason) return this.call.reason;
+    if (this.reason) return this.reason;
+    if (KakehashiError.isInstance(error)) return error;
+    return new ConnectionError(this.url, { cause: error, afterFirstByte });
+  }
+
+  /** Ends the attempt: clocks stopped, and the connection cancelled if the body was not read to its end. */
+  finish(cancel: boolean): void {
+    clearTimeout(this.headersTimer);
+    clearTimeout(this.idleTimer);
+    this.call.signal.removeEventListener('abort', this.onCallAbort);
+    if (cancel && !this.controller.signal.aborted) this.controller.abort(new AbortError('response body no longer read'));
+  }
+}
+
+function buildUrl(options: HttpRequestOptions): string {
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    throw new InvalidArgumentError('url', `"${String(options.url)}" is not an absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError('url', `protocol must be http: or https:, got ${url.protocol}`);
+  }
+  if (options.query) {
+    for (const [k, v] of Object.entries(options.query)) if (v !== undefined && v !== null) url.searchParams.append(k, String(v));
+  }
+  return url.toString();
+}
+
+function encodeBody(body: RequestBody | undefined): { payload?: string | Uint8Array | FormData; contentType?: string } {
+  if (!body) return {};
+  if ('json' in body) return { payload: JSON.stringify(body.json), contentType: 'application/json' };
+  if ('form' in body) {
+    const params =
+      body.form instanceof URLSearchParams
+        ? body.form
+        : new URLSearchParams(
+            Object.entries(body.form)
+              .filter((e): e is [string, string | number | boolean] => e[1] !== undefined)
+              .map(([k, v]) => [k, String(v)]),
+          );
+    return { payload: params.toString(), contentType: 'application/x-www-form-urlencoded' };
+  }
+  if ('multipart' in body) return { payload: body.multipart }; // the transport sets the boundary
+  return { payload: body.raw, contentType: body.contentType };
+}
+
+async function readErrorBody(
+  body: AsyncIterable<Uint8Array>,
+  attempt: AttemptScope,
+  maxBytes: number,
+): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  try {
+    for await (const chunk of body) {
+      attempt.bytesReceived();
+      const room = maxBytes - bytes;
+      text += decoder.decode(chunk.byteLength > room ? chunk.subarray(0, room) : chunk, { stream: true });
+      bytes += chunk.byteLength;
+      if (bytes >= maxBytes) break;
+    }
+  } catch {
+    // The status is what matters; a body cut short still gives a partial excerpt.
+  }
+  return text + decoder.decode();
+}
+
+/** Removes the query string (which may hold signatures or keys) from a URL for error messages. */
+function publicUrl(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/**
+ * Sends one HTTP request with kakehashi's transport rules: separate headers / idle / total timeouts,
+ * retries with backoff and `Retry-After` (only before the first body byte is handed out; never after
+ * an abort), one retry after a 401 when `onUnauthorized` agrees, and errors from one hierarchy.
+ *
+ * Resolves once the status is 2xx and the first body chunk has arrived (or the whole body, with
+ * `read: 'buffer'`). Non-2xx statuses reject with {@link ApiCallError}.
+ */
+export async function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> {
+  const url = buildUrl(options);
+  const errorUrl = publicUrl(url);
+  const { payload, contentType } = encodeBody(options.body);
+  const method = (options.method ?? (options.body ? 'POST' : 'GET')).toUpperCase();
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const transport = options.transport ?? (options.fetch ? fetchTransport(options.fetch) : undiciTransport);
+  const call = new CallScope(errorUrl, options.signal, timeouts.totalMs);
+  let unauthorizedRetried = false;
+
+  for (let attemptNo = 0; ; attemptNo++) {
+    if (call.reason) {
+      call.dispose();
+      throw call.reason;
+    }
+    const attempt = new AttemptScope(call, errorUrl, timeouts);
+    const sentHeaders: Record<string, string> = {};
+    let error: KakehashiError;
+    try {
+      return await sendAttempt(options, attempt, { url, method, payload, contentType, transport, errorUrl }, sentHeaders);
+    } catch (e) {
+      error = attempt.classify(e, false);
+      attempt.finish(true);
+    }
+
+    if (
+      ApiCallError.isInstance(error) &&
+      error.status === 401 &&
+      !unauthorizedRetried &&
+      options.onUnauthorized &&
+      (await options.onUnauthorized(error, sentHeaders))
+    ) {
+      unauthorizedRetried = true;
+      attemptNo--;
+      continue;
+    }
+    if (!error.retryable || attemptNo >= retry.maxRetries || call.reason) {
+      call.dispose();
+      throw error;
+    }
+    const retryAfter = ApiCallError.isInstance(error) ? error.retryAfterMs : undefined;
+    try {
+      await sleep(retryDelayMs(attemptNo + 1, retry, retryAfter), call.signal);
+    } catch {
+      call.dispose();
+      throw call.reason ?? new AbortError();
+    }
+  }
+}
+
+interface PreparedRequest {
+  url: string;
+  errorUrl: string;
+  method: string;
+  payload?: string | Uint8Array | FormData;
+  contentType?: string;
+  transport: Transport;
+}
+
+async function sendAttempt(
+  options: HttpRequestOptions,
+  attempt: AttemptScope,
+  req: PreparedRequest,
+  headers: Record<string, string>,
+): Promise<HttpResponse> {
+  headers.accept = 'application/json, text/event-stream, application/x-ndjson';
+  if (req.contentType) headers['content-type'] = req.contentType;
+  if (options.headers !== undefined) {
+    const extra = await resolveValue(options.headers);
+    for (const [k, v] of Object.entries(extra ?? {})) {
+      const key = k.toLowerCase();
+      if (v === undefined) delete headers[key];
+      else headers[key] = v;
+    }
+  }
+  attempt.startHeadersClock();
+  const res = await req.transport({ url: req.url, method: req.method, headers, body: req.payload, signal: attempt.signal });
+  attempt.headersReceived();
+  const requestId = requestIdFromHeaders(res.headers);
+
+  if (res.status < 200 || res.status >= 300) {
+    const text = await readErrorBody(res.body, attempt, options.maxErrorBodyBytes ?? 16_384);
+    const details = safeParseErrorBody(options, text, res.status, res.headers);
+    throw new ApiCallError({
+      url: req.errorUrl,
+      status: res.status,
+      provider: options.provider,
+      code: details?.code,
+      requestId: details?.requestId ?? requestId,
+      retryAfterMs: parseRetryAfter(res.headers),
+      bodyExcerpt: text,
+      retryable: details?.retryable,
+      message: details?.message ? `HTTP ${res.status}: ${details.message}` : undefined,
+    });
+  }
+
+  const iterator = res.body[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let ended = false;
+  if (options.read === 'buffer') {
+    for (;;) {
+      const r = await iterator.next();
+      if (r.done) break;
+      attempt.bytesReceived();
+      head.push(r.value);
+    }
+    ended = true;
+  } else {
+    // Peek the first chunk: a failure before it is still retried; after it, nothing is.
+    const r = await iterator.next();
+    attempt.bytesReceived();
+    if (r.done) ended = true;
+    else head.push(r.value);
+  }
+  return new HttpResponse({
+    status: res.status,
+    headers: res.headers,
+    url: req.errorUrl,
+    requestId,
+    provider: options.provider,
+    head,
+    rest: ended ? undefined : iterator,
+    attempt,
+  });
+}
+
+function safeParseErrorBody(options: HttpRequestOptions, text: string, status: number, headers: Headers): ErrorBodyDetails | undefined {
+  try {
+    return options.parseErrorBody?.(text, status, headers) ?? defaultErrorDetails(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Best-effort reading of common error shapes: `{error:{message,code}}`, `{message,code}`, OAuth `{error,error_description}`. */
+function defaultErrorDetails(text: string): ErrorBodyDetails | undefined {
+  if (!text || (text[0] !== '{' && text.trimStart()[0] !== '{')) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== 'object' || body === null) return undefined;
+  const b = body as Record<string, unknown>;
+  const err = typeof b.error === 'object' && b.error !== null ? (b.error as Record<string, unknown>) : undefined;
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const code = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? v : undefined);
+  return {
+    message: str(err?.message) ?? str(b.error_description) ?? str(b.message) ?? str(b.error),
+    code: code(err?.code) ?? code(err?.type) ?? code(b.code) ?? code(b.error_code) ?? (typeof b.error === 'string' ? b.error : undefined),
+    requestId: str(b.request_id) ?? str(b.requestId) ?? str(b.RequestId),
+  };
+}

@@ -1,0 +1,126 @@
+import { ResponseDecodeError } from './errors';
+import type { AttemptScope } from './http-request';
+import { decodeNDJSON, type NDJSONDecodeOptions } from './ndjson-decoder';
+import { decodeSSE, decodeSSEJson, type SSEDecodeOptions, type SSEJsonMessage, type SSEMessage } from './sse-decoder';
+
+interface HttpResponseInit {
+  status: number;
+  headers: Headers;
+  url: string;
+  requestId: string | undefined;
+  provider: string | undefined;
+  head: Uint8Array[];
+  rest: AsyncIterator<Uint8Array> | undefined;
+  attempt: AttemptScope;
+}
+
+/**
+ * A successful (2xx) response whose body has not been handed out yet. Read the body once, with
+ * {@link body}, {@link text}, {@link json}, {@link sse}, {@link sseJson} or {@link ndjson}.
+ *
+ * Leaving a `for await` loop over any of them early, or calling {@link cancel}, closes the HTTP
+ * request at once. Idle and total timeouts keep running while the body is read.
+ */
+export class HttpResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  /** The URL called, without query string. */
+  readonly url: string;
+  /** The request id from the response headers, when the server sent one. */
+  readonly requestId: string | undefined;
+  readonly provider: string | undefined;
+  private readonly init: HttpResponseInit;
+  private consumed = false;
+
+  constructor(init: HttpResponseInit) {
+    this.init = init;
+    this.status = init.status;
+    this.headers = init.headers;
+    this.url = init.url;
+    this.requestId = init.requestId;
+    this.provider = init.provider;
+    if (!init.rest) this.release(false);
+  }
+
+  /** The `content-type` header without parameters, lower-cased (`text/event-stream`). */
+  get contentType(): string {
+    return (this.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  }
+
+  private release(cancel: boolean): void {
+    this.init.attempt.finish(cancel);
+    this.init.attempt.call.dispose();
+  }
+
+  /** The raw body, chunk by chunk. */
+  async *body(): AsyncGenerator<Uint8Array, void, undefined> {
+    if (this.consumed) throw new Error('kakehashi: the response body was already read');
+    this.consumed = true;
+    const { head, rest, attempt } = this.init;
+    let complete = !rest;
+    try {
+      for (const chunk of head) yield chunk;
+      if (!rest) return;
+      for (;;) {
+        let r: IteratorResult<Uint8Array>;
+        try {
+          r = await rest.next();
+        } catch (error) {
+          throw attempt.classify(error, true);
+        }
+        if (r.done) break;
+        attempt.bytesReceived();
+        yield r.value;
+      }
+      complete = true;
+    } finally {
+      if (rest) {
+        this.release(!complete);
+        if (!complete) await rest.return?.().catch(() => {});
+      }
+    }
+  }
+
+  /** The whole body as text (UTF-8). */
+  async text(): Promise<string> {
+    const decoder = new TextDecoder();
+    let text = '';
+    for await (const chunk of this.body()) text += decoder.decode(chunk, { stream: true });
+    return text + decoder.decode();
+  }
+
+  /** The whole body parsed as JSON; malformed JSON rejects with {@link ResponseDecodeError}. */
+  async json<T = unknown>(): Promise<T> {
+    const text = await this.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch (cause) {
+      throw new ResponseDecodeError('invalid-json', `Response from ${this.url} is not valid JSON`, { excerpt: text, cause });
+    }
+  }
+
+  /** The body decoded as Server-Sent Events. */
+  sse(options?: SSEDecodeOptions): AsyncGenerator<SSEMessage, void, undefined> {
+    return decodeSSE(this.body(), options);
+  }
+
+  /** The body decoded as Server-Sent Events whose data is JSON; `[DONE]` yields `{ done: true }`. */
+  sseJson<T = unknown>(options?: SSEDecodeOptions): AsyncGenerator<SSEJsonMessage<T>, void, undefined> {
+    return decodeSSEJson<T>(this.body(), options);
+  }
+
+  /** The body decoded as newline-delimited JSON. */
+  ndjson<T = unknown>(options?: NDJSONDecodeOptions): AsyncGenerator<T, void, undefined> {
+    return decodeNDJSON<T>(this.body(), options);
+  }
+
+  /** Stops reading and closes the connection. Safe to call at any time. */
+  async cancel(): Promise<void> {
+    if (this.consumed) return;
+    this.consumed = true;
+    if (this.init.rest) {
+      this.release(true);
+      await this.init.rest.return?.().catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { AbortError } from './errors';
+
+/** How retries behave. Every field has a default; `maxRetries: 0` switches retries off. */
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 2. */
+  maxRetries?: number;
+  /** Delay before the first retry, doubled for each further one. Default 500 ms. */
+  initialDelayMs?: number;
+  /** Upper bound of the exponential delay. Default 8,000 ms. */
+  maxDelayMs?: number;
+  /** Upper bound of a server-requested delay (`Retry-After`); longer requests are cut to this. Default 60,000 ms. */
+  maxRetryAfterMs?: number;
+}
+
+export const DEFAULT_RETRY: Required<RetryOptions> = {
+  maxRetries: 2,
+  initialDelayMs: 500,
+  maxDelayMs: 8_000,
+  maxRetryAfterMs: 60_000,
+};
+
+/**
+ * Reads how long the server asked us to wait: `retry-after-ms` (milliseconds), then `Retry-After`
+ * as delta-seconds or an HTTP date. Returns undefined when absent or unreadable.
+ */
+export function parseRetryAfter(headers: Headers, now = Date.now()): number | undefined {
+  const ms = headers.get('retry-after-ms');
+  if (ms !== null && ms.trim() !== '') {
+    const n = Number(ms);
+    if (Number.isFinite(n) && n >= 0) return n;
+  }
+  const value = headers.get('retry-after');
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/**
+ * The delay before retry number `retry` (1-based): the server's `Retry-After` when given (capped at
+ * `maxRetryAfterMs`), otherwise exponential backoff with full jitter in the upper half, so that many
+ * clients do not retry in step.
+ */
+export function retryDelayMs(retry: number, options: Required<RetryOptions>, retryAfterMs?: number): number {
+  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, options.maxRetryAfterMs);
+  const base = Math.min(options.initialDelayMs * 2 ** (retry - 1), options.maxDelayMs);
+  return base / 2 + Math.random() * (base / 2);
+}
+
+/** Waits `ms`, or rejects with {@link AbortError} as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new AbortError(signal.reason));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortError(signal?.reason));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,305 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { splitEvery, startScriptedServer, type ScriptedServer, type ScriptStep } from '@kakehashi/testkit';
+import {
+  AbortError,
+  ApiCallError,
+  ConnectionError,
+  InvalidArgumentError,
+  KakehashiError,
+  TimeoutError,
+  createHttpClient,
+  httpRequest,
+  registerSecret,
+} from '@kakehashi/sse-core';
+import { collect, rejectionOf } from './helpers';
+import { openaiStyleSSE } from './recorded-streams';
+
+const SSE = { 'content-type': 'text/event-stream' };
+const fastRetry = { initialDelayMs: 10, maxDelayMs: 20 };
+let server: ScriptedServer;
+
+afterEach(async () => {
+  await server?.close();
+});
+
+describe('httpRequest over loopback', () => {
+  it('streams SSE written one byte per socket write, Japanese intact', async () => {
+    server = await startScriptedServer();
+    server.reply({ headers: SSE, body: splitEvery(openaiStyleSSE, 1) });
+    const res = await httpRequest({ url: `${server.url}/v1/chat`, body: { json: { q: 'こんにちは' } } });
+    const events = await collect(res.sseJson<{ choices: { delta: { content: string } }[] }>());
+    const text = events.map((e) => (e.done ? '' : e.data.choices[0]!.delta.content)).join('');
+    expect(text).toBe('こんにちは、世界！🌏架け橋です。');
+    expect(events.at(-1)).toEqual({ done: true });
+    const req = server.requests[0]!;
+    expect(req.method).toBe('POST');
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(req.json()).toEqual({ q: 'こんにちは' });
+  });
+
+  it('sends form bodies, query parameters and headers resolved per attempt', async () => {
+    server = await startScriptedServer();
+    server.reply({ status: 503 }, { body: '{"ok":true}', headers: { 'content-type': 'application/json' } });
+    let calls = 0;
+    const res = await httpRequest({
+      url: `${server.url}/token`,
+      query: { a: 'あ', skip: undefined },
+      body: { form: { grant_type: 'client_credentials', n: 1 } },
+      headers: () => ({ 'x-attempt': String(++calls) }),
+      retry: fastRetry,
+    });
+    expect(await res.json()).toEqual({ ok: true });
+    expect(server.requests.map((r) => r.headers['x-attempt'])).toEqual(['1', '2']);
+    expect(server.requests[1]!.form().get('grant_type')).toBe('client_credentials');
+    expect(server.requests[1]!.query.get('a')).toBe('あ');
+    expect(server.requests[1]!.query.has('skip')).toBe(false);
+  });
+
+  it('uses an injected fetch instead of undici', async () => {
+    server = await startScriptedServer();
+    server.reply({ headers: SSE, body: splitEvery(openaiStyleSSE, 16) });
+    let used = 0;
+    const res = await httpRequest({
+      url: server.url,
+      fetch: (input, init) => {
+        used++;
+        return fetch(input, init);
+      },
+    });
+    expect((await collect(res.sse())).length).toBe(4);
+    expect(used).toBe(1);
+  });
+
+  it('rejects bad URLs before sending anything', async () => {
+    const error = await rejectionOf(httpRequest({ url: 'ftp://example.invalid/x' }));
+    expect(InvalidArgumentError.isInstance(error)).toBe(true);
+    expect((error as InvalidArgumentError).argument).toBe('url');
+  });
+});
+
+describe('timeouts', () => {
+  it('fires the idle timeout on a stalled stream and closes the connection', async () => {
+    server = await startScriptedServer();
+    server.reply({ headers: SSE, body: ['data: {"n":1}\n\n', { stall: true }] });
+    const res = await httpRequest({ url: server.url, timeouts: { idleMs: 150 } });
+    const seen: unknown[] = [];
+    const error = await rejectionOf(
+      (async () => {
+        for await (const e of res.sse()) seen.push(e);
+      })(),
+    );
+    expect(TimeoutError.isInstance(error)).toBe(true);
+    expect((error as TimeoutError).phase).toBe('idle');
+    expect(seen).toHaveLength(1);
+    expect(await server.requests[0]!.closed).toEqual({ byClient: true });
+  });
+
+  it('does not fire the idle timeout while heartbeat comments keep flowing', async () => {
+    server = await startScriptedServer();
+    const beats: ScriptStep[] = [];
+    for (let i = 0; i < 12; i++) beats.push({ wait: 40 }, ': heartbeat\n\n');
+    server.reply({ headers: SSE, body: ['data: {"n":1}\n\n', ...beats, 'data: {"n":2}\n\n'] });
+    const res = await httpRequest({ url: server.url, timeouts: { idleMs: 200 } });
+    let heartbeats = 0;
+    const events = await collect(res.sse({ onComment: () => heartbeats++ }));
+    expect(events).toHaveLength(2);
+    expect(heartbeats).toBe(12);
+  });
+
+  it('fires the headers timeout when the server is slow to answer, and retries it', async () => {
+    server = await startScriptedServer();
+    server.reply({ headersDelayMs: 2_000, body: 'late' }, { body: 'fast' });
+    const res = await httpRequest({ url: server.url, timeouts: { headersMs: 100 }, retry: fastRetry });
+    expect(await res.text()).toBe('fast');
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('fires the total timeout across a slow body, and does not retry it', async () => {
+    server = await startScriptedServer();
+    const drip: ScriptStep[] = [];
+    for (let i = 0; i < 50; i++) drip.push({ wait: 30 }, `data: ${i}\n\n`);
+    server.reply({ headers: SSE, body: drip });
+    const res = await httpRequest({ url: server.url, timeouts: { totalMs: 300, idleMs: 1_000 } });
+    const error = await rejectionOf(collect(res.sse()));
+    expect((error as TimeoutError).phase).toBe('total');
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('abort and early exit', () => {
+  it('never sends a request when the signal is already aborted', async () => {
+    server = await startScriptedServer();
+    const error = await rejectionOf(httpRequest({ url: server.url, signal: AbortSignal.abort() }));
+    expect(AbortError.isInstance(error)).toBe(true);
+    expect((error as Error).name).toBe('AbortError');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('aborting during a stream closes the HTTP connection at once', async () => {
+    server = await startScriptedServer();
+    server.reply({ headers: SSE, body: ['data: 1\n\n', { stall: true }] });
+    const controller = new AbortController();
+    const res = await httpRequest({ url: server.url, signal: controller.signal });
+    const reading = collect(res.sse());
+    setTimeout(() => controller.abort(), 50);
+    const error = await rejectionOf(reading);
+    expect(AbortError.isInstance(error)).toBe(true);
+    expect(await server.requests[0]!.closed).toEqual({ byClient: true });
+  });
+
+  it('leaving a for-await loop early cancels the request (the server sees the close)', async () => {
+    server = await startScriptedServer();
+    server.reply({ headers: SSE, body: ['data: 1\n\n', 'data: 2\n\n', { stall: true }] });
+    const res = await httpRequest({ url: server.url });
+    for await (const event of res.sse()) {
+      expect(event.data).toBe('1');
+      break;
+    }
+    expect(await server.requests[0]!.closed).toEqual({ byClient: true });
+  });
+
+  it('aborting while waiting to retry stops the retries', async () => {
+    server = await startScriptedServer();
+    server.reply({ status: 503, headers: { 'retry-after': '30' } });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const error = await rejectionOf(httpRequest({ url: server.url, signal: controller.signal }));
+    expect(AbortError.isInstance(error)).toBe(true);
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('retries', () => {
+  it('retries a 429 after the Retry-After the server asked for', async () => {
+    server = await startScriptedServer();
+    server.reply({ status: 429, headers: { 'retry-after': '1' }, body: '{"error":{"message":"slow down"}}' }, { body: 'ok' });
+    const started = performance.now();
+    const res = await httpRequest({ url: server.url, retry: fastRetry });
+    expect(await res.text()).toBe('ok');
+    expect(server.requests).toHaveLength(2);
+    // Behaviour, not speed: the client waited at least what the server asked (1 s), not its own 10 ms.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it('retries 503 and a connection reset before the first byte', async () => {
+    server = await startScriptedServer();
+    server.reply({ status: 503 }, { resetBeforeHeaders: true }, { headers: SSE, body: 'data: ok\n\n' });
+    const res = await httpRequest({ url: server.url, retry: { ...fastRetry, maxRetries: 3 } });
+    expect(await collect(res.sse())).toEqual([{ data: 'ok' }]);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('retries a reset after the headers but before any body byte', async () => {
+    server = await startScriptedServer();
+    server.reply({ headers: SSE, body: [{ destroy: true }] }, { headers: SSE, body: 'data: ok\n\n' });
+    const res = await httpRequest({ url: server.url, retry: fastRetry });
+    expect(await collect(res.sse())).toEqual([{ data: 'ok' }]);
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('never retries once a body byte has been handed out', async () => {
+    server = await startScriptedServer();
+    server.reply({ headers: SSE, body: ['data: 1\n\n', { wait: 20 }, { destroy: true }] }, { body: 'data: 2\n\n' });
+    const res = await httpRequest({ url: server.url, retry: fastRetry });
+    const seen: unknown[] = [];
+    const error = await rejectionOf(
+      (async () => {
+        for await (const e of res.sse()) seen.push(e);
+      })(),
+    );
+    expect(ConnectionError.isInstance(error)).toBe(true);
+    expect((error as ConnectionError).afterFirstByte).toBe(true);
+    expect(seen).toEqual([{ data: '1' }]);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('does not retry a 400, and stops after maxRetries', async () => {
+    server = await startScriptedServer();
+    server.reply({ status: 400, body: '{"error":{"message":"bad field","code":"invalid"}}' });
+    const bad = (await rejectionOf(httpRequest({ url: server.url, retry: fastRetry }))) as ApiCallError;
+    expect(bad.status).toBe(400);
+    expect(bad.code).toBe('invalid');
+    expect(bad.message).toContain('bad field');
+    expect(server.requests).toHaveLength(1);
+
+    server.handle(() => ({ status: 502 }));
+    const exhausted = (await rejectionOf(httpRequest({ url: server.url, retry: { ...fastRetry, maxRetries: 2 } }))) as ApiCallError;
+    expect(exhausted.status).toBe(502);
+    expect(exhausted.retryable).toBe(true);
+    expect(server.requests).toHaveLength(1 + 3);
+  });
+
+  it('retries once after a 401 when onUnauthorized agrees, and only once', async () => {
+    server = await startScriptedServer();
+    server.handle((req) => (req.headers.authorization === 'Bearer fresh-token' ? { body: 'ok' } : { status: 401 }));
+    let token = 'stale-token';
+    const seenTokens: string[] = [];
+    const client = createHttpClient({
+      baseURL: server.url,
+      headers: () => ({ authorization: `Bearer ${token}` }),
+      onUnauthorized: (_error, sent) => {
+        seenTokens.push(sent.authorization!);
+        token = 'fresh-token';
+        return true;
+      },
+    });
+    const res = await client.request({ path: '/x' });
+    expect(await res.text()).toBe('ok');
+    expect(seenTokens).toEqual(['Bearer stale-token']);
+    expect(server.requests).toHaveLength(2);
+
+    token = 'other-stale';
+    const alwaysBad = createHttpClient({ baseURL: server.url, headers: { authorization: 'Bearer nope' }, onUnauthorized: () => true });
+    const error = (await rejectionOf(alwaysBad.request({ path: '/x' }))) as ApiCallError;
+    expect(error.status).toBe(401);
+    expect(error.isAuthError).toBe(true);
+    expect(server.requests).toHaveLength(4);
+  });
+});
+
+describe('errors', () => {
+  it('carry status, code, request id, retryAfterMs and a redacted, bounded excerpt', async () => {
+    server = await startScriptedServer();
+    registerSecret('sk-live-0123456789abcdef');
+    const echoed = JSON.stringify({
+      error: { message: 'key sk-live-0123456789abcdef is rate limited', code: 'rate_limited' },
+      access_token: 'eyJhbGciOi.unregistered.token',
+      padding: 'x'.repeat(5_000),
+    });
+    server.handle(() => ({ status: 429, headers: { 'x-request-id': 'req-42', 'retry-after': '7' }, body: echoed }));
+    const error = (await rejectionOf(
+      httpRequest({ url: `${server.url}/v1?api_key=sk-live-0123456789abcdef`, provider: 'codeer', retry: { maxRetries: 0 } }),
+    )) as ApiCallError;
+    expect(KakehashiError.isInstance(error)).toBe(true);
+    expect(ApiCallError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ status: 429, code: 'rate_limited', requestId: 'req-42', retryAfterMs: 7000, provider: 'codeer', retryable: true });
+    const everything = [error.message, String(error), JSON.stringify(error), error.bodyExcerpt, error.url].join('\n');
+    expect(everything).not.toContain('sk-live-0123456789abcdef');
+    expect(everything).not.toContain('eyJhbGciOi.unregistered.token');
+    expect(error.bodyExcerpt!.length).toBeLessThanOrEqual(501);
+    expect(error.url).toBe(`${server.url}/v1`);
+  });
+
+  it('are recognised across duplicate installs through the Symbol.for marker', async () => {
+    server = await startScriptedServer();
+    server.reply({ status: 404 });
+    // A second, separately evaluated copy of the built package stands in for a duplicate install.
+    const copy = (await import(/* @vite-ignore */ `${import.meta.resolve('@kakehashi/sse-core')}?duplicate`)) as typeof import('@kakehashi/sse-core');
+    expect(copy.ApiCallError).not.toBe(ApiCallError);
+    const error = await rejectionOf(copy.httpRequest({ url: server.url, retry: { maxRetries: 0 } }));
+    expect(error instanceof ApiCallError).toBe(false);
+    expect(ApiCallError.isInstance(error)).toBe(true);
+    expect(KakehashiError.isInstance(error)).toBe(true);
+    expect(TimeoutError.isInstance(error)).toBe(false);
+  });
+
+  it('report a refused connection as a retryable ConnectionError', async () => {
+    server = await startScriptedServer();
+    const url = server.url;
+    await server.close();
+    const error = await rejectionOf(httpRequest({ url, retry: { maxRetries: 1, initialDelayMs: 5 } }));
+    expect(ConnectionError.isInstance(error)).toBe(true);
+    expect((error as ConnectionError).retryable).toBe(true);
+    expect((error as Error).message).toMatch(/ECONNREFUSED/);
+  });
+});
