@@ -100,17 +100,17 @@ export class HttpResponse {
   }
 
   /** The body decoded as Server-Sent Events. */
-  sse(options?: SSEDecodeOptions): AsyncGenerator<SSEMessage, void, undefined> {
+  sse(options?: SSEDecodeOptions): AsyncIterableIterator<SSEMessage> {
     return decodeSSE(this.body(), options);
   }
 
   /** The body decoded as Server-Sent Events whose data is JSON; `[DONE]` yields `{ done: true }`. */
-  sseJson<T = unknown>(options?: SSEDecodeOptions): AsyncGenerator<SSEJsonMessage<T>, void, undefined> {
+  sseJson<T = unknown>(options?: SSEDecodeOptions): AsyncIterableIterator<SSEJsonMessage<T>> {
     return decodeSSEJson<T>(this.body(), options);
   }
 
   /** The body decoded as newline-delimited JSON. */
-  ndjson<T = unknown>(options?: NDJSONDecodeOptions): AsyncGenerator<T, void, undefined> {
+  ndjson<T = unknown>(options?: NDJSONDecodeOptions): AsyncIterableIterator<T> {
     return decodeNDJSON<T>(this.body(), options);
   }
 

@@ -52,3 +52,6 @@ export { decodeNDJSON, type NDJSONDecodeOptions } from './ndjson-decoder';
 export { decodeLines } from './line-decoder';
 export { safeParseJSON, type ParseResult } from './json-parse';
 export { encodeSSE, encodeSSEComment, createSSEStream, type SSEOutgoingEvent, type SSEStreamOptions } from './sse-encoder';
+export { flattenBatches } from './batch-iterator';
+export { byteChunks, type ByteSource } from './byte-source';
+export { validateArgument, type SchemaLike } from './validate-argument';

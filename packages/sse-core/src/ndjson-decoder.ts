@@ -1,3 +1,5 @@
+import { flattenBatches } from './batch-iterator';
+import { byteChunks, type ByteSource } from './byte-source';
 import { ResponseDecodeError } from './errors';
 import { decodeLines } from './line-decoder';
 
@@ -6,29 +8,30 @@ export interface NDJSONDecodeOptions {
   maxLineLength?: number;
 }
 
-const DATA_PREFIX = /^data:\s?/;
-
 /**
  * Decodes newline-delimited JSON: several objects in one chunk, one object split across chunks,
  * `\r\n` line ends, blank lines (skipped), an optional SSE-style `data:` prefix (stripped), and a last
- * line without its newline. A `[DONE]` line is skipped. Malformed JSON throws {@link ResponseDecodeError}.
+ * line without its newline. `[DONE]` lines and `:` comment lines are skipped. Malformed JSON throws
+ * {@link ResponseDecodeError} after every object before it has been delivered.
  */
-export async function* decodeNDJSON<T = unknown>(
-  chunks: AsyncIterable<Uint8Array>,
-  options: NDJSONDecodeOptions = {},
-): AsyncGenerator<T, void, undefined> {
-  for await (const lines of decodeLines(chunks, options.maxLineLength ?? 4 * 1024 * 1024)) {
+export function decodeNDJSON<T = unknown>(chunks: ByteSource, options: NDJSONDecodeOptions = {}): AsyncIterableIterator<T> {
+  return flattenBatches(ndjsonBatches<T>(byteChunks(chunks), options.maxLineLength ?? 4 * 1024 * 1024));
+}
+
+async function* ndjsonBatches<T>(chunks: AsyncIterable<Uint8Array>, maxLineLength: number): AsyncGenerator<T[], void, undefined> {
+  for await (const lines of decodeLines(chunks, maxLineLength)) {
+    const out: T[] = [];
     for (const raw of lines) {
       let line = raw.trim();
-      if (line.startsWith('data:')) line = line.replace(DATA_PREFIX, '').trim();
+      if (line.startsWith('data:')) line = line.slice(5).trim();
       if (line === '' || line === '[DONE]' || line.startsWith(':')) continue;
-      let value: T;
       try {
-        value = JSON.parse(line) as T;
+        out.push(JSON.parse(line) as T);
       } catch (cause) {
+        if (out.length > 0) yield out;
         throw new ResponseDecodeError('invalid-json', 'Malformed JSON line in NDJSON stream', { excerpt: line, cause });
       }
-      yield value;
     }
+    if (out.length > 0) yield out;
   }
 }

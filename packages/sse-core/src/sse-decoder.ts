@@ -1,4 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { flattenBatches } from './batch-iterator';
+import { byteChunks, type ByteSource } from './byte-source';
 import { ResponseDecodeError } from './errors';
 
 /** One Server-Sent Event, with its `event` name and `id` kept. */
@@ -25,79 +27,95 @@ export interface SSEDecodeOptions {
 
 export const DEFAULT_MAX_BUFFER_SIZE = 4 * 1024 * 1024;
 
-/**
- * Decodes Server-Sent Events from raw bytes. Byte-safe: a multibyte character or a `\r\n` split
- * across chunks decodes correctly. A final event that lacks its blank line is still delivered when
- * the stream ends cleanly; a stream that fails mid-way rethrows without inventing an event.
- */
-export async function* decodeSSE(
-  chunks: AsyncIterable<Uint8Array>,
-  options: SSEDecodeOptions = {},
-): AsyncGenerator<SSEMessage, void, undefined> {
-  const decoder = new TextDecoder();
-  let batch: SSEMessage[] = [];
-  let overflow: ResponseDecodeError | undefined;
-  const maxBufferSize = options.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE;
-  const parser = createParser({
-    onEvent: (m: EventSourceMessage) => {
-      batch.push(m.id === undefined ? (m.event === undefined ? { data: m.data } : { event: m.event, data: m.data }) : m);
-    },
-    onComment: options.onComment ? (c) => options.onComment!(c.trim()) : undefined,
-    onRetry: options.onRetry,
-    onError: (e) => {
-      if (e.type === 'max-buffer-size-exceeded') {
-        overflow = new ResponseDecodeError(
-          'buffer-overflow',
-          `Server-Sent Events stream has a line or event longer than ${maxBufferSize} characters`,
-        );
-      }
-    },
-    maxBufferSize,
-  });
-
-  for await (const chunk of chunks) {
-    parser.feed(decoder.decode(chunk, { stream: true }));
-    if (overflow) throw overflow;
-    if (batch.length > 0) {
-      const ready = batch;
-      batch = [];
-      for (const m of ready) yield m;
-    }
-  }
-  // Clean end: flush a trailing partial character and a final event without its blank line.
-  parser.feed(`${decoder.decode()}\n\n`);
-  if (overflow) throw overflow;
-  for (const m of batch) yield m;
-}
-
 /** An SSE message whose data was parsed as JSON, or the `[DONE]` sentinel. */
 export type SSEJsonMessage<T = unknown> =
   | { done: false; event?: string; id?: string; data: T }
   | { done: true; event?: string; id?: string };
 
 /**
- * {@link decodeSSE}, with each event's data parsed as JSON. The OpenAI-style `[DONE]` sentinel yields
- * `{ done: true }`. Malformed JSON throws {@link ResponseDecodeError} (`invalid-json`) with a redacted excerpt.
+ * Decodes Server-Sent Events from raw bytes. Byte-safe: a multibyte character or a `\r\n` split
+ * across chunks decodes correctly. A final event that lacks its blank line is still delivered when
+ * the stream ends cleanly; a stream that fails mid-way rethrows without inventing an event.
  */
-export async function* decodeSSEJson<T = unknown>(
-  chunks: AsyncIterable<Uint8Array>,
-  options?: SSEDecodeOptions,
-): AsyncGenerator<SSEJsonMessage<T>, void, undefined> {
-  for await (const m of decodeSSE(chunks, options)) {
-    const data = m.data;
-    if (data === '[DONE]' || (data.length < 12 && data.trim() === '[DONE]')) {
-      yield { done: true, event: m.event, id: m.id };
-      continue;
-    }
-    let parsed: T;
-    try {
-      parsed = JSON.parse(data) as T;
-    } catch (cause) {
-      throw new ResponseDecodeError('invalid-json', `Malformed JSON in Server-Sent Event${m.event ? ` "${m.event}"` : ''}`, {
-        excerpt: data,
-        cause,
-      });
-    }
-    yield m.id === undefined && m.event === undefined ? { done: false, data: parsed } : { done: false, event: m.event, id: m.id, data: parsed };
+export function decodeSSE(chunks: ByteSource, options: SSEDecodeOptions = {}): AsyncIterableIterator<SSEMessage> {
+  return flattenBatches(sseBatches(chunks, options, plainMessage));
+}
+
+/**
+ * {@link decodeSSE}, with each event's data parsed as JSON. The OpenAI-style `[DONE]` sentinel yields
+ * `{ done: true }`. Malformed JSON throws {@link ResponseDecodeError} (`invalid-json`) with a redacted
+ * excerpt, after every event before it has been delivered.
+ */
+export function decodeSSEJson<T = unknown>(chunks: ByteSource, options: SSEDecodeOptions = {}): AsyncIterableIterator<SSEJsonMessage<T>> {
+  return flattenBatches(sseBatches(chunks, options, jsonMessage as (m: EventSourceMessage) => SSEJsonMessage<T>));
+}
+
+function plainMessage(m: EventSourceMessage): SSEMessage {
+  if (m.id === undefined) return m.event === undefined ? { data: m.data } : { event: m.event, data: m.data };
+  return m;
+}
+
+function jsonMessage(m: EventSourceMessage): SSEJsonMessage {
+  const data = m.data;
+  const named = m.id !== undefined || m.event !== undefined;
+  if (data === '[DONE]' || (data.length < 12 && data.trim() === '[DONE]')) {
+    return named ? { done: true, event: m.event, id: m.id } : { done: true };
   }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch (cause) {
+    throw new ResponseDecodeError('invalid-json', `Malformed JSON in Server-Sent Event${m.event ? ` "${m.event}"` : ''}`, { excerpt: data, cause });
+  }
+  return named ? { done: false, event: m.event, id: m.id, data: parsed } : { done: false, data: parsed };
+}
+
+/** The decoding loop: one batch of mapped events per network chunk. */
+async function* sseBatches<T>(
+  chunks: ByteSource,
+  options: SSEDecodeOptions,
+  map: (m: EventSourceMessage) => T,
+): AsyncGenerator<T[], void, undefined> {
+  const decoder = new TextDecoder();
+  let raw: EventSourceMessage[] = [];
+  let overflow: ResponseDecodeError | undefined;
+  const maxBufferSize = options.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE;
+  const parser = createParser({
+    onEvent: (m) => raw.push(m),
+    onComment: options.onComment ? (c) => options.onComment!(c.trim()) : undefined,
+    onRetry: options.onRetry,
+    onError: (e) => {
+      if (e.type === 'max-buffer-size-exceeded') {
+        overflow = new ResponseDecodeError('buffer-overflow', `Server-Sent Events stream has a line or event longer than ${maxBufferSize} characters`);
+      }
+    },
+    maxBufferSize,
+  });
+
+  // Maps the events parsed so far; if one fails, the ones before it are delivered first.
+  function* take(): Generator<T[], void, undefined> {
+    if (raw.length === 0) return;
+    const ready = raw;
+    raw = [];
+    const out: T[] = new Array(ready.length);
+    for (let i = 0; i < ready.length; i++) {
+      try {
+        out[i] = map(ready[i]!);
+      } catch (error) {
+        if (i > 0) yield out.slice(0, i);
+        throw error;
+      }
+    }
+    yield out;
+  }
+
+  for await (const chunk of byteChunks(chunks)) {
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    yield* take();
+    if (overflow) throw overflow;
+  }
+  // Clean end: flush a trailing partial character and a final event without its blank line.
+  parser.feed(`${decoder.decode()}\n\n`);
+  yield* take();
+  if (overflow) throw overflow;
 }

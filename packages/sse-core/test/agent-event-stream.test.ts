@@ -87,3 +87,24 @@ describe('SnapshotDiffer and applyAgentEvent', () => {
     expect(produced.reduce(applyAgentEvent, '')).toBe('まもなく完了');
   });
 });
+
+describe('validateArgument', () => {
+  it('names the dotted path of the bad field and the reason', async () => {
+    const { validateArgument, InvalidArgumentError } = await import('@kakehashi/sse-core');
+    const schema = {
+      safeParse: (v: unknown) =>
+        (v as { n?: unknown }).n === 1
+          ? ({ success: true, data: v } as const)
+          : ({ success: false, error: { issues: [{ path: ['messages', 0, 'content'], message: 'Expected string' }] } } as const),
+    };
+    expect(validateArgument(schema, { n: 1 }, 'options')).toEqual({ n: 1 });
+    try {
+      validateArgument(schema, { n: 2 }, 'options');
+      expect.unreachable();
+    } catch (error) {
+      expect(InvalidArgumentError.isInstance(error)).toBe(true);
+      expect((error as InstanceType<typeof InvalidArgumentError>).argument).toBe('options.messages.0.content');
+      expect((error as Error).message).toBe('Invalid argument "options.messages.0.content": Expected string');
+    }
+  });
+});
