@@ -11,31 +11,79 @@ import { AbortError, AgentStreamError, KakehashiError } from './errors';
  *   on its status;
  * - an abort is always thrown as `AbortError`.
  */
-export async function* guardAgentStream(provider: string, source: AsyncIterable<AgentEvent>): AsyncGenerator<AgentEvent, void, undefined> {
+/** An `AgentEvent` stream as the provider packages hand it out: iterate it once; leaving early cancels it. */
+export type AgentEventStream = AsyncIterableIterator<AgentEvent> & AsyncDisposable;
+
+export function guardAgentStream(provider: string, source: AsyncIterable<AgentEvent>): AgentEventStream {
+  // A hand-written iterator rather than an async generator: this sits on every event of every
+  // provider stream, and a generator's resumption costs several microtask turns per event.
+  const upstream = source[Symbol.asyncIterator]();
   let started = false;
   let ended = false;
-  try {
-    for await (const event of source) {
-      started = true;
-      if (event.type === 'finish' || event.type === 'error') ended = true;
-      yield event;
+  let finished = false;
+  const done = (): IteratorResult<AgentEvent, undefined> => {
+    finished = true;
+    return { done: true, value: undefined };
+  };
+
+  const onValue = (r: IteratorResult<AgentEvent>): IteratorResult<AgentEvent, undefined> => {
+    if (r.done) {
+      if (ended) return done();
+      ended = true;
+      return {
+        done: false,
+        value: { type: 'error', message: `${provider} stream ended before its finish signal (connection cut?)`, code: 'stream-cut', retryable: true },
+      };
     }
-  } catch (error) {
+    started = true;
+    const type = r.value.type;
+    if (type === 'finish' || type === 'error') ended = true;
+    return r as IteratorResult<AgentEvent, undefined>;
+  };
+
+  const onError = (error: unknown): IteratorResult<AgentEvent, undefined> => {
     if (AbortError.isInstance(error) || (error instanceof Error && error.name === 'AbortError')) throw error;
     if (!started || ended) throw error;
     ended = true;
+    finished = true;
     const k = KakehashiError.isInstance(error) ? error : undefined;
-    yield {
-      type: 'error',
-      message: error instanceof Error ? (k ? error.message : `${provider} stream failed: ${error.message}`) : String(error),
-      code: k ? ((error as { code?: string | number }).code ?? k.kind) : undefined,
-      retryable: k?.retryable ?? false,
+    return {
+      done: false,
+      value: {
+        type: 'error',
+        message: error instanceof Error ? (k ? error.message : `${provider} stream failed: ${error.message}`) : String(error),
+        code: k ? ((error as { code?: string | number }).code ?? k.kind) : undefined,
+        retryable: k?.retryable ?? false,
+      },
     };
-    return;
-  }
-  if (!ended) {
-    yield { type: 'error', message: `${provider} stream ended before its finish signal (connection cut?)`, code: 'stream-cut', retryable: true };
-  }
+  };
+
+  const iterator: AgentEventStream = {
+    next() {
+      if (finished) return Promise.resolve(done());
+      let pending: Promise<IteratorResult<AgentEvent>>;
+      try {
+        pending = upstream.next();
+      } catch (error) {
+        return Promise.resolve().then(() => onError(error));
+      }
+      return pending.then(onValue, onError);
+    },
+    async return() {
+      if (!finished) {
+        finished = true;
+        await upstream.return?.();
+      }
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+    async [Symbol.asyncDispose]() {
+      await iterator.return!();
+    },
+  };
+  return iterator;
 }
 
 /**

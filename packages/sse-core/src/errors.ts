@@ -120,8 +120,9 @@ export class ApiCallError extends KakehashiError {
     this.url = details.url;
     this.status = details.status;
     this.provider = details.provider;
-    this.code = details.code;
-    this.requestId = details.requestId;
+    // Codes and ids come from the server's body: an echoing server must not leak a secret through them.
+    this.code = typeof details.code === 'string' ? redact(details.code) : details.code;
+    this.requestId = details.requestId === undefined ? undefined : redact(details.requestId);
     this.retryAfterMs = details.retryAfterMs;
     this.bodyExcerpt = details.bodyExcerpt === undefined ? undefined : redactedExcerpt(details.bodyExcerpt);
   }

@@ -399,6 +399,11 @@ function safeParseErrorBody(options: HttpRequestOptions, text: string, status: n
   }
 }
 
+/** A string that looks like a machine code (`invalid_client`), not free text that might echo input. */
+function codeLike(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[A-Za-z0-9_.:-]{1,64}$/.test(value) ? value : undefined;
+}
+
 /** Best-effort reading of common error shapes: `{error:{message,code}}`, `{message,code}`, OAuth `{error,error_description}`. */
 function defaultErrorDetails(text: string): ErrorBodyDetails | undefined {
   if (!text || (text[0] !== '{' && text.trimStart()[0] !== '{')) return undefined;
@@ -415,7 +420,7 @@ function defaultErrorDetails(text: string): ErrorBodyDetails | undefined {
   const code = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? v : undefined);
   return {
     message: str(err?.message) ?? str(b.error_description) ?? str(b.message) ?? str(b.error),
-    code: code(err?.code) ?? code(err?.type) ?? code(b.code) ?? code(b.error_code) ?? (typeof b.error === 'string' ? b.error : undefined),
+    code: code(err?.code) ?? code(err?.type) ?? code(b.code) ?? code(b.error_code) ?? codeLike(b.error),
     requestId: str(b.request_id) ?? str(b.requestId) ?? str(b.RequestId),
   };
 }

@@ -31,7 +31,7 @@ export {
   type AgentUsage,
   type CollectedAgentAnswer,
 } from './agent-event';
-export { guardAgentStream, collectAgentAnswer } from './agent-event-stream';
+export { guardAgentStream, collectAgentAnswer, type AgentEventStream } from './agent-event-stream';
 export {
   httpRequest,
   requestIdFromHeaders,

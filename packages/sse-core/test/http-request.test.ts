@@ -303,3 +303,22 @@ describe('errors', () => {
     expect((error as Error).message).toMatch(/ECONNREFUSED/);
   });
 });
+
+describe('error codes from echoing servers', () => {
+  it('never copy free text (which may echo a key) into ApiCallError.code', async () => {
+    server = await startScriptedServer();
+    registerSecret('miibo-key-abcdef123456');
+    server.reply(
+      { status: 401, body: '{"error":"api key miibo-key-abcdef123456 is invalid"}' },
+      { status: 400, body: '{"error":"invalid_request","error_description":"bad"}' },
+      { status: 403, body: '{"error":{"code":"key miibo-key-abcdef123456","message":"no"}}' },
+    );
+    const freeText = (await rejectionOf(httpRequest({ url: server.url, retry: { maxRetries: 0 } }))) as ApiCallError;
+    expect(freeText.code).toBeUndefined();
+    expect(JSON.stringify(freeText)).not.toContain('miibo-key-abcdef123456');
+    const oauth = (await rejectionOf(httpRequest({ url: server.url, retry: { maxRetries: 0 } }))) as ApiCallError;
+    expect(oauth.code).toBe('invalid_request');
+    const nested = (await rejectionOf(httpRequest({ url: server.url, retry: { maxRetries: 0 } }))) as ApiCallError;
+    expect(JSON.stringify(nested)).not.toContain('miibo-key-abcdef123456');
+  });
+});
