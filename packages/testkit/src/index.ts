@@ -10,3 +10,88 @@ export type {
 } from './scripted-reply';
 export type { RecordedRequest, RecordedClose } from './recorded-request';
 export { utf8, splitAt, splitEvery, everySplit } from './split-bytes';
+
+// AgenticStar simulator
+export { startAgenticStarSimulator } from './agenticstar-simulator';
+export type {
+  AgenticStarSimulator,
+  AgenticStarSimulatorOptions,
+  AgenticStarSimulatorScript,
+  AgenticStarSimulatorTarget,
+  AgenticStarSimulatorCutOptions,
+  AgenticStarSimulatorFaultOptions,
+} from './agenticstar-simulator';
+export type { AgenticStarSimulatorStep, AgenticStarSimulatorTask, AgenticStarSimulatorTurn } from './agenticstar-simulator-wire';
+export { AGENTICSTAR_SIMULATOR_MODEL, defaultAnswerText as agenticStarDefaultAnswer } from './agenticstar-simulator-wire';
+export type { AgenticStarIssuedToken, AgenticStarTokenEdition } from './agenticstar-simulator-tokens';
+export type { AgenticStarSimulatorConversation } from './agenticstar-simulator-conversations';
+
+// Alibaba Cloud AICall: ICE OpenAPI simulator (verifies ACS3 signatures) and AppServer simulator.
+export {
+  startAliyunIceSimulator,
+  ALIYUN_ICE_SIM_VERSION,
+  ALIYUN_ICE_SIM_ACCESS_KEY_ID,
+  ALIYUN_ICE_SIM_ACCESS_KEY_SECRET,
+} from './aliyun-ice-simulator';
+export type {
+  AliyunIceSimulator,
+  AliyunIceSimulatorOptions,
+  AliyunIceCall,
+  AliyunIceAnswer,
+  AliyunIceRejection,
+} from './aliyun-ice-simulator';
+export { ALIYUN_ICE_SIM_INSTANCE_ID, ALIYUN_ICE_SIM_AGENT_ID } from './aliyun-ice-simulator-state';
+export type { AliyunIceInstance } from './aliyun-ice-simulator-state';
+export {
+  startAliyunAppServerSimulator,
+  ALIYUN_APPSERVER_SIM_AUTHORIZATION,
+  ALIYUN_APPSERVER_SIM_BASE_PATH,
+} from './aliyun-appserver-simulator';
+export type { AliyunAppServerSimulator, AliyunAppServerSimulatorOptions, AliyunAppServerAnswer } from './aliyun-appserver-simulator';
+export type { AliyunFaultKnobs } from './aliyun-simulator-faults';
+export { verifyAcs3Request, parseAcs3Authorization } from './aliyun-acs3-verify';
+export type { Acs3VerifyInput, Acs3VerifyResult } from './aliyun-acs3-verify';
+export { simulatorArtcToken } from './aliyun-artc-token';
+
+// miibo simulator
+export { startMiiboSimulator } from './miibo-simulator';
+export type { MiiboSimulator } from './miibo-simulator';
+export type {
+  MiiboSimulatorOptions,
+  MiiboSimulatorKnobs,
+  MiiboSimulatorTurn,
+  MiiboSimulatorGroupRun,
+  MiiboWebhookDelivery,
+} from './miibo-simulator-options';
+export { DEFAULT_MIIBO_GREETING, MIIBO_REWRITE_DRAFT, defaultMiiboAnswer } from './miibo-simulator-options';
+
+// Codeer simulator
+export {
+  startCodeerSimulator,
+  CODEER_SIM_API_KEY,
+  CODEER_SIM_AGENT_ID,
+  CODEER_SIM_UNPUBLISHED_AGENT_ID,
+  CODEER_SIM_BASE_PATH,
+} from './codeer-simulator';
+export type { CodeerSimulator, CodeerSimulatorOptions } from './codeer-simulator';
+export type {
+  CodeerSimulatorCutOptions,
+  CodeerSimulatorErrorCodeOptions,
+  CodeerSimulatorInStreamErrorOptions,
+  CodeerSimulatorFaults,
+} from './codeer-simulator-faults';
+export { CODEER_SIM_DEFAULT_ANSWER } from './codeer-simulator-wire';
+export type { CodeerSimulatorStep, CodeerSimulatorTurn, CodeerSimulatorVariant } from './codeer-simulator-wire';
+export type {
+  CodeerSimulatorState,
+  CodeerSimulatorAgent,
+  CodeerSimulatorChat,
+  CodeerSimulatorMessage,
+  CodeerSimulatorFile,
+  CodeerSimulatorFeedback,
+  CodeerSimulatorFormSubmission,
+  CodeerSimulatorBatch,
+  CodeerSimulatorBatchRequest,
+} from './codeer-simulator-state';
+export { parseMultipart, multipartBoundary } from './codeer-simulator-multipart';
+export type { MultipartPart } from './codeer-simulator-multipart';

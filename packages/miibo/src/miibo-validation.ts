@@ -1,0 +1,78 @@
+import { validateArgument, type SchemaLike } from '@kakehashi/sse-core';
+import { z } from 'zod';
+
+/** Internal: schema pieces and the validation wrapper shared by the public functions. */
+
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Extra HTTP headers: valid names, values without line breaks (header injection). */
+export const headerRecordSchema = z.record(
+  z.string().regex(HEADER_NAME, { error: 'is not a valid HTTP header name' }),
+  z.string().refine((v) => !/[\r\n\0]/.test(v), { error: 'must not contain line breaks or NUL characters' }),
+);
+
+const millis = z.number().finite().nonnegative();
+
+/** sse-core's three clocks; `0` switches one off. */
+export const timeoutsSchema = z.strictObject({ headersMs: millis.optional(), idleMs: millis.optional(), totalMs: millis.optional() });
+
+export const maxRetriesSchema = z.number().int().nonnegative();
+
+export const abortSignalSchema = z.custom<AbortSignal>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as AbortSignal).aborted === 'boolean' && typeof (v as AbortSignal).addEventListener === 'function',
+  { error: 'must be an AbortSignal' },
+);
+
+/** A non-empty string (ids, keys). */
+export const nonEmpty = z.string().min(1, { error: 'must not be empty' });
+
+export const httpUrlSchema = z.string().refine(
+  (v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an absolute http(s) URL' },
+);
+
+interface Issue {
+  path: ReadonlyArray<PropertyKey>;
+  message: string;
+  code?: string;
+  keys?: string[];
+}
+
+/**
+ * Wraps a strict zod schema so that an unknown field is reported at its own path
+ * (`input.agentIDs: unknown field (did you mean "agentIds"?)`) and first, ahead of the missing fields
+ * a misspelling causes. `knownFields` feeds the did-you-mean hint, which ignores case and underscores
+ * (`disable_history` → `disableHistory`).
+ */
+export function withFieldPaths<T>(schema: z.ZodType<T>, knownFields: readonly string[]): SchemaLike<T> {
+  const byLowerCase = new Map(knownFields.map((f) => [f.toLowerCase().replace(/_/g, ''), f]));
+  return {
+    safeParse(value: unknown) {
+      const result = schema.safeParse(value);
+      if (result.success) return { success: true, data: result.data };
+      const unknown: Issue[] = [];
+      const other: Issue[] = [];
+      for (const issue of result.error.issues as Issue[]) {
+        if (issue.code === 'unrecognized_keys' && issue.keys) {
+          for (const key of issue.keys) {
+            const hint = byLowerCase.get(key.toLowerCase().replace(/_/g, ''));
+            unknown.push({ path: [...issue.path, key], message: hint ? `unknown field (did you mean "${hint}"?)` : 'unknown field' });
+          }
+        } else other.push(issue);
+      }
+      return { success: false, error: { issues: [...unknown, ...other] } };
+    },
+  };
+}
+
+/** `validateArgument` over {@link withFieldPaths}. */
+export function validate<T>(schema: z.ZodType<T>, knownFields: readonly string[], value: unknown, name: string): T {
+  return validateArgument(withFieldPaths(schema, knownFields), value, name);
+}
