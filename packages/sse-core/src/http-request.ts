@@ -210,7 +210,7 @@ function buildUrl(options: HttpRequestOptions): string {
   return url.toString();
 }
 
-function encodeBody(body: RequestBody | undefined): { payload?: string | Uint8Array | FormData; contentType?: string } {
+async function encodeBody(body: RequestBody | undefined): Promise<{ payload?: string | Uint8Array; contentType?: string }> {
   if (!body) return {};
   if ('json' in body) return { payload: JSON.stringify(body.json), contentType: 'application/json' };
   if ('form' in body) {
@@ -224,7 +224,12 @@ function encodeBody(body: RequestBody | undefined): { payload?: string | Uint8Ar
           );
     return { payload: params.toString(), contentType: 'application/x-www-form-urlencoded' };
   }
-  if ('multipart' in body) return { payload: body.multipart }; // the transport sets the boundary
+  if ('multipart' in body) {
+    // Serialised once here (boundary included): the same bytes serve every retry, and undici's
+    // request() accepts only FormData from its own package instance, not Node's global one.
+    const encoded = new Response(body.multipart);
+    return { payload: new Uint8Array(await encoded.arrayBuffer()), contentType: encoded.headers.get('content-type') ?? 'multipart/form-data' };
+  }
   return { payload: body.raw, contentType: body.contentType };
 }
 
@@ -267,7 +272,7 @@ function publicUrl(url: string): string {
 export async function httpRequest(options: HttpRequestOptions): Promise<HttpResponse> {
   const url = buildUrl(options);
   const errorUrl = publicUrl(url);
-  const { payload, contentType } = encodeBody(options.body);
+  const { payload, contentType } = await encodeBody(options.body);
   const method = (options.method ?? (options.body ? 'POST' : 'GET')).toUpperCase();
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -319,7 +324,7 @@ interface PreparedRequest {
   url: string;
   errorUrl: string;
   method: string;
-  payload?: string | Uint8Array | FormData;
+  payload?: string | Uint8Array;
   contentType?: string;
   transport: Transport;
 }

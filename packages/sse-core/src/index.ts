@@ -47,7 +47,7 @@ export { createHttpClient, joinUrl, type HttpClient, type HttpClientSettings, ty
 export { undiciTransport, fetchTransport, getSharedAgent, type FetchFunction, type Transport, type TransportRequest, type TransportResponse } from './http-transport';
 export { parseRetryAfter, retryDelayMs, sleep, DEFAULT_RETRY, type RetryOptions } from './retry-policy';
 export { resolveValue, type Resolvable } from './resolvable';
-export { decodeSSE, decodeSSEJson, DEFAULT_MAX_BUFFER_SIZE, type SSEMessage, type SSEJsonMessage, type SSEDecodeOptions } from './sse-decoder';
+export { decodeSSE, decodeSSEJson, decodeSSEWith, DEFAULT_MAX_BUFFER_SIZE, type SSEMessage, type SSEJsonMessage, type SSEDecodeOptions } from './sse-decoder';
 export { decodeNDJSON, type NDJSONDecodeOptions } from './ndjson-decoder';
 export { decodeLines } from './line-decoder';
 export { safeParseJSON, type ParseResult } from './json-parse';

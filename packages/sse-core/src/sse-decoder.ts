@@ -50,6 +50,20 @@ export function decodeSSEJson<T = unknown>(chunks: ByteSource, options: SSEDecod
   return flattenBatches(sseBatches(chunks, options, jsonMessage as (m: EventSourceMessage) => SSEJsonMessage<T>));
 }
 
+/**
+ * {@link decodeSSE} with a mapping applied inside the decoder, one network chunk at a time: the
+ * fastest way from bytes to a provider's own typed events (no extra promise per event). `map`
+ * returning `undefined` drops the event. A `map` that throws ends the stream after every event
+ * before the failing one has been delivered.
+ */
+export function decodeSSEWith<T>(
+  chunks: ByteSource,
+  map: (message: SSEMessage) => T | undefined,
+  options: SSEDecodeOptions = {},
+): AsyncIterableIterator<T> {
+  return flattenBatches(sseBatches(chunks, options, (m) => map(plainMessage(m)))) as AsyncIterableIterator<T>;
+}
+
 function plainMessage(m: EventSourceMessage): SSEMessage {
   if (m.id === undefined) return m.event === undefined ? { data: m.data } : { event: m.event, data: m.data };
   return m;
@@ -97,16 +111,18 @@ async function* sseBatches<T>(
     if (raw.length === 0) return;
     const ready = raw;
     raw = [];
-    const out: T[] = new Array(ready.length);
-    for (let i = 0; i < ready.length; i++) {
+    const out: T[] = [];
+    for (const m of ready) {
+      let value: T;
       try {
-        out[i] = map(ready[i]!);
+        value = map(m);
       } catch (error) {
-        if (i > 0) yield out.slice(0, i);
+        if (out.length > 0) yield out;
         throw error;
       }
+      if (value !== undefined) out.push(value);
     }
-    yield out;
+    if (out.length > 0) yield out;
   }
 
   for await (const chunk of byteChunks(chunks)) {

@@ -322,3 +322,23 @@ describe('error codes from echoing servers', () => {
     expect(JSON.stringify(nested)).not.toContain('miibo-key-abcdef123456');
   });
 });
+
+describe('multipart bodies', () => {
+  it('send a FormData as multipart over the default transport, the same bytes on every retry', async () => {
+    const { parseMultipart, multipartBoundary } = await import('@kakehashi/testkit');
+    server = await startScriptedServer();
+    server.reply({ status: 503 }, { body: 'ok' });
+    const form = new FormData();
+    form.append('file', new Blob(['請求書の本文'], { type: 'text/plain' }), '請求書.txt');
+    form.append('data', JSON.stringify({ scope: 'chat' }));
+    const res = await httpRequest({ url: server.url, body: { multipart: form }, retry: fastRetry });
+    expect(await res.text()).toBe('ok');
+    expect(server.requests).toHaveLength(2);
+    for (const req of server.requests) {
+      expect(req.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
+      const parts = parseMultipart(req.rawBody, multipartBoundary(req.headers['content-type']!)!);
+      expect(parts.map((p) => p.name)).toEqual(['file', 'data']);
+    }
+    expect(server.requests[0]!.body).toBe(server.requests[1]!.body);
+  });
+});
