@@ -1,0 +1,63 @@
+import type { FetchFunction, TimeoutOptions } from '@kakehashi/sse-core';
+import { z } from 'zod';
+
+/** Settings of {@link createCodeer}. Every field is optional; unknown fields are rejected. */
+export interface CodeerProviderSettings {
+  /**
+   * The workspace API key, sent as the `x-api-key` header. Default: the `CODEER_API_KEY` environment
+   * variable, read on the first request (a missing key then throws `MissingConfigError`).
+   */
+  apiKey?: string;
+  /** The API base URL. Default: `CODEER_BASE_URL`, else `https://api.codeer.ai/api/v1`. */
+  baseURL?: string;
+  /**
+   * The default agent (UUID of a published agent) for new chats, messages and batches. Default:
+   * `CODEER_AGENT_ID`, read when a call needs it.
+   */
+  agentId?: string;
+  /**
+   * The default `external_user_id` for creating chats, listing chats and sending messages (required
+   * by workspaces in whitelist mode). Per-call values win.
+   */
+  externalUserId?: string;
+  /** Extra headers on every request (the API key header always wins). */
+  headers?: Record<string, string>;
+  /** A fetch-compatible function to use instead of the built-in undici transport (proxies, edge runtimes, tests). */
+  fetch?: FetchFunction;
+  /**
+   * Timeouts in ms (`0` switches one off). Defaults: `headersMs` 60,000 (180,000 for calls that run an
+   * agent turn), `idleMs` 90,000 (the server's own stream timeout), `totalMs` off.
+   */
+  timeouts?: TimeoutOptions;
+  /** Retries after the first attempt, for 408/409/429/5xx and connection failures before any body byte. Default 2. */
+  maxRetries?: number;
+}
+
+const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** The strict schema of {@link CodeerProviderSettings}. */
+export const codeerProviderSettingsSchema = z.strictObject({
+  apiKey: z.string().min(1, 'must not be empty').optional(),
+  baseURL: z
+    .string()
+    .refine((v) => /^https?:\/\/[^\s]+$/i.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
+    .optional(),
+  agentId: z
+    .string()
+    .min(1, 'must not be empty')
+    .regex(/^[^\s/?#%]+$/, 'must not contain spaces, "/", "?", "#" or "%"')
+    .optional(),
+  externalUserId: z.string().min(1, 'must not be empty').optional(),
+  headers: z
+    .record(z.string().regex(headerName, 'is not a valid header name'), z.string().regex(/^[^\r\n\0]*$/, 'must not contain line breaks'))
+    .optional(),
+  fetch: z.custom<FetchFunction>((v) => typeof v === 'function', 'must be a function').optional(),
+  timeouts: z
+    .strictObject({
+      headersMs: z.number().int().nonnegative().optional(),
+      idleMs: z.number().int().nonnegative().optional(),
+      totalMs: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
+  maxRetries: z.number().int().nonnegative().max(10).optional(),
+});
