@@ -4,6 +4,7 @@ import {
   guardAgentStream,
   SnapshotDiffer,
   type AgentEvent,
+  type AgentEventStream,
   type AgentStartEvent,
   type ByteSource,
 } from '@kakehashi/sse-core';
@@ -29,7 +30,7 @@ export interface MiiboAgentEventOptions {
 export function toMiiboAgentEvents(
   events: AsyncIterable<MiiboStreamEvent>,
   options: MiiboAgentEventOptions = {},
-): AsyncGenerator<AgentEvent, void, undefined> {
+): AgentEventStream {
   return guardAgentStream(MIIBO_PROVIDER, flattenBatches(agentEventBatches(singleBatches(events), options)));
 }
 
@@ -37,7 +38,7 @@ export function toMiiboAgentEvents(
 export function decodeMiiboAgentEvents(
   bytes: ByteSource,
   options: MiiboAgentEventOptions & MiiboDecodeOptions = {},
-): AsyncGenerator<AgentEvent, void, undefined> {
+): AgentEventStream {
   return guardAgentStream(MIIBO_PROVIDER, flattenBatches(agentEventBatches(miiboEventBatches(byteChunks(bytes), options), options)));
 }
 

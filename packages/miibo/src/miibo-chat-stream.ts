@@ -3,6 +3,7 @@ import {
   flattenBatches,
   guardAgentStream,
   type AgentEvent,
+  type AgentEventStream,
   type CollectedAgentAnswer,
   type HttpResponse,
 } from '@kakehashi/sse-core';
@@ -69,7 +70,7 @@ export class MiiboChatStream implements AsyncIterable<MiiboStreamEvent> {
   }
 
   /** The answer as `AgentEvent`s; applying the text events in order gives `finish.text`. */
-  agentEvents(): AsyncGenerator<AgentEvent, void, undefined> {
+  agentEvents(): AgentEventStream {
     return guardAgentStream(MIIBO_PROVIDER, flattenBatches(agentEventBatches(this.typedBatches(), { uid: this.uid })));
   }
 

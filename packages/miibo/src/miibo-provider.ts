@@ -5,6 +5,7 @@ import {
   registerSecret,
   ResponseDecodeError,
   type AgentEvent,
+  type AgentEventStream,
   type HttpClientRequest,
   type HttpResponse,
   type TimeoutOptions,
@@ -76,7 +77,7 @@ export interface MiiboProvider {
    */
   streamChat(options: MiiboChatOptions): Promise<MiiboChatStream>;
   /** {@link MiiboProvider.streamChat} read as `AgentEvent`s in one call (errors before the first event are thrown). */
-  streamAgentEvents(options: MiiboChatOptions): AsyncGenerator<AgentEvent, void, undefined>;
+  streamAgentEvents(options: MiiboChatOptions): AgentEventStream;
   /** Streams a turn and collects the whole answer (rejects with `AgentStreamError` on a failed or cut stream). */
   collectAnswer(options: MiiboChatOptions): Promise<MiiboCollectedAnswer>;
   /**
