@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node22',
+  // Keep `node:` on built-ins: `node:sqlite` exists only under its prefixed name.
+  removeNodeProtocol: false,
 });

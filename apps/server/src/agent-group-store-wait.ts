@@ -1,0 +1,57 @@
+import { EventEmitter } from 'node:events';
+import { isFinalStatus, type AgentGroupRecord, type AgentGroupWaitOptions } from './agent-group-store';
+
+/** Internal: how a store lets a waiter read the record and hear about changes. */
+export interface WaitSource {
+  read(groupId: string): Promise<AgentGroupRecord | undefined>;
+  /** Same-process (or LISTEN/NOTIFY) wake-ups, by group id. */
+  events: EventEmitter;
+  /** The slow poll that catches changes made where no event reaches us (another process). */
+  pollMs: number;
+}
+
+/** A wake-up emitter that allows many concurrent waiters. */
+export function waitEmitter(): EventEmitter {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  return emitter;
+}
+
+/**
+ * Waits for a run to reach a final status: reads it, then re-reads on every wake-up event for its id
+ * and on a slow poll, until it is final, `timeoutMs` passes or `signal` aborts. The listener is added
+ * before the first read, so a change landing in between is not missed.
+ */
+export async function waitForFinalRecord(source: WaitSource, groupId: string, options: AgentGroupWaitOptions): Promise<AgentGroupRecord | undefined> {
+  const deadline = Date.now() + Math.max(0, options.timeoutMs);
+  let wake: (() => void) | undefined;
+  let dirty = false;
+  const onEvent = () => {
+    dirty = true;
+    wake?.();
+  };
+  source.events.on(groupId, onEvent);
+  const onAbort = () => wake?.();
+  options.signal?.addEventListener('abort', onAbort);
+  try {
+    for (;;) {
+      dirty = false;
+      const record = await source.read(groupId);
+      if (record === undefined || isFinalStatus(record.status)) return record;
+      const left = deadline - Date.now();
+      if (left <= 0 || options.signal?.aborted) return record;
+      if (dirty) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, source.pollMs));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  } finally {
+    source.events.off(groupId, onEvent);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,52 @@
+import type { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { createChatCompletionsHandler, type ChatCompletionsHandlerOptions } from './chat-completions-handler';
+import type { ChatCompletionsMetrics } from './chat-completions-hooks';
+import { playgroundResponse } from './playground-page';
+import type { ServerMetrics } from './server-metrics';
+
+/** Internal: what the chat mount needs from the server. */
+export interface ChatMountContext {
+  /** Options handed to the handler as given (`agenticstar`, `codeer`, `miibo`, `models`, `heartbeatMs`, …). */
+  options: Record<string, unknown>;
+  env: Readonly<Record<string, string | undefined>> | undefined;
+  bodyLimitBytes: number;
+  logger: Logger;
+  metrics: ServerMetrics;
+}
+
+/** Failure kinds of the chat handler that are the caller's, not the provider's. */
+const CALLER_ERROR_KINDS = new Set(['invalid_request', 'model_not_found']);
+
+/**
+ * The chat handler's metric hooks, recorded into the server's Prometheus metrics: turns in progress,
+ * time to the first upstream event, and provider failures by kind (the caller's own mistakes are left
+ * to `kakehashi_http_requests_total`).
+ */
+export function chatMetricsHooks(metrics: ServerMetrics): ChatCompletionsMetrics {
+  return {
+    streamOpened: (platform) => metrics.upstreamTurns.inc({ provider: platform }),
+    streamClosed: (platform) => metrics.upstreamTurns.dec({ provider: platform }),
+    upstreamLatency: (platform, ms) => metrics.observeUpstream(platform, 'chat', ms / 1000),
+    error: (platform, kind) => {
+      if (!CALLER_ERROR_KINDS.has(kind)) metrics.countProviderError(platform, kind);
+    },
+  };
+}
+
+/**
+ * The one place the chat routes are mounted: `POST /v1/chat/completions` and `GET /v1/models` (behind
+ * the `/v1/*` API-key check, which runs first), and the playground at `GET /`.
+ */
+export function mountChatRoutes(app: Hono, ctx: ChatMountContext): void {
+  const handler = createChatCompletionsHandler({
+    maxBodyBytes: ctx.bodyLimitBytes,
+    ...(ctx.env ? { env: { ...ctx.env } } : {}),
+    logger: ctx.logger.child({ component: 'chat-completions' }),
+    metrics: chatMetricsHooks(ctx.metrics),
+    ...(ctx.options as ChatCompletionsHandlerOptions),
+  });
+  app.post('/v1/chat/completions', (c) => handler.completions(c.req.raw));
+  app.get('/v1/models', (c) => handler.models(c.req.raw));
+  app.get('/', () => playgroundResponse());
+}

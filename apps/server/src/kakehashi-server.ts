@@ -1,0 +1,247 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { createMiibo, type MiiboProvider } from '@kakehashi/miibo';
+import { registerSecret } from '@kakehashi/sse-core';
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import { mountAgentGroupRoutes } from './agent-group-routes';
+import type { AgentGroupStore } from './agent-group-store';
+import { openAgentGroupStore } from './agent-group-store-open';
+import { mountAppServerRoutes } from './aliyun-appserver-routes';
+import { mountChatRoutes } from './chat-completions-mount';
+import { apiKeyMiddleware } from './server-auth';
+import { bodyLimitMiddleware } from './server-body-limit';
+import {
+  DEFAULT_AGENT_GROUP_MAX_WAIT_SECONDS,
+  DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  DEFAULT_SQLITE_PATH,
+  isLoopbackHost,
+  ServerConfigError,
+  SERVER_ENV,
+  urlHost,
+  type KakehashiServerConfig,
+} from './server-config';
+import { errorResponse } from './server-errors';
+import { instrumentationMiddleware } from './server-instrumentation';
+import { createServerLogger } from './server-logger';
+import { createServerMetrics, type ServerMetrics } from './server-metrics';
+import { mountOpsRoutes } from './server-ops-routes';
+
+/** Where a listening server is. */
+export interface ListeningAddress {
+  /** `http://HOST:PORT`, as printed by the binary. */
+  url: string;
+  host: string;
+  port: number;
+}
+
+/** A kakehashi server: the Hono app (usable in-process) and its Node HTTP listener. */
+export interface KakehashiServer {
+  /** The Hono app: add routes, or call `app.request()` in tests. */
+  readonly app: Hono;
+  /** The web-standard handler (`Request` → `Response`), for any runtime or framework. */
+  readonly fetch: (request: Request) => Promise<Response>;
+  readonly logger: Logger;
+  readonly metrics: ServerMetrics;
+  /** The secret the result webhook checks (`X-Kakehashi-Webhook-Secret`). */
+  readonly webhookSecret: string;
+  /** The agent group result webhook URL handed to miibo. */
+  readonly webhookUrl: string;
+  /** True once `close()` has been called. */
+  readonly shuttingDown: boolean;
+  /** The agent group store, once open. */
+  store(): Promise<AgentGroupStore>;
+  /** Opens the store and binds `host:port`. Resolves when ready to serve. */
+  listen(): Promise<ListeningAddress>;
+  /**
+   * Graceful shutdown: stops accepting connections, answers long polls at once, lets open requests
+   * (streams) finish for up to `deadlineMs` (default `shutdownTimeoutMs`), then cuts what is left and
+   * closes the store. Idempotent.
+   */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+function readVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function isLogger(value: unknown): value is Logger {
+  return typeof value === 'object' && value !== null && typeof (value as Logger).child === 'function' && typeof (value as Logger).info === 'function';
+}
+
+function isMiiboProvider(value: unknown): value is MiiboProvider {
+  return typeof value === 'object' && value !== null && typeof (value as MiiboProvider).startAgentGroup === 'function';
+}
+
+function positiveInteger(value: unknown, setting: string, min: number, max: number): void {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)) {
+    throw new ServerConfigError(setting, `${setting} must be an integer from ${min} to ${max}`);
+  }
+}
+
+function checkConfig(config: KakehashiServerConfig): void {
+  if (typeof config !== 'object' || config === null) throw new ServerConfigError('config', 'config must be an object');
+  if (config.host !== undefined && (typeof config.host !== 'string' || config.host.trim() === '')) throw new ServerConfigError('host', 'host must be a non-empty string');
+  positiveInteger(config.port, 'port', 0, 65_535);
+  positiveInteger(config.bodyLimitBytes, 'bodyLimitBytes', 1, Number.MAX_SAFE_INTEGER);
+  positiveInteger(config.shutdownTimeoutMs, 'shutdownTimeoutMs', 0, 3_600_000);
+  if (config.agentGroupMaxWaitSeconds !== undefined && (typeof config.agentGroupMaxWaitSeconds !== 'number' || !(config.agentGroupMaxWaitSeconds >= 0))) {
+    throw new ServerConfigError('agentGroupMaxWaitSeconds', 'agentGroupMaxWaitSeconds must be a number of seconds, 0 or more');
+  }
+  if (config.apiKeys !== undefined && (!Array.isArray(config.apiKeys) || config.apiKeys.some((k) => typeof k !== 'string' || k.trim() === ''))) {
+    throw new ServerConfigError('apiKeys', 'apiKeys must be an array of non-empty strings');
+  }
+  for (const key of ['webhookSecret', 'webhookHmacSecret', 'publicUrl'] as const) {
+    const value = config[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) throw new ServerConfigError(key, `${key} must be a non-empty string`);
+  }
+}
+
+/**
+ * Creates the kakehashi server: the OpenAI-compatible chat gateway, the AICall AppServer endpoints,
+ * miibo agent groups with durable results, and the operations routes (`/healthz`, `/metrics`,
+ * `/openapi.json`), on Hono. Nothing is bound until `listen()`; the store starts opening at once.
+ *
+ * @throws ServerConfigError for a bad option, or when no `apiKeys` are set and `host` is not loopback.
+ */
+export function createKakehashiServer(config: KakehashiServerConfig = {}): KakehashiServer {
+  checkConfig(config);
+  const host = config.host ?? DEFAULT_HOST;
+  const apiKeys = (config.apiKeys ?? []).map((k) => k.trim());
+  if (apiKeys.length === 0 && !isLoopbackHost(host)) {
+    throw new ServerConfigError(
+      SERVER_ENV.apiKeys,
+      `refusing to listen on ${host} without ${SERVER_ENV.apiKeys}: every caller would be accepted. ` +
+        `Set ${SERVER_ENV.apiKeys} (comma-separated keys callers send as "Authorization: Bearer <key>"), or bind a loopback ${SERVER_ENV.host} such as 127.0.0.1.`,
+    );
+  }
+  const bodyLimitBytes = config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const env = config.env;
+  const logger = config.logger === false ? pino({ level: 'silent' }) : isLogger(config.logger) ? config.logger : createServerLogger(config.logger ?? {});
+  const metrics = config.metrics ?? createServerMetrics();
+  const webhookSecret = config.webhookSecret ?? randomBytes(32).toString('base64url');
+  registerSecret(webhookSecret);
+  if (config.webhookHmacSecret) registerSecret(config.webhookHmacSecret);
+  const miibo: MiiboProvider = isMiiboProvider(config.miibo) ? config.miibo : createMiibo({ ...config.miibo, ...(env && !config.miibo?.env ? { env: { ...env } } : {}) });
+  const version = readVersion();
+
+  let address: ListeningAddress | undefined;
+  const publicUrl = () => config.publicUrl?.replace(/\/+$/, '') ?? `http://${urlHost(host)}:${address?.port ?? config.port ?? DEFAULT_PORT}`;
+
+  const storePromise = openAgentGroupStore(config.store ?? { sqlitePath: DEFAULT_SQLITE_PATH }, logger);
+  storePromise.catch(() => {}); // surfaced by listen() and by the routes that need it
+  const shutdown = new AbortController();
+  const isShuttingDown = () => shutdown.signal.aborted;
+
+  const app = new Hono();
+  app.use('*', instrumentationMiddleware({ logger, metrics, isShuttingDown }));
+  app.use('/v1/*', apiKeyMiddleware(apiKeys));
+  app.use('*', bodyLimitMiddleware(bodyLimitBytes));
+  app.notFound((c) => errorResponse(404, `No route for ${c.req.method} ${c.req.path}.`, { code: 'not_found', type: 'not_found_error' }));
+  app.onError((error, c) => {
+    logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
+    return errorResponse(500, 'The server failed to handle the request.', { code: 'internal_error' });
+  });
+  config.routes?.(app);
+  mountOpsRoutes(app, { metrics, isShuttingDown, publicUrl: () => (address || config.publicUrl ? publicUrl() : undefined), version });
+  mountChatRoutes(app, { options: config.chat ?? {}, env, bodyLimitBytes, logger, metrics });
+  mountAgentGroupRoutes(app, {
+    miibo: () => miibo,
+    store: () => storePromise,
+    publicUrl,
+    webhookSecret,
+    ...(config.webhookHmacSecret ? { webhookHmacSecret: config.webhookHmacSecret } : {}),
+    maxWaitSeconds: config.agentGroupMaxWaitSeconds ?? DEFAULT_AGENT_GROUP_MAX_WAIT_SECONDS,
+    shutdownSignal: shutdown.signal,
+    logger,
+    metrics,
+  });
+  mountAppServerRoutes(app, { options: { ...(env ? { env } : {}), ...config.appServer }, apiKeys, bodyLimitBytes, logger, metrics });
+
+  const fetch = async (request: Request) => app.fetch(request);
+  let server: Server | undefined;
+  const inFlight = new Set<ServerResponse>();
+  let drained: (() => void) | undefined;
+  let closing: Promise<void> | undefined;
+
+  async function listen(): Promise<ListeningAddress> {
+    if (address) return address;
+    if (isShuttingDown()) throw new Error('the server is closed');
+    await storePromise;
+    const node = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
+    node.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+      inFlight.add(res);
+      res.once('close', () => {
+        inFlight.delete(res);
+        if (inFlight.size === 0) drained?.();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      node.once('error', reject);
+      node.listen(config.port ?? DEFAULT_PORT, host, () => {
+        node.off('error', reject);
+        resolve();
+      });
+    });
+    node.on('error', (error) => logger.error({ err: error }, 'server error'));
+    server = node;
+    const port = (node.address() as AddressInfo).port;
+    address = { url: `http://${urlHost(host)}:${port}`, host, port };
+    const store = await storePromise;
+    logger.info({ url: address.url, pid: process.pid, store: store.kind, apiKeys: apiKeys.length, publicUrl: publicUrl() }, 'listening');
+    return address;
+  }
+
+  async function closeNow(deadlineMs: number): Promise<void> {
+    shutdown.abort();
+    const node = server;
+    if (node) {
+      const closed = new Promise<void>((resolve) => node.close(() => resolve()));
+      node.closeIdleConnections();
+      if (inFlight.size > 0) {
+        logger.info({ open: inFlight.size, deadlineMs }, 'shutting down: waiting for open requests');
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => (drained = resolve)),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs))),
+        ]);
+        clearTimeout(timer);
+        if (inFlight.size > 0) logger.warn({ open: inFlight.size }, 'shutdown deadline reached: closing open requests');
+      }
+      node.closeAllConnections();
+      await closed;
+    }
+    await storePromise.then((store) => store.close()).catch((error) => logger.warn({ err: error }, 'closing the store failed'));
+    logger.info('closed');
+  }
+
+  return {
+    app,
+    fetch,
+    logger,
+    metrics,
+    webhookSecret,
+    get webhookUrl() {
+      return `${publicUrl()}/webhooks/miibo/agent-groups`;
+    },
+    get shuttingDown() {
+      return isShuttingDown();
+    },
+    store: () => storePromise,
+    listen,
+    close(deadlineMs = config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS) {
+      return (closing ??= closeNow(deadlineMs));
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { MiddlewareHandler } from 'hono';
+import { errorResponse } from './server-errors';
+
+function tooLarge(limit: number): Response {
+  return errorResponse(413, `Request body is larger than the server's limit of ${limit} bytes (KAKEHASHI_BODY_LIMIT).`, {
+    code: 'request_too_large',
+    headers: { connection: 'close' },
+  });
+}
+
+/**
+ * Refuses request bodies over `limit` bytes with 413: at once when `Content-Length` says so, otherwise
+ * (chunked uploads) by reading at most `limit` bytes before the route sees the body.
+ */
+export function bodyLimitMiddleware(limit: number): MiddlewareHandler {
+  return async (c, next) => {
+    const request = c.req.raw;
+    if (request.body === null || request.method === 'GET' || request.method === 'HEAD') return next();
+    const declared = request.headers.get('content-length');
+    if (declared !== null) {
+      const length = Number(declared);
+      if (Number.isFinite(length) && length > limit) return tooLarge(limit);
+      return next();
+    }
+    const reader = request.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => {});
+        return tooLarge(limit);
+      }
+      chunks.push(value);
+    }
+    const headers = new Headers(request.headers);
+    headers.delete('transfer-encoding');
+    headers.set('content-length', String(size));
+    c.req.raw = new Request(request.url, { method: request.method, headers, body: Buffer.concat(chunks), signal: request.signal });
+    return next();
+  };
+}

@@ -1,0 +1,218 @@
+import { isIP } from 'node:net';
+import type { AppServerHandlerOptions } from '@kakehashi/aliyun-aiagent';
+import type { MiiboProvider, MiiboSettings } from '@kakehashi/miibo';
+import type { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { AgentGroupStore } from './agent-group-store';
+import type { ServerLoggerOptions } from './server-logger';
+import type { ServerMetrics } from './server-metrics';
+
+/** The environment variables `kakehashi-server` reads (besides the providers' own, which the packages read). */
+export const SERVER_ENV = {
+  host: 'HOST',
+  port: 'PORT',
+  apiKeys: 'KAKEHASHI_API_KEYS',
+  publicUrl: 'KAKEHASHI_PUBLIC_URL',
+  webhookSecret: 'KAKEHASHI_WEBHOOK_SECRET',
+  webhookHmacSecret: 'KAKEHASHI_WEBHOOK_HMAC_SECRET',
+  bodyLimit: 'KAKEHASHI_BODY_LIMIT',
+  sqlitePath: 'KAKEHASHI_SQLITE_PATH',
+  databaseUrl: 'DATABASE_URL',
+  logLevel: 'KAKEHASHI_LOG_LEVEL',
+  shutdownTimeoutMs: 'KAKEHASHI_SHUTDOWN_TIMEOUT_MS',
+  agentGroupMaxWait: 'KAKEHASHI_AGENT_GROUP_MAX_WAIT',
+  appServerCorsOrigin: 'KAKEHASHI_APPSERVER_CORS_ORIGIN',
+  aliyunRegion: 'ALIYUN_REGION',
+} as const;
+
+/** Default `HOST`. */
+export const DEFAULT_HOST = '127.0.0.1';
+/** Default `PORT`. */
+export const DEFAULT_PORT = 8787;
+/** Default request body limit: 1 MiB. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+/** Default SQLite file (relative to the working directory). */
+export const DEFAULT_SQLITE_PATH = './kakehashi.sqlite';
+/** Default and largest `?wait=` of `GET /v1/agent-groups/<id>`, in seconds. */
+export const DEFAULT_AGENT_GROUP_MAX_WAIT_SECONDS = 60;
+/** Default time open requests (streams) get to finish on shutdown. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** The header carrying the webhook secret the server hands to miibo in `webhookHeaders`. */
+export const WEBHOOK_SECRET_HEADER = 'X-Kakehashi-Webhook-Secret';
+
+/** Where agent group results are kept. */
+export type AgentGroupStoreConfig =
+  /** A store you opened yourself (closed by the server on `close()`). */
+  | AgentGroupStore
+  /** PostgreSQL (shared by several instances). */
+  | { databaseUrl: string }
+  /** A SQLite file (`:memory:` for a throwaway one). */
+  | { sqlitePath: string };
+
+/** The AICall AppServer settings: the handler's options, minus those the server sets itself. */
+export type ServerAppServerOptions = Omit<AppServerHandlerOptions, 'apiKeys' | 'basePath' | 'maxBodyBytes'>;
+
+/**
+ * Options of {@link createKakehashiServer}. Every field is optional; {@link serverConfigFromEnv} builds
+ * this object from the environment (which is what the `kakehashi-server` binary does).
+ */
+export interface KakehashiServerConfig {
+  /** Interface to bind. Default `127.0.0.1` (`HOST`). Without `apiKeys`, only a loopback host is allowed. */
+  host?: string;
+  /** Port to bind; `0` picks a free one. Default 8787 (`PORT`). */
+  port?: number;
+  /**
+   * Keys callers of `/v1/*` (and, by default, the AppServer endpoints) must present as
+   * `Authorization: Bearer <key>` (`KAKEHASHI_API_KEYS`, comma-separated). Empty or absent: every caller
+   * is accepted, and the server refuses to bind a non-loopback host.
+   */
+  apiKeys?: readonly string[];
+  /**
+   * The server's address as miibo reaches it, for the agent group result webhook
+   * (`KAKEHASHI_PUBLIC_URL`). Default `http://HOST:PORT` once listening.
+   */
+  publicUrl?: string;
+  /**
+   * The secret miibo sends back in the `X-Kakehashi-Webhook-Secret` header of each result webhook
+   * (`KAKEHASHI_WEBHOOK_SECRET`). Default: random per process, so results of a group started before a
+   * restart, or by another instance, are refused. Set it when running several instances or restarting
+   * while groups run.
+   */
+  webhookSecret?: string;
+  /** When set, result webhooks must also carry a valid `X-HMAC` (hex HMAC-SHA256 of the body) with this key (`KAKEHASHI_WEBHOOK_HMAC_SECRET`). */
+  webhookHmacSecret?: string;
+  /** Largest request body accepted, in bytes; larger bodies get 413. Default 1 MiB (`KAKEHASHI_BODY_LIMIT`). */
+  bodyLimitBytes?: number;
+  /** Where agent group results are stored. Default: SQLite at `./kakehashi.sqlite` (`KAKEHASHI_SQLITE_PATH`), PostgreSQL when `DATABASE_URL` is set. */
+  store?: AgentGroupStoreConfig;
+  /** The longest `?wait=` honoured by `GET /v1/agent-groups/<id>`, in seconds (longer waits are cut to it). Default 60. */
+  agentGroupMaxWaitSeconds?: number;
+  /** The miibo provider that starts agent groups, or its settings. Default `createMiibo({ env })` (reads `MIIBO_ADMIN_API_KEY`, `MIIBO_BASE_URL`). */
+  miibo?: MiiboProvider | MiiboSettings;
+  /**
+   * AICall AppServer options (`rtcAppId`, `ice`, `cors`, `defaultRegion`, …). Give `authorize` to plug in
+   * your own caller check (for example your app's login JWT); the default accepts the `apiKeys`.
+   */
+  appServer?: ServerAppServerOptions;
+  /** Options handed to the chat completions handler (`POST /v1/chat/completions`, `GET /v1/models`). */
+  chat?: Record<string, unknown>;
+  /** A pino logger to use, or options for the server's own (JSON lines on stderr), or `false` for none. */
+  logger?: Logger | ServerLoggerOptions | false;
+  /** Metrics to record into (share one registry between servers or with your app). Default: a fresh registry with the process metrics. */
+  metrics?: ServerMetrics;
+  /** How long `close()` lets open requests (streams) finish by default, in ms. Default 10,000 (`KAKEHASHI_SHUTDOWN_TIMEOUT_MS`). */
+  shutdownTimeoutMs?: number;
+  /** Adds routes of your own to the app, after the built-in middleware (auth on `/v1/*`, body limit, logs, metrics) and before the built-in routes. */
+  routes?: (app: Hono) => void;
+  /** Environment the provider packages read (`MIIBO_*`, `ALIYUN_*`, …). Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A configuration problem: the binary prints the message and exits with status 2. */
+export class ServerConfigError extends Error {
+  /** The variable or option at fault. */
+  readonly setting: string;
+  constructor(setting: string, message: string) {
+    super(message);
+    this.name = 'ServerConfigError';
+    this.setting = setting;
+  }
+}
+
+/** Whether `host` is a loopback name or address (`localhost`, `127.0.0.0/8`, `::1`). */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (bare.toLowerCase() === 'localhost') return true;
+  if (isIP(bare) === 4) return bare.split('.')[0] === '127';
+  if (isIP(bare) === 6) {
+    try {
+      return new URL(`http://[${bare}]/`).hostname === '[::1]';
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+/** `host` as it goes in a URL (IPv6 addresses in brackets). */
+export function urlHost(host: string): string {
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+/** Parses `1048576`, `512k`, `512KiB`, `1m`, `2MB` into bytes. */
+export function parseByteSize(value: string, setting: string): number {
+  const match = /^\s*(\d+)\s*(b|k|kb|kib|m|mb|mib)?\s*$/i.exec(value);
+  if (!match) throw new ServerConfigError(setting, `${setting} must be a size in bytes such as 1048576, 512k or 1m (got "${value}")`);
+  const unit = (match[2] ?? 'b').toLowerCase();
+  const bytes = Number(match[1]) * (unit.startsWith('m') ? 1024 * 1024 : unit.startsWith('k') ? 1024 : 1);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new ServerConfigError(setting, `${setting} must be a positive size (got "${value}")`);
+  return bytes;
+}
+
+function integer(value: string, setting: string, min: number, max: number): number {
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new ServerConfigError(setting, `${setting} must be an integer from ${min} to ${max} (got "${value}")`);
+  return n;
+}
+
+function url(value: string, setting: string): string {
+  try {
+    const u = new URL(value);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+    return value.replace(/\/+$/, '');
+  } catch {
+    throw new ServerConfigError(setting, `${setting} must be an absolute http(s) URL (got "${value}")`);
+  }
+}
+
+/** Comma-separated keys, trimmed, empty entries dropped. */
+export function parseApiKeys(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k.length > 0);
+}
+
+/**
+ * Builds the server configuration from environment variables (see {@link SERVER_ENV}); the provider
+ * variables (`MIIBO_*`, `ALIYUN_*`, `ALIBABA_CLOUD_*`, …) are read later by the packages, from `env`.
+ *
+ * @throws ServerConfigError naming the variable when a value is malformed.
+ */
+export function serverConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): KakehashiServerConfig {
+  const get = (name: string) => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const config: KakehashiServerConfig = { env };
+  config.host = get(SERVER_ENV.host) ?? DEFAULT_HOST;
+  const port = get(SERVER_ENV.port);
+  config.port = port === undefined ? DEFAULT_PORT : integer(port, SERVER_ENV.port, 0, 65_535);
+  config.apiKeys = parseApiKeys(env[SERVER_ENV.apiKeys]);
+  const publicUrl = get(SERVER_ENV.publicUrl);
+  if (publicUrl) config.publicUrl = url(publicUrl, SERVER_ENV.publicUrl);
+  const secret = get(SERVER_ENV.webhookSecret);
+  if (secret) config.webhookSecret = secret;
+  const hmac = get(SERVER_ENV.webhookHmacSecret);
+  if (hmac) config.webhookHmacSecret = hmac;
+  const limit = get(SERVER_ENV.bodyLimit);
+  if (limit) config.bodyLimitBytes = parseByteSize(limit, SERVER_ENV.bodyLimit);
+  const databaseUrl = get(SERVER_ENV.databaseUrl);
+  config.store = databaseUrl ? { databaseUrl } : { sqlitePath: get(SERVER_ENV.sqlitePath) ?? DEFAULT_SQLITE_PATH };
+  const level = get(SERVER_ENV.logLevel);
+  config.logger = { level: level ?? 'info' };
+  const shutdown = get(SERVER_ENV.shutdownTimeoutMs);
+  if (shutdown) config.shutdownTimeoutMs = integer(shutdown, SERVER_ENV.shutdownTimeoutMs, 0, 3_600_000);
+  const maxWait = get(SERVER_ENV.agentGroupMaxWait);
+  if (maxWait) config.agentGroupMaxWaitSeconds = integer(maxWait, SERVER_ENV.agentGroupMaxWait, 0, 3600);
+  const appServer: ServerAppServerOptions = { env };
+  const corsOrigin = get(SERVER_ENV.appServerCorsOrigin);
+  if (corsOrigin) {
+    const origins = corsOrigin.split(',').map((o) => o.trim()).filter(Boolean);
+    appServer.cors = { origin: origins.length === 1 ? origins[0]! : origins };
+  }
+  const region = get(SERVER_ENV.aliyunRegion);
+  if (region) appServer.defaultRegion = region;
+  config.appServer = appServer;
+  return config;
+}

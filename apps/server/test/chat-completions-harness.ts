@@ -1,0 +1,107 @@
+/**
+ * Test harness for the chat completions handler: the three platform simulators from
+ * @kakehashi/testkit, and the handler (plus the playground page) mounted in a tiny Hono app served by
+ * @hono/node-server on 127.0.0.1.
+ */
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import {
+  startAgenticStarSimulator,
+  startCodeerSimulator,
+  startMiiboSimulator,
+  type AgenticStarSimulator,
+  type AgenticStarSimulatorOptions,
+  type CodeerSimulator,
+  type CodeerSimulatorOptions,
+  type MiiboSimulator,
+  type MiiboSimulatorOptions,
+} from '@kakehashi/testkit';
+import { Hono } from 'hono';
+import { createChatCompletionsHandler, type ChatCompletionsHandler, type ChatCompletionsHandlerOptions } from '../src/chat-completions-handler';
+import { playgroundResponse } from '../src/playground-page';
+
+export interface Simulators {
+  agenticstar: AgenticStarSimulator;
+  codeer: CodeerSimulator;
+  miibo: MiiboSimulator;
+  close(): Promise<void>;
+}
+
+export const MIIBO_TEST_KEY = 'sim-miibo-key';
+export const MIIBO_TEST_AGENT = 'sim-miibo-agent';
+
+export async function startSimulators(
+  options: { agenticstar?: AgenticStarSimulatorOptions; codeer?: CodeerSimulatorOptions; miibo?: MiiboSimulatorOptions } = {},
+): Promise<Simulators> {
+  const [agenticstar, codeer, miibo] = await Promise.all([
+    startAgenticStarSimulator(options.agenticstar ?? {}),
+    startCodeerSimulator(options.codeer ?? {}),
+    startMiiboSimulator(options.miibo ?? {}),
+  ]);
+  return {
+    agenticstar,
+    codeer,
+    miibo,
+    async close() {
+      await Promise.all([agenticstar.close(), codeer.close(), miibo.close()]);
+    },
+  };
+}
+
+/** The environment a server would have, pointing every platform at the simulators. */
+export function simulatorEnv(sims: Simulators): Record<string, string> {
+  return {
+    AGENTICSTAR_CLIENT_ID: sims.agenticstar.clientId,
+    AGENTICSTAR_CLIENT_SECRET: sims.agenticstar.clientSecret,
+    AGENTICSTAR_BASE_URL: sims.agenticstar.url,
+    AGENTICSTAR_TOKEN_URL: sims.agenticstar.tokenUrl,
+    CODEER_API_KEY: sims.codeer.apiKey,
+    CODEER_BASE_URL: sims.codeer.url,
+    CODEER_AGENT_ID: sims.codeer.agentId,
+    MIIBO_API_KEY: MIIBO_TEST_KEY,
+    MIIBO_AGENT_ID: MIIBO_TEST_AGENT,
+    MIIBO_BASE_URL: sims.miibo.url,
+  };
+}
+
+export interface Gateway {
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+  /** `http://127.0.0.1:PORT/v1`, for OpenAI clients. */
+  baseURL: string;
+  handler: ChatCompletionsHandler;
+  close(): Promise<void>;
+}
+
+/** Serves the handler (and the playground at `/`) on loopback. */
+export async function startGateway(options: ChatCompletionsHandlerOptions): Promise<Gateway> {
+  const handler = createChatCompletionsHandler(options);
+  const app = new Hono();
+  app.get('/', () => playgroundResponse());
+  app.post('/v1/chat/completions', (c) => handler.completions(c.req.raw));
+  app.get('/v1/models', (c) => handler.models(c.req.raw));
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    baseURL: `${url}/v1`,
+    handler,
+    close: () =>
+      new Promise<void>((resolve) => {
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Resolves when `check` returns true (polling), rejects after `timeoutMs`. */
+export async function eventually(check: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
