@@ -1,1 +1,3 @@
-console.log("kakehashi: not yet implemented");
+import { main } from './cli-main';
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,141 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAppServerClient } from '@kakehashi/aliyun-aiagent';
+import { createKakehashiServer, serverConfigFromEnv } from '@kakehashi/server';
+import { httpRequest } from '@kakehashi/sse-core';
+import {
+  startAgenticStarSimulator,
+  startAliyunIceSimulator,
+  startCodeerSimulator,
+  startMiiboSimulator,
+} from '@kakehashi/testkit';
+import { runChatTurn } from './cli-chat';
+import { paint } from './cli-output';
+
+export interface DemoOptions {
+  signal: AbortSignal;
+  json: boolean;
+}
+
+const GATEWAY_KEY = 'demo-gateway-key-0001';
+
+function heading(text: string): void {
+  process.stdout.write(`\n${paint(['bold', 'cyan'], `▌ ${text}`, process.stdout)}\n`);
+}
+
+function note(text: string): void {
+  process.stdout.write(`${paint('dim', text, process.stdout)}\n`);
+}
+
+/**
+ * `kakehashi demo`: every platform on the built-in simulators, with no credentials and no network.
+ * Starts the testkit simulators and the gateway in this process, points the SDKs at them through the
+ * documented environment variables, and walks through a streamed chat per platform, the same through
+ * the OpenAI-compatible gateway, an AICall AppServer token, and a miibo agent group whose result
+ * arrives by webhook.
+ */
+export async function runDemo(options: DemoOptions): Promise<void> {
+  const { signal } = options;
+  const dataDir = mkdtempSync(join(tmpdir(), 'kakehashi-demo-'));
+  const agenticstar = await startAgenticStarSimulator({ heartbeatIntervalMs: 200 });
+  const codeer = await startCodeerSimulator();
+  const miibo = await startMiiboSimulator({ apiKey: 'demo-miibo-key-0001', agentId: 'demo-miibo-agent', adminApiKey: 'demo-miibo-admin-0001', webhookDelayMs: 300 });
+  const ice = await startAliyunIceSimulator();
+  Object.assign(process.env, {
+    AGENTICSTAR_BASE_URL: agenticstar.url,
+    AGENTICSTAR_TOKEN_URL: agenticstar.tokenUrl,
+    AGENTICSTAR_CLIENT_ID: agenticstar.clientId,
+    AGENTICSTAR_CLIENT_SECRET: agenticstar.clientSecret,
+    AGENTICSTAR_EDITION: 'saas',
+    CODEER_BASE_URL: codeer.url,
+    CODEER_API_KEY: codeer.apiKey,
+    CODEER_AGENT_ID: codeer.agentId,
+    MIIBO_BASE_URL: miibo.url,
+    MIIBO_API_KEY: 'demo-miibo-key-0001',
+    MIIBO_AGENT_ID: 'demo-miibo-agent',
+    MIIBO_ADMIN_API_KEY: 'demo-miibo-admin-0001',
+    ALIYUN_ICE_ENDPOINT: ice.url,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: ice.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: ice.accessKeySecret,
+    ALIYUN_RTC_APP_ID: 'demo-rtc-app',
+    ALIYUN_RTC_APP_KEY: 'demo-rtc-app-key-0001',
+    KAKEHASHI_API_KEYS: GATEWAY_KEY,
+    KAKEHASHI_SQLITE_PATH: join(dataDir, 'kakehashi.sqlite'),
+  });
+  delete process.env.DATABASE_URL;
+  const server = createKakehashiServer({ ...serverConfigFromEnv(process.env), host: '127.0.0.1', port: 0, logger: false });
+  const { url: gateway } = await server.listen();
+  const auth = { authorization: `Bearer ${GATEWAY_KEY}` };
+
+  try {
+    note(`simulators: AgenticStar ${agenticstar.url}, Codeer ${codeer.url}, miibo ${miibo.url}, ICE ${ice.url}`);
+    note(`gateway:    ${gateway} (kakehashi-server, in this process)`);
+
+    const questions = {
+      agenticstar: '来週の出張の経費精算の手順を教えてください。',
+      codeer: '請求書の締め日はいつですか？',
+      miibo: 'おすすめの東京観光スポットは？',
+    } as const;
+    for (const provider of ['agenticstar', 'codeer', 'miibo'] as const) {
+      heading(`${provider}: streamed chat through @kakehashi/${provider}`);
+      note(`> ${questions[provider]}`);
+      await runChatTurn(provider, questions[provider], { provider, message: questions[provider], session: {}, json: options.json, signal });
+    }
+
+    heading('gateway: OpenAI Chat Completions (stream) → codeer');
+    const res = await httpRequest({
+      url: `${gateway}/v1/chat/completions`,
+      headers: auth,
+      body: { json: { model: `codeer/${codeer.agentId}`, stream: true, messages: [{ role: 'user', content: '営業時間を教えてください' }] } },
+      signal,
+    });
+    let chunks = 0;
+    for await (const message of res.sseJson<{ choices?: { delta?: { content?: string } }[] }>()) {
+      if (message.done) break;
+      chunks++;
+      process.stdout.write(message.data.choices?.[0]?.delta?.content ?? '');
+    }
+    process.stdout.write('\n');
+    note(`(${chunks} chat.completion.chunk events, then [DONE])`);
+
+    heading('AICall AppServer: getRtcAuthToken through the gateway');
+    const appServer = createAppServerClient({ baseURL: gateway, authorization: `Bearer ${GATEWAY_KEY}` });
+    const rtc = await appServer.getRtcAuthToken({ userId: 'demo-user' }, { signal });
+    note(`channel ${rtc.channelId}, token expires ${new Date((rtc.timestamp ?? 0) * 1000).toISOString()}`);
+    process.stdout.write(`rtc_auth_token: ${rtc.rtcAuthToken.slice(0, 48)}…\n`);
+
+    heading('miibo agent group: started through the gateway, result by webhook');
+    const started = await (
+      await httpRequest({
+        url: `${gateway}/v1/agent-groups`,
+        headers: auth,
+        body: {
+          json: {
+            utterance: '新商品のキャッチコピーを三案ください',
+            uid: 'demo-user',
+            agentIds: [
+              { agentId: 'demo-copywriter', apiKey: 'demo-member-key-0001' },
+              { agentId: 'demo-reviewer', apiKey: 'demo-member-key-0002' },
+            ],
+            groupName: 'コピー会議',
+            groupMission: '新商品のキャッチコピーを決める',
+            groupDescription: 'コピーライターとレビュアーの二人組',
+          },
+        },
+        read: 'buffer',
+        signal,
+      })
+    ).json<{ groupId: string; status: string }>();
+    note(`group ${started.groupId}: ${started.status}; waiting for the webhook…`);
+    const final = await (
+      await httpRequest({ url: `${gateway}/v1/agent-groups/${started.groupId}`, query: { wait: 10 }, headers: auth, read: 'buffer', signal })
+    ).json<{ status: string; result?: unknown }>();
+    process.stdout.write(`status: ${final.status}\n${JSON.stringify(final.result, null, 2)}\n`);
+    heading('done — no credentials used, no network reached');
+  } finally {
+    await server.close(1_000);
+    await Promise.all([agenticstar.close(), codeer.close(), miibo.close(), ice.close()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

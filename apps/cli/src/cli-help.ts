@@ -1,0 +1,42 @@
+export const MAIN_HELP = `kakehashi — terminal client for AgenticStar, Codeer, miibo and Alibaba AICall
+
+Usage:
+  kakehashi chat <agenticstar|codeer|miibo> [message…] [options]
+  kakehashi auth check <agenticstar|codeer|miibo|aliyun>
+  kakehashi aliyun rtc-token --user <id> [--channel <id>]
+  kakehashi aliyun chat-token --user <id> [--agent <id>] [--region <id>]
+  kakehashi demo
+
+Run "kakehashi <command> --help" for a command's options and examples.
+
+Configuration comes from flags, then the environment, then a .env file in the current folder
+(--env-file <path> for another one). Variables: AGENTICSTAR_CLIENT_ID, AGENTICSTAR_CLIENT_SECRET,
+AGENTICSTAR_BASE_URL, AGENTICSTAR_TOKEN_URL, AGENTICSTAR_EDITION, AGENTICSTAR_AGENT_ID, CODEER_API_KEY,
+CODEER_BASE_URL, CODEER_AGENT_ID, MIIBO_API_KEY, MIIBO_AGENT_ID, MIIBO_BASE_URL, ALIYUN_RTC_APP_ID,
+ALIYUN_RTC_APP_KEY, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIYUN_ICE_ENDPOINT.
+
+Exit status: 0 done, 1 the platform or network failed, 2 bad usage or missing configuration,
+130 cancelled with Ctrl-C. Colour only on a terminal, never with NO_COLOR.
+`;
+
+export const CHAT_HELP = `kakehashi chat <agenticstar|codeer|miibo> [message…] [options]
+
+Streams the agent's answer to stdout as it arrives; agent steps and tasks appear as dim status lines
+on stderr. With no message on a terminal, starts an interactive session that keeps the conversation
+(chat id, conversation id, uid) across turns; an empty line or Ctrl-D ends it.
+
+Options:
+  --agent <id>          agent id (default: AGENTICSTAR_AGENT_ID / CODEER_AGENT_ID / MIIBO_AGENT_ID)
+  --chat <id>           Codeer chat to continue (without it a chat is created)
+  --conversation <id>   AgenticStar conversation to continue
+  --uid <uid>           miibo user id (keeps miibo's conversation state)
+  --json                one AgentEvent per line (JSON) instead of text
+  --env-file <path>     read variables from this file instead of ./.env
+  -h, --help            this help
+
+Examples:
+  kakehashi chat codeer "請求書の締め日はいつですか？"
+  kakehashi chat agenticstar --conversation conv_123 "続けてください"
+  kakehashi chat miibo --uid user-42 --json "こんにちは" | jq -c 'select(.type=="finish")'
+  kakehashi chat codeer            # interactive
+`;

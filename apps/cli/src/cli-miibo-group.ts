@@ -1,0 +1,88 @@
+import { httpRequest, type HeaderRecord } from '@kakehashi/sse-core';
+import type { CliValues } from './cli-main';
+import { UsageError } from './cli-errors';
+import { Spinner } from './cli-output';
+
+const USAGE = `kakehashi miibo group start --utterance <text> --member <agentId>:<apiKey> [--member …] [options]
+
+Options:
+  --uid <uid>              the user the group works for (default kakehashi-cli)
+  --group-name <text>      default "kakehashi"; --mission <text>, --description <text> likewise
+  --email <address>        send the result by e-mail too (repeatable, at most 5)
+  --wait                   show progress until the result arrives, then print it
+  --server <url>           the gateway (default KAKEHASHI_SERVER_URL or http://127.0.0.1:8787)
+
+Starts a miibo agent group through a running kakehashi-server (KAKEHASHI_SERVER_URL, default
+http://127.0.0.1:8787; KAKEHASHI_API_KEY for its Authorization), which receives the result by
+webhook. With --wait, shows progress until the result arrives and prints it.
+`;
+
+interface GroupStatus {
+  groupId: string;
+  status: 'started' | 'completed' | 'error';
+  result?: unknown;
+  error?: unknown;
+}
+
+export async function runMiiboGroup(args: string[], values: CliValues, signal: AbortSignal): Promise<number> {
+  const [group, sub] = args;
+  if (values.help || group !== 'group' || sub !== 'start') {
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    throw new UsageError('usage: kakehashi miibo group start --utterance <text> --member <agentId>:<apiKey> [--wait]');
+  }
+  if (!values.utterance) throw new UsageError('miibo group start needs --utterance <text>');
+  const members = (values.member ?? []).map((m) => {
+    const colon = m.indexOf(':');
+    if (colon <= 0 || colon === m.length - 1) throw new UsageError('--member takes <agentId>:<apiKey>');
+    return { agentId: m.slice(0, colon), apiKey: m.slice(colon + 1) };
+  });
+  if (members.length === 0) throw new UsageError('miibo group start needs at least one --member <agentId>:<apiKey>');
+  const server = (values.server ?? process.env.KAKEHASHI_SERVER_URL ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
+  const headers: HeaderRecord = {};
+  if (process.env.KAKEHASHI_API_KEY) headers.authorization = `Bearer ${process.env.KAKEHASHI_API_KEY}`;
+
+  const body = {
+    utterance: values.utterance,
+    uid: values.uid ?? 'kakehashi-cli',
+    agentIds: members,
+    groupName: values['group-name'] ?? 'kakehashi',
+    groupMission: values.mission ?? values.utterance,
+    groupDescription: values.description ?? 'started from the kakehashi CLI',
+    ...(values.email ? { resultEmails: values.email, sendResultEmail: true } : {}),
+  };
+  const started = await call<GroupStatus>(`${server}/v1/agent-groups`, { headers, body: { json: body }, signal });
+  if (!values.wait) {
+    process.stdout.write(`${JSON.stringify(started)}\n`);
+    return 0;
+  }
+  const spinner = new Spinner(`agent group ${started.groupId} is working…`).start();
+  const waitSeconds = Number(values['wait-seconds'] ?? 600);
+  const deadline = Date.now() + waitSeconds * 1000;
+  try {
+    for (;;) {
+      const status = await call<GroupStatus>(`${server}/v1/agent-groups/${encodeURIComponent(started.groupId)}`, {
+        headers,
+        query: { wait: 25 },
+        signal,
+        timeouts: { headersMs: 40_000 },
+      });
+      if (status.status !== 'started') {
+        spinner.stop();
+        process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+        return status.status === 'completed' ? 0 : 1;
+      }
+      if (Date.now() > deadline) throw new Error(`no result for agent group ${started.groupId} within ${waitSeconds} s`);
+    }
+  } finally {
+    spinner.stop();
+  }
+}
+
+/** One JSON call to the gateway, through sse-core (retries, timeouts, redacted errors). */
+async function call<T>(url: string, options: Omit<Parameters<typeof httpRequest>[0], 'url' | 'read'>): Promise<T> {
+  const res = await httpRequest({ ...options, url, read: 'buffer', provider: 'kakehashi-server' });
+  return res.json<T>();
+}
