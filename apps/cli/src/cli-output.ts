@@ -3,8 +3,12 @@ import type { AgentEvent } from '@kakehashi/sse-core';
 
 type Style = Parameters<typeof styleText>[0];
 
-/** Colour only on a terminal and never with NO_COLOR (styleText checks both for the given stream). */
+/**
+ * Colour only on a terminal and never with NO_COLOR. NO_COLOR is checked first, because Node lets
+ * FORCE_COLOR override it (and warns); styleText then checks the stream is a TTY.
+ */
 export function paint(style: Style, text: string, stream: NodeJS.WriteStream = process.stderr): string {
+  if (process.env.NO_COLOR) return text;
   return styleText(style, text, { stream });
 }
 

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 /** The CLI exactly as a user gets it after set-up: the repository root's node_modules/.bin/kakehashi. */
 export const KAKEHASHI_BIN = fileURLToPath(new URL('../../../node_modules/.bin/kakehashi', import.meta.url));
 
-const PROVIDER_ENV = /^(AGENTICSTAR|CODEER|MIIBO|ALIYUN|ALIBABA_CLOUD|KAKEHASHI)_|^DATABASE_URL$/;
+const PROVIDER_ENV = /^(AGENTICSTAR|CODEER|MIIBO|ALIYUN|ALIBABA_CLOUD|KAKEHASHI)_|^DATABASE_URL$|^FORCE_COLOR$/;
 
-/** The parent's environment without any platform settings, so tests see only what they pass. */
+/** The parent's environment without any platform settings (or Nx's FORCE_COLOR), so tests see only what they pass. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!PROVIDER_ENV.test(k)) env[k] = v;
