@@ -68,7 +68,31 @@ function ensurePostgres() {
   );
 }
 
+// Chromium for the playground's browser test (Debian's package, driven by playwright-core: no browser
+// download). Installed like PostgreSQL: as root on Debian when missing, else a note.
+function ensureChromium() {
+  if (existsSync('/usr/bin/chromium')) {
+    console.log('Chromium found (/usr/bin/chromium): the playground browser test will run.');
+    return;
+  }
+  if (process.platform === 'linux' && process.getuid?.() === 0 && existsSync('/etc/debian_version')) {
+    console.log('\nChromium not found: installing Debian\'s chromium (and CJK fonts) for the playground test.');
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'chromium', 'fonts-noto-cjk']]) {
+      console.log(`$ apt-get ${args.join(' ')}`);
+      const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
+      if (r.status !== 0) {
+        console.warn(`note: apt-get ${args[0]} failed (${r.status ?? r.signal}); the playground browser test will be skipped (and fail in CI).`);
+        return;
+      }
+    }
+    return;
+  }
+  console.log('\nnote: /usr/bin/chromium is missing and cannot be installed here: the playground browser test will be skipped (in CI it fails).');
+}
+
 ensurePostgres();
+ensureChromium();
 run('npx', ['--yes', pnpmSpec, 'install', ...frozen]);
 // Also run by the root postinstall; repeated here in case install scripts were switched off.
 run(process.execPath, [join(root, 'scripts/link-node.mjs')]);

@@ -72,6 +72,11 @@ export class TurnObserver {
     if (this.#closed) return;
     this.#closed = true;
     safely(() => this.#cleanup?.());
+    if (this.#logger === undefined) {
+      if (outcome === 'failed' && detail?.kind) safely(() => this.#metrics?.error?.(this.platform, detail.kind!));
+      safely(() => this.#metrics?.streamClosed?.(this.platform));
+      return;
+    }
     const fields: Record<string, unknown> = {
       ...this.#fields,
       outcome,

@@ -1,0 +1,319 @@
+// The OpenAI-compatible gateway (apps/server createChatCompletionsHandler on @hono/node-server) against
+// the AgenticStar simulator, per stream (the default simulated answer: a role chunk, tasks, ~12 text
+// pieces, finish, [DONE]):
+//   direct:  the client calls the simulator's /v1/chat/completions itself (bearer token fetched once)
+//   proxy:   a minimal undici pass-through proxy in front of the simulator (node:http + undici.request,
+//            body piped as bytes): the floor any gateway pays for one more hop
+//   gateway: POST /v1/chat/completions {model: 'agenticstar', stream: true} through the handler (token
+//            cache, SSE decode, AgentEvents, chat.completion.chunk encoding, pull-based SSE body)
+// at 1, 100 and 500 concurrent streams (bounded by a client pool of that many connections), then the
+// memory each open stream costs in the proxy and gateway processes (N streams held open by a stalled
+// upstream). The simulator, the proxy and the gateway each run in their own process; this one is the
+// load generator. Loopback only.
+//
+// TTFB is the first body byte (the simulator's `: connected` comment for direct/proxy; the gateway
+// holds its headers until the platform's first event, so its first byte is the role chunk); "1st
+// data" is the first `data:` event for all three. At 100 and 500 streams the machine is saturated
+// and latencies are mostly queueing; the unloaded (1 stream) gap is the added latency.
+// Knobs: BENCH_SCALE=0.2 (fewer streams), BENCH_ROUNDS=3, BENCH_PROFILE=gateway|proxy|sim with
+// BENCH_PROFILE_DIR=dir (a --cpu-prof profile of that process).
+import { fork } from 'node:child_process';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Pool, request } from 'undici';
+import { median, printTable } from './bench-utils.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const serverDir = join(here, '..', 'apps', 'server');
+const role = process.argv[2];
+
+if (role === 'sim') await runSimulator();
+else if (role === 'proxy') await runProxy(process.argv[3]);
+else if (role === 'gateway') await runGateway(JSON.parse(process.argv[3]));
+else await runBench();
+
+// ---------------------------------------------------------------------------------------------------
+// Child processes
+
+function onCommand(handlers) {
+  process.on('message', async (msg) => {
+    if (msg.cmd === 'exit') process.exit(0); // lets --cpu-prof write its profile
+    const out = await handlers[msg.cmd]?.(msg);
+    process.send({ id: msg.id, ...(out ?? {}) });
+  });
+}
+
+function memory() {
+  globalThis.gc?.();
+  globalThis.gc?.();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed, external: m.external + m.arrayBuffers };
+}
+
+async function runSimulator() {
+  const { startAgenticStarSimulator } = await import('@kakehashi/testkit');
+  const sim = await startAgenticStarSimulator({ tokenLifetimeSeconds: 86_400 });
+  onCommand({
+    stall: ({ n }) => void sim.stall({ afterEvents: 3, times: n }),
+    cpu: () => process.cpuUsage(),
+    clear: () => {
+      sim.clearFaults();
+      // The simulator records every request; drop them so its memory does not grow across rounds.
+      sim.requests.length = 0;
+    },
+  });
+  process.send({ ready: true, url: sim.url, tokenUrl: sim.tokenUrl, clientId: sim.clientId, clientSecret: sim.clientSecret });
+}
+
+async function runProxy(upstream) {
+  const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'content-length']);
+  const server = createServer(async (req, res) => {
+    try {
+      const headers = {};
+      for (const [k, v] of Object.entries(req.headers)) if (!hopByHop.has(k)) headers[k] = v;
+      const ac = new AbortController();
+      res.on('close', () => ac.abort());
+      const up = await request(upstream + req.url, { method: req.method, headers, body: req, signal: ac.signal });
+      const out = {};
+      for (const [k, v] of Object.entries(up.headers)) if (!hopByHop.has(k)) out[k] = v;
+      res.writeHead(up.statusCode, out);
+      res.flushHeaders();
+      await pipeline(up.body, res);
+    } catch {
+      res.destroy();
+    }
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  onCommand({ memory: () => memory(), cpu: () => process.cpuUsage() });
+  process.send({ ready: true, url: `http://127.0.0.1:${server.address().port}` });
+}
+
+async function runGateway(sim) {
+  // Built apps/server (`pnpm --filter @kakehashi/server build`); the package exports the handler.
+  const { createChatCompletionsHandler } = await import('@kakehashi/server');
+  const requireFromServer = createRequire(join(serverDir, 'package.json'));
+  const { serve } = await import(pathToFileURL(requireFromServer.resolve('@hono/node-server')).href);
+  const handler = createChatCompletionsHandler({
+    agenticstar: { baseURL: sim.url, tokenUrl: sim.tokenUrl, clientId: sim.clientId, clientSecret: sim.clientSecret },
+    codeer: false,
+    miibo: false,
+  });
+  const server = await new Promise((resolve) => {
+    const s = serve({ fetch: (req) => handler.completions(req), hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+  });
+  server.keepAliveTimeout = 60_000;
+  onCommand({ memory: () => memory(), cpu: () => process.cpuUsage() });
+  process.send({ ready: true, url: `http://127.0.0.1:${server.address().port}` });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Load generator
+
+function start(args) {
+  // BENCH_PROFILE=gateway (or proxy, sim) writes a CPU profile of that process to BENCH_PROFILE_DIR.
+  const profile = process.env.BENCH_PROFILE === args[0] ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? '.'}`] : [];
+  const child = fork(fileURLToPath(import.meta.url), args, { execArgv: ['--expose-gc', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let seq = 0;
+  const waiting = new Map();
+  let ready;
+  const readyP = new Promise((r) => (ready = r));
+  child.on('message', (msg) => {
+    if (msg.ready) ready(msg);
+    else waiting.get(msg.id)?.(msg), waiting.delete(msg.id);
+  });
+  return {
+    child,
+    ready: readyP,
+    call(cmd, extra = {}) {
+      const id = ++seq;
+      return new Promise((r) => {
+        waiting.set(id, r);
+        child.send({ id, cmd, ...extra });
+      });
+    },
+  };
+}
+
+function quantile(sorted, q) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** Sends `total` streams with at most `concurrency` in flight; returns per-stream timings and the wall time. */
+async function load(target, concurrency, total) {
+  const pool = new Pool(target.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
+  const ttfb = [];
+  const ttfd = [];
+  const totals = [];
+  let next = 0;
+  let failures = 0;
+  const began = performance.now();
+  async function worker() {
+    while (next < total) {
+      next++;
+      const t0 = performance.now();
+      let first = 0;
+      let firstData = 0;
+      try {
+        const res = await request(`${target.origin}${target.path}`, { dispatcher: pool, method: 'POST', headers: target.headers, body: target.body });
+        let bytes = 0;
+        for await (const chunk of res.body) {
+          if (first === 0) first = performance.now();
+          if (firstData === 0 && chunk.indexOf('data:') !== -1) firstData = performance.now();
+          bytes += chunk.length;
+        }
+        if (res.statusCode !== 200 || bytes === 0) failures++;
+      } catch {
+        failures++;
+      }
+      const t1 = performance.now();
+      ttfb.push((first || t1) - t0);
+      ttfd.push((firstData || t1) - t0);
+      totals.push(t1 - t0);
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const wall = performance.now() - began;
+  await pool.close();
+  if (failures) throw new Error(`${target.name}: ${failures} of ${total} streams failed`);
+  return { ttfb, ttfd, totals, wall };
+}
+
+/** Opens `n` streams that the stalled upstream keeps open; resolves once each delivered its first bytes. */
+async function holdOpen(target, n) {
+  const pool = new Pool(target.origin, { connections: n, pipelining: 1 });
+  const ac = new AbortController();
+  const opened = [];
+  for (let i = 0; i < n; i++) {
+    opened.push(
+      request(`${target.origin}${target.path}`, { dispatcher: pool, method: 'POST', headers: target.headers, body: target.body, signal: ac.signal }).then(
+        (res) =>
+          new Promise((resolve) => {
+            res.body.once('data', () => resolve());
+            res.body.on('error', () => {});
+          }),
+      ),
+    );
+  }
+  await Promise.all(opened);
+  return async () => {
+    ac.abort();
+    await pool.destroy().catch(() => {});
+  };
+}
+
+async function runBench() {
+  const scale = Number(process.env.BENCH_SCALE ?? 1);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const sim = start(['sim']);
+  const simInfo = await sim.ready;
+  const proxy = start(['proxy', simInfo.url]);
+  const gateway = start(['gateway', JSON.stringify(simInfo)]);
+  const [proxyInfo, gatewayInfo] = await Promise.all([proxy.ready, gateway.ready]);
+
+  const tokenRes = await request(simInfo.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: simInfo.clientId, client_secret: simInfo.clientSecret }).toString(),
+  });
+  const { access_token: token } = await tokenRes.body.json();
+  const message = '東京でおすすめの観光地を教えてください';
+  const platformBody = JSON.stringify({ model: 'AGENTIC STAR', stream: true, messages: [{ role: 'user', content: message }] });
+  const sim_ = new URL(simInfo.url);
+  const simPath = `${sim_.pathname.replace(/\/$/, '')}/v1/chat/completions`;
+  const direct = { name: 'direct', origin: sim_.origin, path: simPath, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: platformBody };
+  const proxied = { ...direct, name: 'proxy', origin: proxyInfo.url };
+  const viaGateway = {
+    name: 'gateway',
+    origin: gatewayInfo.url,
+    path: '/v1/chat/completions',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'agenticstar', stream: true, messages: [{ role: 'user', content: message }] }),
+  };
+  const contenders = [direct, proxied, viaGateway];
+
+  // Warm-up: JIT, keep-alive pools, the gateway's token cache.
+  for (const t of contenders) await load(t, 10, Math.max(50, Math.round(300 * scale)));
+
+  // Memory per open stream, in the proxy and gateway processes.
+  const openN = Math.max(50, Math.round(500 * scale));
+  console.log(`memory per open stream (${openN} streams held open by a stalled upstream, after GC)`);
+  for (const [name, target, proc] of [
+    ['proxy', proxied, proxy],
+    ['gateway', viaGateway, gateway],
+  ]) {
+    await sim.call('clear');
+    const before = await proc.call('memory');
+    await sim.call('stall', { n: openN });
+    const release = await holdOpen(target, openN);
+    const during = await proc.call('memory');
+    await release();
+    await sim.call('clear');
+    const kb = (bytes) => `${(bytes / openN / 1024).toFixed(1)} KiB`;
+    console.log(`  ${name.padEnd(9)} rss ${kb(during.rss - before.rss).padStart(10)}   heap ${kb(during.heap - before.heap).padStart(10)}   external ${kb(during.external - before.external).padStart(10)}`);
+  }
+  console.log('');
+
+  const levels = [
+    [1, Math.max(30, Math.round(300 * scale))],
+    [100, Math.max(200, Math.round(3000 * scale))],
+    [500, Math.max(500, Math.round(5000 * scale))],
+  ];
+  console.log(`AgenticStar simulator, default answer; ${rounds} interleaved rounds per level; times in ms`);
+  const summary = [];
+  for (const [concurrency, total] of levels) {
+    const per = Object.fromEntries(contenders.map((t) => [t.name, { ttfb: [], ttfd: [], totals: [], rates: [], cpu: [] }]));
+    for (let r = 0; r < rounds; r++) {
+      for (const t of contenders) {
+        await sim.call('clear');
+        const proc = t.name === 'proxy' ? proxy : t.name === 'gateway' ? gateway : undefined;
+        const cpu0 = await proc?.call('cpu');
+        const { ttfb, ttfd, totals, wall } = await load(t, concurrency, total);
+        const cpu1 = await proc?.call('cpu');
+        if (cpu0) per[t.name].cpu.push((cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1000 / total);
+        per[t.name].ttfb.push(...ttfb);
+        per[t.name].ttfd.push(...ttfd);
+        per[t.name].totals.push(...totals);
+        per[t.name].rates.push(total / (wall / 1000));
+      }
+    }
+    console.log(`\n${concurrency} concurrent stream(s), ${total} streams x ${rounds} rounds`);
+    console.log(
+      `  ${'path'.padEnd(9)} ${'TTFB p50'.padStart(9)} ${'TTFB p99'.padStart(9)} ${'1st data p50'.padStart(13)} ${'total p50'.padStart(10)} ${'total p99'.padStart(10)} ${'added TTFB'.padStart(11)} ${'added total'.padStart(12)} ${'streams/s'.padStart(10)} ${'cpu ms/stream'.padStart(14)}`,
+    );
+    const stats = {};
+    for (const t of contenders) {
+      const p = per[t.name];
+      const ttfb = [...p.ttfb].sort((a, b) => a - b);
+      const totals = [...p.totals].sort((a, b) => a - b);
+      const ttfd = [...p.ttfd].sort((a, b) => a - b);
+      stats[t.name] = { ttfb50: quantile(ttfb, 0.5), ttfb99: quantile(ttfb, 0.99), ttfd50: quantile(ttfd, 0.5), total50: quantile(totals, 0.5), total99: quantile(totals, 0.99), rate: median(p.rates), cpu: p.cpu.length ? median(p.cpu) : undefined };
+    }
+    for (const t of contenders) {
+      const s = stats[t.name];
+      const signed = (v) => (t.name === 'direct' ? '-' : `${v >= 0 ? '+' : ''}${v.toFixed(2)}`);
+      console.log(
+        `  ${t.name.padEnd(9)} ${s.ttfb50.toFixed(2).padStart(9)} ${s.ttfb99.toFixed(2).padStart(9)} ${s.ttfd50.toFixed(2).padStart(13)} ${s.total50.toFixed(2).padStart(10)} ${s.total99.toFixed(2).padStart(10)} ${signed(s.ttfb50 - stats.direct.ttfb50).padStart(11)} ${signed(s.total50 - stats.direct.total50).padStart(12)} ${s.rate.toFixed(0).padStart(10)} ${(s.cpu === undefined ? '(sim)' : s.cpu.toFixed(3)).padStart(14)}`,
+      );
+    }
+    printTable(`  throughput at ${concurrency}`, Object.fromEntries(contenders.map((t) => [t.name, stats[t.name].rate])), 'proxy', 'streams/s');
+    const gap = stats.gateway.ttfb50 - stats.proxy.ttfb50;
+    const dataGap = stats.gateway.ttfd50 - stats.proxy.ttfd50;
+    const totalGap = stats.gateway.total50 - stats.proxy.total50;
+    const ratio = stats.gateway.rate / stats.proxy.rate;
+    summary.push({ concurrency, gap, dataGap, totalGap, ratio, cpu: stats.gateway.cpu / stats.proxy.cpu });
+  }
+
+  console.log('\ntargets: gateway p50 TTFB within 1 ms of the proxy; gateway throughput >= 0.8x the proxy');
+  const ms = (v) => `${v >= 0 ? '+' : ''}${v.toFixed(2)} ms`;
+  for (const s of summary) {
+    console.log(
+      `  ${String(s.concurrency).padStart(3)} streams: gateway - proxy p50: TTFB ${ms(s.gap)} ${s.gap <= 1 ? 'ok' : 'MISSED'}, first data ${ms(s.dataGap)} ${s.dataGap <= 1 ? 'ok' : 'MISSED'}, total ${ms(s.totalGap)};  throughput ${s.ratio.toFixed(2)}x ${s.ratio >= 0.8 ? 'ok' : 'MISSED'};  cpu/stream ${s.cpu.toFixed(2)}x the proxy's`,
+    );
+  }
+  for (const p of [sim, proxy, gateway]) p.child.send({ cmd: 'exit' });
+}
