@@ -1,4 +1,4 @@
-import { ApiCallError, type ErrorBodyDetails } from '@kakehashi/sse-core';
+import { ApiCallError, parseJsonObject, type ErrorBodyDetails } from '@kakehashi/sse-core';
 
 /** `ApiCallError.code` of an HTTP 403 from the AppServer: the app's login (`Authorization`) is missing, refused or expired. */
 export const AUTH_EXPIRED_CODE = 'auth-expired';
@@ -18,14 +18,8 @@ export function parseAppServerErrorBody(text: string, status: number): ErrorBody
   if (status === 403) {
     return { code: AUTH_EXPIRED_CODE, message: 'the AppServer refused the Authorization (login missing or expired)', retryable: false };
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof body !== 'object' || body === null) return undefined;
-  const b = body as Record<string, unknown>;
+  const b = parseJsonObject(text);
+  if (!b) return undefined;
   const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
   return {
     code: str(b.error_code) ?? (typeof b.code === 'number' || typeof b.code === 'string' ? b.code : undefined),

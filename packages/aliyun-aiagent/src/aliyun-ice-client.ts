@@ -9,6 +9,7 @@ import {
   type ErrorBodyDetails,
   type FetchFunction,
   type TimeoutOptions,
+  parseJsonObject,
 } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import {
@@ -268,14 +269,8 @@ const ACTION_NAME = /^[A-Z][A-Za-z0-9]*$/;
 
 /** Reads Alibaba's error body `{RequestId, HostId, Code, Message, Recommend}`; throttling codes are retryable. */
 export function parseIceErrorBody(text: string, status: number): ErrorBodyDetails | undefined {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof body !== 'object' || body === null) return undefined;
-  const b = body as Record<string, unknown>;
+  const b = parseJsonObject(text);
+  if (!b) return undefined;
   const code = typeof b.Code === 'string' ? b.Code : undefined;
   const throttled = code !== undefined && /^Throttling|^ServiceUnavailable/.test(code);
   return {

@@ -1,4 +1,4 @@
-import type { ErrorBodyDetails } from '@kakehashi/sse-core';
+import { parseJsonObject, type ErrorBodyDetails } from '@kakehashi/sse-core';
 
 /** A token response read tolerantly: snake_case or camelCase, numbers or numeric strings, unknown fields kept. */
 export interface ParsedTokenResponse {
@@ -63,14 +63,7 @@ export function parseTokenResponse(body: unknown): ParsedTokenResponse | undefin
  * Returns undefined for bodies it does not recognise (sse-core then applies its own defaults).
  */
 export function parseOAuthErrorBody(text: string): ErrorBodyDetails | undefined {
-  if (!text || text.trimStart()[0] !== '{') return undefined;
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const b = asRecord(body);
+  const b = parseJsonObject(text);
   if (!b) return undefined;
   const nested = asRecord(b.error);
   const code =

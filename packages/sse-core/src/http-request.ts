@@ -8,6 +8,7 @@ import {
   type TimeoutPhase,
 } from './errors';
 import { HttpResponse } from './http-response';
+import { parseJsonObject } from './json-parse';
 import { fetchTransport, undiciTransport, type FetchFunction, type Transport } from './http-transport';
 import { resolveValue, type Resolvable } from './resolvable';
 import { DEFAULT_RETRY, parseRetryAfter, retryDelayMs, sleep, type RetryOptions } from './retry-policy';
@@ -411,15 +412,8 @@ function codeLike(value: unknown): string | undefined {
 
 /** Best-effort reading of common error shapes: `{error:{message,code}}`, `{message,code}`, OAuth `{error,error_description}`. */
 function defaultErrorDetails(text: string): ErrorBodyDetails | undefined {
-  if (!text || (text[0] !== '{' && text.trimStart()[0] !== '{')) return undefined;
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof body !== 'object' || body === null) return undefined;
-  const b = body as Record<string, unknown>;
+  const b = parseJsonObject(text);
+  if (!b) return undefined;
   const err = typeof b.error === 'object' && b.error !== null ? (b.error as Record<string, unknown>) : undefined;
   const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
   const code = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? v : undefined);

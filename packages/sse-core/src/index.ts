@@ -50,7 +50,7 @@ export { resolveValue, type Resolvable } from './resolvable';
 export { decodeSSE, decodeSSEJson, decodeSSEWith, DEFAULT_MAX_BUFFER_SIZE, type SSEMessage, type SSEJsonMessage, type SSEDecodeOptions } from './sse-decoder';
 export { decodeNDJSON, type NDJSONDecodeOptions } from './ndjson-decoder';
 export { decodeLines } from './line-decoder';
-export { safeParseJSON, type ParseResult } from './json-parse';
+export { safeParseJSON, parseJsonObject, type ParseResult } from './json-parse';
 export { encodeSSE, encodeSSEComment, createSSEStream, type SSEOutgoingEvent, type SSEStreamOptions } from './sse-encoder';
 export { flattenBatches } from './batch-iterator';
 export { byteChunks, type ByteSource } from './byte-source';
