@@ -41,28 +41,9 @@ export function marketplaceClient(sim: AgenticStarSimulator, settings: AgenticSt
   });
 }
 
-export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
-}
-
 /** The text obtained by applying the text events in order. */
 export function appliedText(events: AgentEvent[]): string {
   return events.reduce(applyAgentEvent, '');
 }
 
-/** Resolves with the rejection (or synchronous throw) of `fn`, failing if it succeeds. */
-export async function failure(fn: () => unknown): Promise<unknown> {
-  try {
-    await fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a failure, got success');
-}
-
-/** Async generator over byte chunks, as a response body delivers them. */
-export async function* chunksOf(parts: Uint8Array[]): AsyncGenerator<Uint8Array> {
-  for (const p of parts) yield p;
-}
+export { chunksOf, collect, rejectionOf as failure } from '@kakehashi/testkit';

@@ -13,18 +13,4 @@ export async function setup(options: CodeerSimulatorOptions = {}, settings: Code
   return { sim, codeer };
 }
 
-export async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of source) out.push(item);
-  return out;
-}
-
-/** Resolves with the rejection of `promise` (fails when it resolves). */
-export async function rejection(promise: Promise<unknown> | (() => unknown)): Promise<unknown> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
+export { collect, rejectionOf as rejection } from '@kakehashi/testkit';

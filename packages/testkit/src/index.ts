@@ -95,3 +95,6 @@ export type {
 } from './codeer-simulator-state';
 export { parseMultipart, multipartBoundary } from './codeer-simulator-multipart';
 export type { MultipartPart } from './codeer-simulator-multipart';
+
+// Stream and failure helpers for tests
+export { chunksOf, collect, rejectionOf } from './stream-helpers';
