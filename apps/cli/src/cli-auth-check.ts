@@ -31,14 +31,14 @@ export async function runAuthCheck(args: string[], values: CliValues, signal: Ab
   switch (provider) {
     case 'agenticstar': {
       const client = createAgenticStar();
-      await client.getConversationPage({ limit: 1 } as never, { signal });
+      await client.getConversationPage({ limit: 1 }, { signal });
       detail = `client ${maskSecret(process.env.AGENTICSTAR_CLIENT_ID ?? '')} at ${client.endpoints().baseURL}`;
       break;
     }
     case 'codeer': {
       const client = createCodeer();
-      const page = await client.agents.list({ signal } as never);
-      detail = `key ${maskSecret(process.env.CODEER_API_KEY ?? '')}, ${Array.isArray(page) ? page.length : 'some'} agent(s) visible`;
+      const agents = await client.agents.list({ signal });
+      detail = `key ${maskSecret(process.env.CODEER_API_KEY ?? '')}, ${agents.length} agent(s) visible`;
       break;
     }
     case 'miibo': {

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  startAgenticStarSimulator,
+  startAliyunIceSimulator,
+  startCodeerSimulator,
+  startMiiboSimulator,
+  type AgenticStarSimulator,
+  type AliyunIceSimulator,
+  type CodeerSimulator,
+  type MiiboSimulator,
+} from '@kakehashi/testkit';
+import { cleanEnv, runCli } from './cli-process';
+
+let agenticstar: AgenticStarSimulator;
+let codeer: CodeerSimulator;
+let miibo: MiiboSimulator;
+let ice: AliyunIceSimulator;
+const MIIBO_KEY = 'auth-check-miibo-key-0001';
+
+beforeAll(async () => {
+  [agenticstar, codeer, miibo, ice] = await Promise.all([
+    startAgenticStarSimulator(),
+    startCodeerSimulator(),
+    startMiiboSimulator({ apiKey: MIIBO_KEY, agentId: 'auth-agent' }),
+    startAliyunIceSimulator(),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([agenticstar?.close(), codeer?.close(), miibo?.close(), ice?.close()]);
+});
+
+function envs(): Record<string, { env: NodeJS.ProcessEnv; secret: string }> {
+  return {
+    agenticstar: {
+      env: cleanEnv({
+        AGENTICSTAR_BASE_URL: agenticstar.url,
+        AGENTICSTAR_TOKEN_URL: agenticstar.tokenUrl,
+        AGENTICSTAR_CLIENT_ID: agenticstar.clientId,
+        AGENTICSTAR_CLIENT_SECRET: agenticstar.clientSecret,
+      }),
+      secret: agenticstar.clientSecret,
+    },
+    codeer: { env: cleanEnv({ CODEER_BASE_URL: codeer.url, CODEER_API_KEY: codeer.apiKey, CODEER_AGENT_ID: codeer.agentId }), secret: codeer.apiKey },
+    miibo: { env: cleanEnv({ MIIBO_BASE_URL: miibo.url, MIIBO_API_KEY: MIIBO_KEY, MIIBO_AGENT_ID: 'auth-agent' }), secret: MIIBO_KEY },
+    aliyun: {
+      env: cleanEnv({ ALIYUN_ICE_ENDPOINT: ice.url, ALIBABA_CLOUD_ACCESS_KEY_ID: ice.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: ice.accessKeySecret }),
+      secret: ice.accessKeySecret,
+    },
+  };
+}
+
+describe.each(['agenticstar', 'codeer', 'miibo', 'aliyun'])('kakehashi auth check %s', (provider) => {
+  it('proves the credentials work and never prints the secret', async () => {
+    const { env, secret } = envs()[provider]!;
+    const run = await runCli(['auth', 'check', provider], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${provider} credentials work`);
+    expect(run.stdout + run.stderr).not.toContain(secret);
+  });
+});
+
+describe('kakehashi auth check failures', () => {
+  it('exits 1 with one line for a refused key, without the key', async () => {
+    const { env } = envs().codeer!;
+    const run = await runCli(['auth', 'check', 'codeer'], { ...env, CODEER_API_KEY: 'sk-refused-key-0123456789' });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).not.toContain('sk-refused-key-0123456789');
+  });
+
+  it('exits 1 when the AccessKey secret is wrong (signature refused)', async () => {
+    const { env } = envs().aliyun!;
+    const run = await runCli(['auth', 'check', 'aliyun'], { ...env, ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong-secret-0123456789' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).not.toContain('wrong-secret-0123456789');
+  });
+
+  it('exits 2 naming the missing variable', async () => {
+    const run = await runCli(['auth', 'check', 'miibo'], cleanEnv({ MIIBO_BASE_URL: miibo.url, MIIBO_AGENT_ID: 'auth-agent' }));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('MIIBO_API_KEY');
+  });
+});
