@@ -14,6 +14,30 @@ interface HttpResponseInit {
   attempt: AttemptScope;
 }
 
+/** Longest wait, and most reads, spent checking whether an abandoned body was about to end anyway. */
+const END_GRACE_MS = 2;
+const END_GRACE_READS = 4;
+
+/**
+ * Whether the rest of a body ends within {@link END_GRACE_MS} (reading at most a few chunks). A body
+ * that does is finished normally, so its connection is reused; one that does not is then cancelled,
+ * as leaving a loop early must cancel the request.
+ */
+async function endsAtOnce(rest: AsyncIterator<Uint8Array>): Promise<boolean> {
+  for (let i = 0; i < END_GRACE_READS; i++) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const next = rest.next();
+    next.catch(() => {}); // a later cancel rejects it; nobody else is waiting for it
+    const r = await Promise.race([next, new Promise<'late'>((resolve) => (timer = setTimeout(resolve, END_GRACE_MS, 'late')))]).catch(
+      () => 'late' as const,
+    );
+    clearTimeout(timer);
+    if (r === 'late') return false;
+    if (r.done) return true;
+  }
+  return false;
+}
+
 /**
  * A successful (2xx) response whose body has not been handed out yet. Read the body once, with
  * {@link body}, {@link text}, {@link json}, {@link sse}, {@link sseJson} or {@link ndjson}.
@@ -75,6 +99,9 @@ export class HttpResponse {
       complete = true;
     } finally {
       if (rest) {
+        // A reader that stops at its end signal (`[DONE]`, a final object) usually leaves only the
+        // body's terminator unread: finishing it keeps the keep-alive connection for the next request.
+        if (!complete && !attempt.signal.aborted) complete = await endsAtOnce(rest);
         this.release(!complete);
         if (!complete) await rest.return?.().catch(() => {});
       }

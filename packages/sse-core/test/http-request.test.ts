@@ -342,3 +342,28 @@ describe('multipart bodies', () => {
     expect(server.requests[0]!.body).toBe(server.requests[1]!.body);
   });
 });
+
+describe('connection reuse', () => {
+  it('a reader that stops at [DONE] leaves the connection in the keep-alive pool', async () => {
+    server = await startScriptedServer();
+    server.handle(() => ({ headers: SSE, body: ['data: {"n":1}\n\n', 'data: [DONE]\n\n'] }));
+    for (let i = 0; i < 6; i++) {
+      const res = await httpRequest({ url: server.url });
+      for await (const m of res.sseJson()) if (m.done) break;
+    }
+    expect(server.requests).toHaveLength(6);
+    // The pool may open a second socket while the first is being released (it does so even for bodies
+    // read to their end); without reuse this would be 6.
+    expect(server.acceptedConnections).toBeLessThanOrEqual(2);
+  });
+
+  it('a reader that stops mid-stream still cancels at once: the stalled connection is closed, not reused', async () => {
+    server = await startScriptedServer();
+    server.reply({ headers: SSE, body: ['data: 1\n\n', { stall: true }] }, { body: 'next' });
+    const res = await httpRequest({ url: server.url });
+    for await (const _ of res.sse()) break;
+    expect(await server.requests[0]!.closed).toEqual({ byClient: true });
+    expect(await (await httpRequest({ url: server.url })).text()).toBe('next');
+    expect(server.acceptedConnections).toBe(2);
+  });
+});

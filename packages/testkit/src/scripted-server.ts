@@ -33,6 +33,8 @@ export interface ScriptedServer {
   readonly queuedReplies: number;
   /** Number of currently open sockets (keep-alive connections included). */
   readonly openConnections: number;
+  /** Number of TCP connections accepted so far: equal to `requests.length` when nothing was reused. */
+  readonly acceptedConnections: number;
   /** Queue replies: the next requests get these in order, before falling back to the handler. Returns this. */
   reply(...replies: ScriptedReply[]): this;
   /** Replace the fallback handler. Returns this. */
@@ -101,6 +103,7 @@ class LoopbackScriptedServer implements ScriptedServer {
   readonly #queue: ScriptedReply[] = [];
   /** Open sockets, each with a promise of its 'close' event. */
   readonly #sockets = new Map<Socket, Promise<void>>();
+  #accepted = 0;
   readonly #waiters = new Set<RequestWaiter>();
   #handler: ScriptedHandler;
   #port = 0;
@@ -114,6 +117,7 @@ class LoopbackScriptedServer implements ScriptedServer {
       void this.#onRequest(req, res);
     });
     this.#http.on('connection', (socket: Socket) => {
+      this.#accepted++;
       this.#sockets.set(
         socket,
         new Promise<void>((resolve) => {
@@ -141,6 +145,10 @@ class LoopbackScriptedServer implements ScriptedServer {
 
   get openConnections(): number {
     return this.#sockets.size;
+  }
+
+  get acceptedConnections(): number {
+    return this.#accepted;
   }
 
   listen(): Promise<void> {
