@@ -1,3 +1,4 @@
+import { readRequestText } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { ChatRequestError } from './chat-completions-errors';
 
@@ -132,12 +133,10 @@ export function toChatCompletionsRequest(body: unknown): ChatCompletionsRequest 
  * @throws ChatRequestError for a body that is too large, not JSON, or invalid.
  */
 export async function readChatCompletionsRequest(request: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<ChatCompletionsRequest> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) throw new ChatRequestError(`The request body is larger than ${maxBytes} bytes.`, { status: 413, code: 'request_too_large' });
-  // With a declared length (checked above) the whole body is read at once (a fast path on
-  // @hono/node-server); without one it is read chunk by chunk and cut off at the limit.
-  const text = Number.isFinite(declared) ? await request.text() : await readCapped(request, maxBytes);
-  if (text.length > maxBytes) throw new ChatRequestError(`The request body is larger than ${maxBytes} bytes.`, { status: 413, code: 'request_too_large' });
+  const text = await readRequestText(request, maxBytes);
+  if (text === undefined || text.length > maxBytes) {
+    throw new ChatRequestError(`The request body is larger than ${maxBytes} bytes.`, { status: 413, code: 'request_too_large' });
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -145,24 +144,4 @@ export async function readChatCompletionsRequest(request: Request, maxBytes = DE
     throw new ChatRequestError('We could not parse the JSON body of your request: it must be one JSON object.', { code: 'invalid_json' });
   }
   return toChatCompletionsRequest(body);
-}
-
-/** The body as text, refusing more than `maxBytes` even without a `content-length`. */
-async function readCapped(request: Request, maxBytes: number): Promise<string> {
-  if (request.body === null) return '';
-  const reader = request.body.getReader();
-  const decoder = new TextDecoder();
-  let size = 0;
-  let text = '';
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new ChatRequestError(`The request body is larger than ${maxBytes} bytes.`, { status: 413, code: 'request_too_large' });
-    }
-    text += decoder.decode(value, { stream: true });
-  }
-  return text + decoder.decode();
 }

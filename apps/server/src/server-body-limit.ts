@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { readBodyWithin } from '@kakehashi/sse-core';
 import { errorResponse } from './server-errors';
 
 function tooLarge(limit: number): Response {
@@ -22,23 +23,12 @@ export function bodyLimitMiddleware(limit: number): MiddlewareHandler {
       if (Number.isFinite(length) && length > limit) return tooLarge(limit);
       return next();
     }
-    const reader = request.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel().catch(() => {});
-        return tooLarge(limit);
-      }
-      chunks.push(value);
-    }
+    const bytes = await readBodyWithin(request.body, limit);
+    if (bytes === undefined) return tooLarge(limit);
     const headers = new Headers(request.headers);
     headers.delete('transfer-encoding');
-    headers.set('content-length', String(size));
-    c.req.raw = new Request(request.url, { method: request.method, headers, body: Buffer.concat(chunks), signal: request.signal });
+    headers.set('content-length', String(bytes.byteLength));
+    c.req.raw = new Request(request.url, { method: request.method, headers, body: bytes, signal: request.signal });
     return next();
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { lazySecret, type EnvSource } from '@kakehashi/auth';
-import { ApiCallError, MissingConfigError, validateArgument } from '@kakehashi/sse-core';
+import { ApiCallError, MissingConfigError, readRequestText, validateArgument } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { apiKeyAuthorizer, authorizationCredential, type AppServerAuthorize } from './aliyun-appserver-auth';
 import { corsHeaders, type AppServerCorsOptions } from './aliyun-appserver-cors';
@@ -100,29 +100,6 @@ class BodyError extends Error {
 
 function json(status: number, body: unknown, headers: Record<string, string>): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json;charset=utf-8', ...headers } });
-}
-
-async function readBody(request: Request, maxBytes: number): Promise<string | 'too-large'> {
-  if (!request.body) return '';
-  const length = request.headers.get('content-length');
-  const declared = length === null ? Number.NaN : Number(length);
-  if (declared > maxBytes) return 'too-large';
-  // A declared length within bounds: read it whole (HTTP servers hold the body to its declared length).
-  if (Number.isSafeInteger(declared)) return request.text();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return 'too-large';
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -256,8 +233,8 @@ export function createAppServerHandler(options: AppServerHandlerOptions): AppSer
     if (allowed !== true) return json(403, { code: 403, message: 'Forbidden' }, cors);
 
     try {
-      const text = await readBody(request, maxBodyBytes);
-      if (text === 'too-large') return json(413, { code: 413, message: `Payload Too Large (at most ${maxBodyBytes} bytes)` }, cors);
+      const text = await readRequestText(request, maxBodyBytes);
+      if (text === undefined) return json(413, { code: 413, message: `Payload Too Large (at most ${maxBodyBytes} bytes)` }, cors);
       let body: unknown;
       try {
         body = JSON.parse(text);

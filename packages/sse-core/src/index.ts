@@ -55,3 +55,4 @@ export { encodeSSE, encodeSSEComment, createSSEStream, type SSEOutgoingEvent, ty
 export { flattenBatches } from './batch-iterator';
 export { byteChunks, type ByteSource } from './byte-source';
 export { validateArgument, type SchemaLike } from './validate-argument';
+export { readBodyWithin, readRequestText } from './bounded-body';

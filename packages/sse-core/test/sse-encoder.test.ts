@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { utf8 } from '@kakehashi/testkit';
+import { splitEvery, utf8 } from '@kakehashi/testkit';
 import { createSSEStream, decodeSSE, encodeSSE, encodeSSEComment } from '@kakehashi/sse-core';
 import { chunksOf, collect } from './helpers';
 
@@ -71,5 +71,37 @@ describe('createSSEStream', () => {
     await reader.cancel('client left');
     expect(cancelReason).toBe('client left');
     expect(finalized).toBe(true);
+  });
+});
+
+describe('readRequestText / readBodyWithin', () => {
+  it('reads bodies within the limit, with or without a declared length', async () => {
+    const { readRequestText } = await import('@kakehashi/sse-core');
+    const text = '日本語のリクエスト';
+    expect(await readRequestText(new Request('http://127.0.0.1/', { method: 'POST', body: text }), 1024)).toBe(text);
+    const chunked = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const part of splitEvery(text, 5)) c.enqueue(part);
+        c.close();
+      },
+    });
+    expect(await readRequestText(new Request('http://127.0.0.1/', { method: 'POST', body: chunked, duplex: 'half' } as RequestInit), 1024)).toBe(text);
+    expect(await readRequestText(new Request('http://127.0.0.1/'), 10)).toBe('');
+  });
+
+  it('refuses a declared length over the limit without reading, and cuts off an undeclared one', async () => {
+    const { readRequestText } = await import('@kakehashi/sse-core');
+    const declared = new Request('http://127.0.0.1/', { method: 'POST', body: 'x'.repeat(100), headers: { 'content-length': '100' } });
+    expect(await readRequestText(declared, 10)).toBeUndefined();
+    expect(declared.bodyUsed).toBe(false);
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(c) {
+        pulled++;
+        c.enqueue(new Uint8Array(1024));
+      },
+    });
+    expect(await readRequestText(new Request('http://127.0.0.1/', { method: 'POST', body: endless, duplex: 'half' } as RequestInit), 4096)).toBeUndefined();
+    expect(pulled).toBeLessThan(10);
   });
 });
