@@ -196,32 +196,13 @@ export async function startAliyunAppServerSimulator(options: AliyunAppServerSimu
       for (let i = 0; i < count; i++) businessErrors.push({ ...body });
       return sim;
     },
-    rateLimit(count, retryAfterSeconds) {
-      faults.rateLimit(count, retryAfterSeconds);
-      return sim;
-    },
-    fail(count, status) {
-      faults.fail(count, status);
-      return sim;
-    },
-    stall(count) {
-      faults.stall(count);
-      return sim;
-    },
-    reset(count) {
-      faults.reset(count);
-      return sim;
-    },
-    split(bytes) {
-      faults.split(bytes);
-      return sim;
-    },
-    clearFaults() {
-      faults.clear();
-      businessErrors.length = 0;
-      expired = 0;
-      return sim;
-    },
+    ...faults.knobs(
+      () => sim,
+      () => {
+        businessErrors.length = 0;
+        expired = 0;
+      },
+    ),
     close: () => server.close(),
     [Symbol.asyncDispose]: () => server.close(),
   };

@@ -288,31 +288,12 @@ export async function startAliyunIceSimulator(options: AliyunIceSimulatorOptions
       for (let i = 0; i < count; i++) rejections.push(rejection);
       return sim;
     },
-    rateLimit(count, retryAfterSeconds) {
-      faults.rateLimit(count, retryAfterSeconds);
-      return sim;
-    },
-    fail(count, status) {
-      faults.fail(count, status);
-      return sim;
-    },
-    stall(count) {
-      faults.stall(count);
-      return sim;
-    },
-    reset(count) {
-      faults.reset(count);
-      return sim;
-    },
-    split(bytes) {
-      faults.split(bytes);
-      return sim;
-    },
-    clearFaults() {
-      faults.clear();
-      rejections.length = 0;
-      return sim;
-    },
+    ...faults.knobs(
+      () => sim,
+      () => {
+        rejections.length = 0;
+      },
+    ),
     close: () => server.close(),
     [Symbol.asyncDispose]: () => server.close(),
   };

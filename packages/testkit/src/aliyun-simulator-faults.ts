@@ -72,6 +72,21 @@ export class AliyunFaults {
     this.#split = undefined;
   }
 
+  /**
+   * The public knobs of a simulator built on these faults: each sets the fault and returns the
+   * simulator (`self()`), so calls chain. `onClear` also clears the simulator's own scripted errors.
+   */
+  knobs<Self>(self: () => Self, onClear: () => void = () => {}): AliyunFaultKnobs<Self> {
+    return {
+      rateLimit: (count, retryAfterSeconds) => (this.rateLimit(count, retryAfterSeconds), self()),
+      fail: (count, status) => (this.fail(count, status), self()),
+      stall: (count) => (this.stall(count), self()),
+      reset: (count) => (this.reset(count), self()),
+      split: (bytes) => (this.split(bytes), self()),
+      clearFaults: () => (this.clear(), onClear(), self()),
+    };
+  }
+
   /** Consumes and returns the gate fault the next request meets (rate limit first, then failure). */
   takeGate(): AliyunGateFault | undefined {
     if (this.#rateLimit > 0) {
