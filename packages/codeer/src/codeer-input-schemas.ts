@@ -33,16 +33,17 @@ export const attachedFileUuidsSchema = z.array(z.string().min(1, 'must not be em
 export const looseBodySchema = z.record(z.string(), z.unknown());
 
 /** Per-call options shared by every method. */
+/** sse-core's three clocks, as settings and per-call options accept them. */
+export const timeoutsSchema = z.strictObject({
+  headersMs: z.number().int().nonnegative().optional(),
+  idleMs: z.number().int().nonnegative().optional(),
+  totalMs: z.number().int().nonnegative().optional(),
+});
+
 export const requestOptionsSchema = z
   .strictObject({
     signal: z.instanceof(AbortSignal).optional(),
-    timeouts: z
-      .strictObject({
-        headersMs: z.number().int().nonnegative().optional(),
-        idleMs: z.number().int().nonnegative().optional(),
-        totalMs: z.number().int().nonnegative().optional(),
-      })
-      .optional(),
+    timeouts: timeoutsSchema.optional(),
     headers: z.record(z.string(), z.string()).optional(),
     maxRetries: z.number().int().nonnegative().max(10).optional(),
   })

@@ -1,5 +1,6 @@
 import type { FetchFunction, TimeoutOptions } from '@kakehashi/sse-core';
 import { z } from 'zod';
+import { timeoutsSchema } from './codeer-input-schemas';
 
 /** Settings of {@link createCodeer}. Every field is optional; unknown fields are rejected. */
 export interface CodeerProviderSettings {
@@ -52,12 +53,6 @@ export const codeerProviderSettingsSchema = z.strictObject({
     .record(z.string().regex(headerName, 'is not a valid header name'), z.string().regex(/^[^\r\n\0]*$/, 'must not contain line breaks'))
     .optional(),
   fetch: z.custom<FetchFunction>((v) => typeof v === 'function', 'must be a function').optional(),
-  timeouts: z
-    .strictObject({
-      headersMs: z.number().int().nonnegative().optional(),
-      idleMs: z.number().int().nonnegative().optional(),
-      totalMs: z.number().int().nonnegative().optional(),
-    })
-    .optional(),
+  timeouts: timeoutsSchema.optional(),
   maxRetries: z.number().int().nonnegative().max(10).optional(),
 });
