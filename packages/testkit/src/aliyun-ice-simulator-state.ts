@@ -111,6 +111,25 @@ function instance(ctx: IceActionContext, params: Params): AliyunIceInstance {
   return found;
 }
 
+/** Records a new executing instance (Start and GenerateAIAgentCall), validating its JSON parameters. */
+function addInstance(ctx: IceActionContext, params: Params, id: string, aiAgentId: string, runtimeConfig: unknown): void {
+  const now = iso(ctx.now());
+  ctx.instances.set(id, {
+    InstanceId: id,
+    AIAgentId: aiAgentId,
+    Status: 'Executing',
+    CallLogUrl: `https://example.com/call_logs/${id}`,
+    RuntimeConfig: runtimeConfig,
+    TemplateConfig: jsonParam(params, 'TemplateConfig'),
+    AgentConfig: jsonParam(params, 'AgentConfig'),
+    UserData: params.UserData,
+    SessionId: params.SessionId,
+    GmtCreate: now,
+    GmtModified: now,
+  });
+  jsonParam(params, 'ChatSyncConfig');
+}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
@@ -147,21 +166,7 @@ export const iceActions: Record<string, (ctx: IceActionContext, params: Params) 
     required(params, 'RuntimeConfig');
     const runtimeConfig = jsonParam(params, 'RuntimeConfig');
     const id = ctx.nextId();
-    const now = iso(ctx.now());
-    ctx.instances.set(id, {
-      InstanceId: id,
-      AIAgentId: aiAgentId,
-      Status: 'Executing',
-      CallLogUrl: `https://example.com/call_logs/${id}`,
-      RuntimeConfig: runtimeConfig,
-      TemplateConfig: jsonParam(params, 'TemplateConfig'),
-      AgentConfig: jsonParam(params, 'AgentConfig'),
-      UserData: params.UserData,
-      SessionId: params.SessionId,
-      GmtCreate: now,
-      GmtModified: now,
-    });
-    jsonParam(params, 'ChatSyncConfig');
+    addInstance(ctx, params, id, aiAgentId, runtimeConfig);
     return { InstanceId: id };
   },
 
@@ -192,21 +197,7 @@ export const iceActions: Record<string, (ctx: IceActionContext, params: Params) 
     const userId = params.UserId || ctx.nextId();
     const timestamp = Math.floor(ctx.now() / 1000) + expire;
     const { rtcAuthToken } = simulatorArtcToken({ appId: ctx.rtcAppId, appKey: ctx.rtcAppKey, channelId, userId, timestamp });
-    const now = iso(ctx.now());
-    ctx.instances.set(instanceId, {
-      InstanceId: instanceId,
-      AIAgentId: aiAgentId,
-      Status: 'Executing',
-      CallLogUrl: `https://example.com/call_logs/${instanceId}`,
-      RuntimeConfig: { VoiceChat: { AgentUserId: agentUserId, ChannelId: channelId } },
-      TemplateConfig: jsonParam(params, 'TemplateConfig'),
-      AgentConfig: jsonParam(params, 'AgentConfig'),
-      UserData: params.UserData,
-      SessionId: params.SessionId,
-      GmtCreate: now,
-      GmtModified: now,
-    });
-    jsonParam(params, 'ChatSyncConfig');
+    addInstance(ctx, params, instanceId, aiAgentId, { VoiceChat: { AgentUserId: agentUserId, ChannelId: channelId } });
     return { InstanceId: instanceId, ChannelId: channelId, UserId: userId, AIAgentUserId: agentUserId, Token: rtcAuthToken };
   },
 };
