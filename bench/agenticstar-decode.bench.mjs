@@ -4,10 +4,9 @@
 //   sse-core:     decodeSSEJson alone (the layer below; no validation, no typing)
 //   typed:        @kakehashi/agenticstar decodeAgenticStarStream (sse-core decoder, zod-validated chunks)
 //   agent events: @kakehashi/agenticstar decodeAgenticStarAgentEvents (tasks merged by callId, guarded stream)
-import { createParser } from 'eventsource-parser';
 import { decodeAgenticStarAgentEvents, decodeAgenticStarStream } from '@kakehashi/agenticstar';
 import { decodeSSEJson } from '@kakehashi/sse-core';
-import { chunk, compare, iterate, printTable } from './bench-utils.mjs';
+import { chunk, compare, iterate, printTable, eventsourceParserFloor } from './bench-utils.mjs';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const CHUNK = 16 * 1024;
@@ -38,19 +37,7 @@ const SSE = 'sse-core decodeSSEJson (no validation)';
 const TYPED = 'agenticstar typed events';
 const AGENT = 'agenticstar AgentEvents';
 const contenders = {
-  [FLOOR]: async () => {
-    let count = 0;
-    const decoder = new TextDecoder();
-    const parser = createParser({
-      onEvent(e) {
-        if (e.data === '[DONE]') return;
-        JSON.parse(e.data);
-        count++;
-      },
-    });
-    for await (const c of iterate(chunks)) parser.feed(decoder.decode(c, { stream: true }));
-    return count;
-  },
+  [FLOOR]: () => eventsourceParserFloor(chunks),
   [SSE]: async () => {
     let count = 0;
     for await (const m of decodeSSEJson(iterate(chunks))) if (!m.done) count++;

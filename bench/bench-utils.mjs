@@ -1,4 +1,5 @@
-// Shared by the bench files: timing rounds, medians and the ratio table.
+// Shared by the bench files: timing rounds, medians, the ratio table, and the SSE parse floor.
+import { createParser } from 'eventsource-parser';
 
 /** Runs each contender `rounds` times, interleaved, and returns the median rate per contender. */
 export async function compare(contenders, { rounds = 7, warmup = 2, unit = 'events/s', work }) {
@@ -55,4 +56,21 @@ export function readableOf(chunks) {
       else controller.close();
     },
   });
+}
+
+/**
+ * The SSE floor every decoder is measured against: eventsource-parser driven by hand, each event's
+ * data JSON.parsed (the `[DONE]` sentinel skipped). Returns how many parsed events `counts` accepts.
+ */
+export async function eventsourceParserFloor(chunks, counts = () => true) {
+  let count = 0;
+  const decoder = new TextDecoder();
+  const parser = createParser({
+    onEvent(e) {
+      if (e.data === '[DONE]') return;
+      if (counts(JSON.parse(e.data))) count++;
+    },
+  });
+  for await (const c of iterate(chunks)) parser.feed(decoder.decode(c, { stream: true }));
+  return count;
 }

@@ -4,10 +4,9 @@
 //   sse-core decodeSSEJson: the transport's own decoder alone (reference: what the layers build on)
 //   typed:   @kakehashi/codeer decodeCodeerStream (async iterator, typed + validated events, [DONE])
 //   agent:   @kakehashi/codeer toCodeerAgentEvents(decodeCodeerStream(...)) (AgentEvents, guarded)
-import { createParser } from 'eventsource-parser';
 import { decodeCodeerStream, toCodeerAgentEvents } from '@kakehashi/codeer';
 import { decodeSSEJson } from '@kakehashi/sse-core';
-import { chunk, compare, iterate, printTable } from './bench-utils.mjs';
+import { chunk, compare, iterate, printTable, eventsourceParserFloor } from './bench-utils.mjs';
 
 const DELTAS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const CHUNK = 16 * 1024;
@@ -37,18 +36,7 @@ console.log(`${DELTAS} text deltas, ${(bytes.length / 1e6).toFixed(1)} MB in ${c
 
 const DELTA = 'response.output_text.delta';
 const contenders = {
-  'eventsource-parser + JSON.parse (floor)': async () => {
-    let count = 0;
-    const decoder = new TextDecoder();
-    const parser = createParser({
-      onEvent(e) {
-        if (e.data === '[DONE]') return;
-        if (JSON.parse(e.data).type === DELTA) count++;
-      },
-    });
-    for await (const c of iterate(chunks)) parser.feed(decoder.decode(c, { stream: true }));
-    return count;
-  },
+  'eventsource-parser + JSON.parse (floor)': () => eventsourceParserFloor(chunks, (json) => json.type === DELTA),
   'sse-core decodeSSEJson (reference)': async () => {
     let count = 0;
     for await (const m of decodeSSEJson(iterate(chunks))) if (!m.done && m.data.type === DELTA) count++;

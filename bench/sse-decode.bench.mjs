@@ -2,10 +2,9 @@
 //   floor:      eventsource-parser + JSON.parse driven by hand (no iterator, no error handling)
 //   kakehashi:  @kakehashi/sse-core decodeSSEJson (async iterator, [DONE], bounded buffers, errors)
 //   openai:     the openai package's Stream.fromSSEResponse
-import { createParser } from 'eventsource-parser';
 import { Stream } from 'openai/streaming';
 import { decodeSSEJson } from '@kakehashi/sse-core';
-import { chunk, compare, iterate, printTable, readableOf } from './bench-utils.mjs';
+import { chunk, compare, iterate, printTable, readableOf, eventsourceParserFloor } from './bench-utils.mjs';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const CHUNK = 16 * 1024;
@@ -22,19 +21,7 @@ const chunks = chunk(bytes, CHUNK);
 console.log(`${EVENTS} events, ${(bytes.length / 1e6).toFixed(1)} MB in ${chunks.length} chunks of ${CHUNK / 1024} KiB`);
 
 const contenders = {
-  'eventsource-parser + JSON.parse (floor)': async () => {
-    let count = 0;
-    const decoder = new TextDecoder();
-    const parser = createParser({
-      onEvent(e) {
-        if (e.data === '[DONE]') return;
-        JSON.parse(e.data);
-        count++;
-      },
-    });
-    for await (const c of iterate(chunks)) parser.feed(decoder.decode(c, { stream: true }));
-    return count;
-  },
+  'eventsource-parser + JSON.parse (floor)': () => eventsourceParserFloor(chunks),
   '@kakehashi/sse-core decodeSSEJson': async () => {
     let count = 0;
     for await (const m of decodeSSEJson(iterate(chunks))) if (!m.done) count++;
