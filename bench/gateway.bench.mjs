@@ -1,11 +1,12 @@
-// The OpenAI-compatible gateway (apps/server createChatCompletionsHandler on @hono/node-server) against
+// The OpenAI-compatible gateway (apps/server's createKakehashiServer: Hono on @hono/node-server) against
 // the AgenticStar simulator, per stream (the default simulated answer: a role chunk, tasks, ~12 text
 // pieces, finish, [DONE]):
 //   direct:  the client calls the simulator's /v1/chat/completions itself (bearer token fetched once)
 //   proxy:   a minimal undici pass-through proxy in front of the simulator (node:http + undici.request,
 //            body piped as bytes): the floor any gateway pays for one more hop
-//   gateway: POST /v1/chat/completions {model: 'agenticstar', stream: true} through the handler (token
-//            cache, SSE decode, AgentEvents, chat.completion.chunk encoding, pull-based SSE body)
+//   gateway: POST /v1/chat/completions {model: 'agenticstar', stream: true} through kakehashi-server as
+//            createKakehashiServer builds it (middleware, metrics, logs; token cache, SSE decode,
+//            AgentEvents, chat.completion.chunk encoding, SSE body with backpressure)
 // at 1, 100 and 500 concurrent streams (bounded by a client pool of that many connections), then the
 // memory each open stream costs in the proxy and gateway processes (N streams held open by a stalled
 // upstream). The simulator, the proxy and the gateway each run in their own process; this one is the
@@ -93,21 +94,27 @@ async function runProxy(upstream) {
 }
 
 async function runGateway(sim) {
-  // Built apps/server (`pnpm --filter @kakehashi/server build`); the package exports the handler.
-  const { createChatCompletionsHandler } = await import('@kakehashi/server');
+  // The built server (`pnpm --filter @kakehashi/server build`) as the binary runs it: Hono with the
+  // instrumentation middleware (request id, Prometheus metrics, one JSON log line per request), the
+  // API-key check and the body limit, logging at `info` (to /dev/null here, synchronously, as the
+  // binary does to stderr), SQLite in memory for agent groups (unused here).
+  const { createKakehashiServer, createServerLogger } = await import('@kakehashi/server');
   const requireFromServer = createRequire(join(serverDir, 'package.json'));
-  const { serve } = await import(pathToFileURL(requireFromServer.resolve('@hono/node-server')).href);
-  const handler = createChatCompletionsHandler({
-    agenticstar: { baseURL: sim.url, tokenUrl: sim.tokenUrl, clientId: sim.clientId, clientSecret: sim.clientSecret },
-    codeer: false,
-    miibo: false,
+  const { pino } = await import(pathToFileURL(requireFromServer.resolve('pino')).href);
+  const server = createKakehashiServer({
+    host: '127.0.0.1',
+    port: 0,
+    store: { sqlitePath: ':memory:' },
+    logger: createServerLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: true }) }),
+    chat: {
+      agenticstar: { baseURL: sim.url, tokenUrl: sim.tokenUrl, clientId: sim.clientId, clientSecret: sim.clientSecret },
+      codeer: false,
+      miibo: false,
+    },
   });
-  const server = await new Promise((resolve) => {
-    const s = serve({ fetch: (req) => handler.completions(req), hostname: '127.0.0.1', port: 0 }, () => resolve(s));
-  });
-  server.keepAliveTimeout = 60_000;
+  const { url } = await server.listen();
   onCommand({ memory: () => memory(), cpu: () => process.cpuUsage() });
-  process.send({ ready: true, url: `http://127.0.0.1:${server.address().port}` });
+  process.send({ ready: true, url });
 }
 
 // ---------------------------------------------------------------------------------------------------

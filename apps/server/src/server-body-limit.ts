@@ -16,13 +16,16 @@ function tooLarge(limit: number): Response {
 export function bodyLimitMiddleware(limit: number): MiddlewareHandler {
   return async (c, next) => {
     const request = c.req.raw;
-    if (request.body === null || request.method === 'GET' || request.method === 'HEAD') return next();
+    if (request.method === 'GET' || request.method === 'HEAD') return next();
+    // Headers first: on @hono/node-server, touching `request.body` builds a full web Request around
+    // the socket, which the routes' own `text()` / `json()` would otherwise skip.
     const declared = request.headers.get('content-length');
     if (declared !== null) {
       const length = Number(declared);
       if (Number.isFinite(length) && length > limit) return tooLarge(limit);
       return next();
     }
+    if (request.body === null) return next();
     const bytes = await readBodyWithin(request.body, limit);
     if (bytes === undefined) return tooLarge(limit);
     const headers = new Headers(request.headers);

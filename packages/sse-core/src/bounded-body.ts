@@ -37,11 +37,13 @@ export async function readBodyWithin(body: ReadableStream<Uint8Array>, maxBytes:
  * one is read chunk by chunk and cut off at the limit.
  */
 export async function readRequestText(request: Request, maxBytes: number): Promise<string | undefined> {
-  if (!request.body) return '';
+  // The length check comes before touching `request.body`: on @hono/node-server, reading `.body`
+  // builds a full web Request around the socket, while `text()` reads the socket directly.
   const header = request.headers.get('content-length');
   const declared = header === null ? Number.NaN : Number(header);
   if (declared > maxBytes) return undefined;
   if (Number.isSafeInteger(declared)) return request.text();
+  if (!request.body) return '';
   const bytes = await readBodyWithin(request.body, maxBytes);
   return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
 }
