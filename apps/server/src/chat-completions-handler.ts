@@ -28,6 +28,7 @@
  * - Errors: OpenAI's `{error: {message, type, param, code}}`; see `chat-completions-errors.ts` for
  *   the status mapping (platform 4xx → 400/404/429, auth and 5xx → 502, timeouts → 504).
  */
+import type { ServerResponse } from 'node:http';
 import { MissingConfigError, redact, validateArgument } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { ChatCompletionChunkWriter, type KakehashiIds } from './chat-completions-chunks';
@@ -66,10 +67,29 @@ export interface ChatCompletionsHandlerOptions extends ChatCompletionsPlatformOp
   logger?: ChatCompletionsLogger;
 }
 
+/**
+ * Where a Node server lets the handler write a streamed answer itself. With @hono/node-server this is
+ * the context's `c.env` (`{ incoming, outgoing }`) as it is.
+ */
+export interface ChatCompletionsTarget {
+  /** The `http.ServerResponse` of this request. */
+  outgoing?: ServerResponse;
+}
+
 /** The OpenAI-compatible endpoints, on web-standard `Request`/`Response`: mount them in any framework. */
 export interface ChatCompletionsHandler {
-  /** `POST /v1/chat/completions`. */
-  completions(request: Request): Promise<Response>;
+  /**
+   * `POST /v1/chat/completions`.
+   *
+   * On Node, pass the request's `ServerResponse` as `node.outgoing` (with Hono on
+   * @hono/node-server: `handler.completions(c.req.raw, c.env)`): a streamed answer is then written to
+   * it directly, with Node's own backpressure, instead of through a web `ReadableStream`, which saves
+   * about a third of the gateway's CPU per stream (`npm run bench -- gateway`). The returned
+   * `Response` is then @hono/node-server's `RESPONSE_ALREADY_SENT` (header `x-hono-already-sent`):
+   * another framework should leave the response alone when `outgoing.headersSent` is true. Errors and
+   * non-streamed answers are always returned as a normal `Response`.
+   */
+  completions(request: Request, node?: ChatCompletionsTarget): Promise<Response>;
   /** `GET /v1/models`. */
   models(request: Request): Promise<Response>;
 }
@@ -141,7 +161,7 @@ export function createChatCompletionsHandler(options: ChatCompletionsHandlerOpti
   const { metrics, logger } = options;
   const listedAt = Math.floor(Date.now() / 1000);
 
-  async function completions(request: Request): Promise<Response> {
+  async function completions(request: Request, node?: ChatCompletionsTarget): Promise<Response> {
     if (request.method !== 'POST') return methodNotAllowed('POST');
     let platform: string | undefined;
     let observer: TurnObserver | undefined;
@@ -178,6 +198,7 @@ export function createChatCompletionsHandler(options: ChatCompletionsHandlerOpti
           firstEventWaitMs,
           headers: kakehashiHeaders,
           failed: (info) => errorResponse(info, kakehashiHeaders(writer.ids())),
+          outgoing: node?.outgoing,
         });
       }
       const result = await collectCompletion(turn, observer, { id, created, model: req.model });

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
-import { createChatCompletionsHandler, type ChatCompletionsHandlerOptions } from './chat-completions-handler';
+import { createChatCompletionsHandler, type ChatCompletionsHandlerOptions, type ChatCompletionsTarget } from './chat-completions-handler';
 import type { ChatCompletionsMetrics } from './chat-completions-hooks';
 import { playgroundResponse } from './playground-page';
 import type { ServerMetrics } from './server-metrics';
@@ -46,7 +46,8 @@ export function mountChatRoutes(app: Hono, ctx: ChatMountContext): void {
     metrics: chatMetricsHooks(ctx.metrics),
     ...(ctx.options as ChatCompletionsHandlerOptions),
   });
-  app.post('/v1/chat/completions', (c) => handler.completions(c.req.raw));
+  // On @hono/node-server, `c.env` carries the ServerResponse: streamed answers are written to it directly.
+  app.post('/v1/chat/completions', (c) => handler.completions(c.req.raw, c.env as ChatCompletionsTarget | undefined));
   app.get('/v1/models', (c) => handler.models(c.req.raw));
   app.get('/', () => playgroundResponse());
 }

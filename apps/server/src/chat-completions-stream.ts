@@ -1,4 +1,6 @@
-import { createSSEStream, type AgentEvent } from '@kakehashi/sse-core';
+import type { ServerResponse } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { createSSEStream, pipeSSE, type AgentEvent } from '@kakehashi/sse-core';
 import { ChatCompletionChunkWriter, sseErrorEvent } from './chat-completions-chunks';
 import { describeAgentErrorEvent, describeGatewayError, isAbort, type GatewayErrorInfo } from './chat-completions-errors';
 import type { TurnObserver } from './chat-completions-hooks';
@@ -15,6 +17,8 @@ export interface StreamAnswerOptions {
   headers: (ids: ReturnType<ChatCompletionChunkWriter['ids']>) => Record<string, string>;
   /** Called with a failure before the stream started: answer it as a JSON error. */
   failed: (info: GatewayErrorInfo) => Response;
+  /** Node's response for this request: the answer is written to it directly (see `ChatCompletionsTarget`). */
+  outgoing?: ServerResponse | undefined;
 }
 
 const PENDING = Symbol('pending');
@@ -160,8 +164,11 @@ class ChunkSource implements AsyncIterableIterator<string> {
  * Answers a streaming request. Waits up to `firstEventWaitMs` for the first agent event, so that a
  * failure before the answer starts (401/404/5xx from the platform, bad configuration, an immediate
  * platform error) is a real HTTP error and the ids can go into the response headers; after that the
- * body is `text/event-stream` from sse-core's `createSSEStream`, with heartbeat comments while the
- * agent is silent, and a cancel that aborts the upstream request.
+ * body is `text/event-stream`, with heartbeat comments while the agent is silent, and a cancel that
+ * aborts the upstream request. With `outgoing` (Node) the events are written to it by sse-core's
+ * `pipeSSE` and the result is @hono/node-server's `RESPONSE_ALREADY_SENT`; otherwise the body is a
+ * web stream from `createSSEStream`. Both are pull-based: the platform is read as fast as the
+ * caller reads.
  */
 export async function streamAnswer(turn: AgentTurn, options: StreamAnswerOptions): Promise<Response> {
   const { writer, observer } = options;
@@ -194,14 +201,20 @@ export async function streamAnswer(turn: AgentTurn, options: StreamAnswerOptions
   // The first event is replayed through the source (the writer only noted its ids for the headers).
   const replay: IteratorResult<AgentEvent> | Promise<IteratorResult<AgentEvent>> = first === PENDING ? firstPromise : first;
   const source = new ChunkSource(turn, writer, observer, replay);
-  const body = createSSEStream(source, { heartbeatMs: options.heartbeatMs });
-  return new Response(body, {
-    status: 200,
-    headers: {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      'x-accel-buffering': 'no',
-      ...options.headers(writer.ids()),
-    },
-  });
+  const headers = {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    'x-accel-buffering': 'no',
+    ...options.headers(writer.ids()),
+  };
+  const outgoing = options.outgoing;
+  if (outgoing !== undefined && !outgoing.headersSent) {
+    // Straight to the socket: no web stream, no copies. Headers go out with the first chunk, or now
+    // when the platform is still silent.
+    outgoing.writeHead(200, headers);
+    if (first === PENDING) outgoing.flushHeaders();
+    void pipeSSE(source, outgoing, { heartbeatMs: options.heartbeatMs });
+    return RESPONSE_ALREADY_SENT;
+  }
+  return new Response(createSSEStream(source, { heartbeatMs: options.heartbeatMs }), { status: 200, headers });
 }

@@ -41,7 +41,7 @@ export { openPostgresAgentGroupStore, AGENT_GROUP_NOTIFY_CHANNEL, type PostgresA
 export { AGENT_GROUP_PATHS } from './agent-group-routes';
 
 // The OpenAI-compatible chat handler, framework-agnostic (Request → Response), for embedding elsewhere.
-export { createChatCompletionsHandler, type ChatCompletionsHandler, type ChatCompletionsHandlerOptions } from './chat-completions-handler';
+export { createChatCompletionsHandler, type ChatCompletionsHandler, type ChatCompletionsHandlerOptions, type ChatCompletionsTarget } from './chat-completions-handler';
 export type { ChatCompletionsMetrics, ChatCompletionsLogger } from './chat-completions-hooks';
 export { playgroundResponse } from './playground-page';
 export type { ChatCompletionsPlatformOptions } from './chat-completions-platforms';

@@ -17,7 +17,7 @@ import {
   type MiiboSimulatorOptions,
 } from '@kakehashi/testkit';
 import { Hono } from 'hono';
-import { createChatCompletionsHandler, type ChatCompletionsHandler, type ChatCompletionsHandlerOptions } from '../src/chat-completions-handler';
+import { createChatCompletionsHandler, type ChatCompletionsHandler, type ChatCompletionsHandlerOptions, type ChatCompletionsTarget } from '../src/chat-completions-handler';
 import { playgroundResponse } from '../src/playground-page';
 
 export interface Simulators {
@@ -73,12 +73,20 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/**
+ * How the chat route hands the handler its request: `node` passes @hono/node-server's `c.env`, so
+ * streamed answers are written straight to the socket (what kakehashi-server does); `web` passes the
+ * `Request` only, so they go out as a web `ReadableStream` (any other framework or runtime).
+ */
+export type GatewayMount = 'node' | 'web';
+export const GATEWAY_MOUNTS: GatewayMount[] = ['node', 'web'];
+
 /** Serves the handler (and the playground at `/`) on loopback. */
-export async function startGateway(options: ChatCompletionsHandlerOptions): Promise<Gateway> {
+export async function startGateway(options: ChatCompletionsHandlerOptions, mount: GatewayMount = 'node'): Promise<Gateway> {
   const handler = createChatCompletionsHandler(options);
   const app = new Hono();
   app.get('/', () => playgroundResponse());
-  app.post('/v1/chat/completions', (c) => handler.completions(c.req.raw));
+  app.post('/v1/chat/completions', (c) => (mount === 'node' ? handler.completions(c.req.raw, c.env as ChatCompletionsTarget) : handler.completions(c.req.raw)));
   app.get('/v1/models', (c) => handler.models(c.req.raw));
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));

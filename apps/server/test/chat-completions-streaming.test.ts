@@ -3,6 +3,7 @@
  * upstream request at once; platform errors mid-stream become OpenAI error events; heartbeats during
  * silent agent work; miibo rewrites; backpressure; the metrics and logger hooks.
  */
+import { connect } from 'node:net';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { MiiboProvider } from '@kakehashi/miibo';
 import type { AgentEvent } from '@kakehashi/sse-core';
@@ -12,7 +13,7 @@ import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createChatCompletionsHandler, type ChatCompletionsHandlerOptions } from '../src/chat-completions-handler';
 import type { ChatCompletionsMetrics } from '../src/chat-completions-hooks';
-import { MIIBO_TEST_AGENT, eventually, simulatorEnv, startGateway, startSimulators, type Gateway, type Simulators } from './chat-completions-harness';
+import { GATEWAY_MOUNTS, MIIBO_TEST_AGENT, eventually, simulatorEnv, startGateway, startSimulators, type Gateway, type GatewayMount, type Simulators } from './chat-completions-harness';
 
 let sims: Simulators;
 const gateways: Gateway[] = [];
@@ -28,8 +29,8 @@ afterEach(async () => {
 });
 afterAll(() => sims?.close());
 
-async function gateway(options: Partial<ChatCompletionsHandlerOptions> = {}): Promise<Gateway> {
-  const g = await startGateway({ env: simulatorEnv(sims), ...options });
+async function gateway(options: Partial<ChatCompletionsHandlerOptions> = {}, mount: GatewayMount = 'node'): Promise<Gateway> {
+  const g = await startGateway({ env: simulatorEnv(sims), ...options }, mount);
   gateways.push(g);
   return g;
 }
@@ -63,10 +64,10 @@ function recordingMetrics() {
   return { calls, metrics, count: (name: string) => calls.filter((c) => c[0] === name).length };
 }
 
-describe('a caller that disconnects cancels the upstream request at once', () => {
+describe.each(GATEWAY_MOUNTS)('a caller that disconnects cancels the upstream request at once (%s mount)', (mount) => {
   it.each(['agenticstar', 'codeer', 'miibo'] as const)('%s: abort the openai client mid-stream', async (platform) => {
     const rec = recordingMetrics();
-    const g = await gateway({ metrics: rec.metrics });
+    const g = await gateway({ metrics: rec.metrics }, mount);
     if (platform === 'agenticstar') sims.agenticstar.stall({ afterEvents: 3 });
     if (platform === 'codeer') sims.codeer.stall({ afterEvents: 5 });
     if (platform === 'miibo') sims.miibo.stall(3);
@@ -96,7 +97,7 @@ describe('a caller that disconnects cancels the upstream request at once', () =>
   });
 
   it('while the gateway still waits for the first event (before any byte was sent)', async () => {
-    const g = await gateway({ firstEventWaitMs: 10_000 });
+    const g = await gateway({ firstEventWaitMs: 10_000 }, mount);
     sims.agenticstar.stall({ afterEvents: 0 });
     const controller = new AbortController();
     const pending = fetch(`${g.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('agenticstar'), signal: controller.signal });
@@ -108,7 +109,7 @@ describe('a caller that disconnects cancels the upstream request at once', () =>
   });
 
   it('the AI SDK aborting streamText cancels upstream too', async () => {
-    const g = await gateway();
+    const g = await gateway({}, mount);
     sims.codeer.stall({ afterEvents: 5 });
     const controller = new AbortController();
     const result = streamText({ model: createOpenAICompatible({ baseURL: g.baseURL, name: 'kakehashi' })('codeer'), prompt: '続けて', abortSignal: controller.signal, maxRetries: 0 });
@@ -120,9 +121,9 @@ describe('a caller that disconnects cancels the upstream request at once', () =>
   });
 });
 
-describe('heartbeats while the agent is silent', () => {
+describe.each(GATEWAY_MOUNTS)('heartbeats while the agent is silent (%s mount)', (mount) => {
   it('sends `: heartbeat` comments mid-answer, then the caller may leave', async () => {
-    const g = await gateway({ heartbeatMs: 40 });
+    const g = await gateway({ heartbeatMs: 40 }, mount);
     sims.agenticstar.stall({ afterEvents: 3 });
     const controller = new AbortController();
     const res = await fetch(`${g.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('agenticstar'), signal: controller.signal });
@@ -149,7 +150,7 @@ describe('heartbeats while the agent is silent', () => {
       const g = await gateway({
         heartbeatMs: 30,
         agenticstar: { baseURL: slow.url, tokenUrl: slow.tokenUrl, clientId: slow.clientId, clientSecret: slow.clientSecret },
-      });
+      }, mount);
       const started = Date.now();
       const res = await fetch(`${g.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('agenticstar') });
       expect(res.status).toBe(200);
@@ -165,7 +166,7 @@ describe('heartbeats while the agent is silent', () => {
   });
 
   it('the official client ignores heartbeats', async () => {
-    const g = await gateway({ heartbeatMs: 20 });
+    const g = await gateway({ heartbeatMs: 20 }, mount);
     sims.codeer.configure({ eventDelayMs: 30 });
     try {
       const openai = new OpenAI({ baseURL: g.baseURL, apiKey: 'x', maxRetries: 0 });
@@ -179,10 +180,10 @@ describe('heartbeats while the agent is silent', () => {
   });
 });
 
-describe('a platform error mid-stream becomes an OpenAI error event, then the stream ends', () => {
+describe.each(GATEWAY_MOUNTS)('a platform error mid-stream becomes an OpenAI error event, then the stream ends (%s mount)', (mount) => {
   it('Codeer in-stream error: raw SSE', async () => {
     const rec = recordingMetrics();
-    const g = await gateway({ metrics: rec.metrics });
+    const g = await gateway({ metrics: rec.metrics }, mount);
     sims.codeer.inStreamError({ afterDeltas: 2, code: 10005, message: '処理に失敗しました' });
     const res = await fetch(`${g.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('codeer') });
     expect(res.status).toBe(200);
@@ -196,7 +197,7 @@ describe('a platform error mid-stream becomes an OpenAI error event, then the st
   });
 
   it('the official client throws an APIError with the message', async () => {
-    const g = await gateway();
+    const g = await gateway({}, mount);
     sims.codeer.inStreamError({ afterDeltas: 1, message: 'quota exceeded' });
     const openai = new OpenAI({ baseURL: g.baseURL, apiKey: 'x', maxRetries: 0 });
     const stream = await openai.chat.completions.create({ model: 'codeer', stream: true, messages: [{ role: 'user', content: 'hi' }] });
@@ -215,7 +216,7 @@ describe('a platform error mid-stream becomes an OpenAI error event, then the st
   });
 
   it('the AI SDK reports an error part', async () => {
-    const g = await gateway();
+    const g = await gateway({}, mount);
     sims.agenticstar.reset({ afterEvents: 4 });
     const parts: string[] = [];
     const errors: unknown[] = [];
@@ -233,7 +234,7 @@ describe('a platform error mid-stream becomes an OpenAI error event, then the st
   });
 
   it('a cut miibo stream (no final object) is an error, not a silent success', async () => {
-    const g = await gateway();
+    const g = await gateway({}, mount);
     sims.miibo.set({ endWithoutFinal: true });
     const res = await fetch(`${g.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('miibo') });
     const { data } = parseSSE(await res.text());
@@ -276,32 +277,32 @@ describe('miibo rewrites (text-replace)', () => {
   });
 });
 
-describe('backpressure and cancellation at the handler', () => {
-  /** A miibo stand-in whose events are produced only when pulled. */
-  function lazyMiibo(total: number) {
-    const state = { pulled: 0, returned: false };
-    const provider = {
-      provider: 'miibo',
-      async streamChat() {
-        return {
-          agentEvents: async function* (): AsyncGenerator<AgentEvent> {
-            try {
-              yield { type: 'start', provider: 'miibo' };
-              for (let i = 0; i < total; i++) {
-                state.pulled++;
-                yield { type: 'text-delta', delta: `${i},` };
-              }
-              yield { type: 'finish', text: '', reason: 'stop' };
-            } finally {
-              state.returned = true;
+/** A miibo stand-in whose `total` text deltas are produced only when pulled (`piece(i)` is the text of the i-th). */
+function lazyMiibo(total: number, piece: (i: number) => string = (i) => `${i},`) {
+  const state = { pulled: 0, returned: false };
+  const provider = {
+    provider: 'miibo',
+    async streamChat() {
+      return {
+        agentEvents: async function* (): AsyncGenerator<AgentEvent> {
+          try {
+            yield { type: 'start', provider: 'miibo' };
+            for (let i = 0; i < total; i++) {
+              state.pulled++;
+              yield { type: 'text-delta', delta: piece(i) };
             }
-          },
-        };
-      },
-    } as unknown as MiiboProvider;
-    return { provider, state };
-  }
+            yield { type: 'finish', text: '', reason: 'stop' };
+          } finally {
+            state.returned = true;
+          }
+        },
+      };
+    },
+  } as unknown as MiiboProvider;
+  return { provider, state };
+}
 
+describe('backpressure and cancellation at the handler', () => {
   it('reads the platform only as fast as the caller reads, and cancelling stops it', async () => {
     const { provider, state } = lazyMiibo(10_000);
     const handler = createChatCompletionsHandler({ miibo: provider, heartbeatMs: 0 });
@@ -316,6 +317,34 @@ describe('backpressure and cancellation at the handler', () => {
     await reader.cancel();
     await eventually(() => state.returned, 1000, 'the event source to be closed');
     expect(state.pulled).toBeLessThanOrEqual(3 * 33 + 1);
+  });
+});
+
+describe.each(GATEWAY_MOUNTS)('backpressure over HTTP (%s mount)', (mount) => {
+  it('a caller that stops reading stops the platform reads; reading again finishes the answer', async () => {
+    const total = 3000;
+    const piece = 'あ'.repeat(4000); // ~12 KB per event, ~36 MB in all: more than the socket buffers hold
+    const { provider, state } = lazyMiibo(total, () => piece);
+    const g = await gateway({ miibo: provider, heartbeatMs: 0 }, mount);
+    const payload = body('miibo/any');
+    const socket = connect(Number(new URL(g.url).port), '127.0.0.1');
+    socket.pause(); // reads nothing
+    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`);
+    await eventually(() => state.pulled > 0, 3000, 'the first platform read');
+    let last = -1;
+    while (last !== state.pulled) {
+      last = state.pulled;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(state.pulled).toBeLessThan(total / 3);
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.resume();
+    await eventually(() => received.includes('data: [DONE]'), 20_000, 'the end of the answer');
+    expect(state.pulled).toBe(total);
+    expect(state.returned).toBe(true);
+    socket.destroy();
   });
 });
 

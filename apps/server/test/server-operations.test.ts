@@ -1,3 +1,4 @@
+import { startAgenticStarSimulator } from '@kakehashi/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument, createKakehashiServer, ServerConfigError, type KakehashiServer } from '../src/index';
 import { logSink, postJson, startInProcess } from './server-harness';
@@ -180,6 +181,39 @@ describe('operations', () => {
     expect(rest).toBe('data: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\ndata: 5\n\n');
     await closing;
     expect(closed).toBe(true);
+  });
+
+  it('a chat stream written straight to the socket: x-request-id, counted as an active stream, finished by close()', async () => {
+    const sim = await startAgenticStarSimulator({ script: [{ content: '前半' }, { wait: 300 }, { content: '後半' }], heartbeatIntervalMs: 0 });
+    try {
+      const { url, server: s } = await server({
+        chat: { agenticstar: { baseURL: sim.url, tokenUrl: sim.tokenUrl, clientId: sim.clientId, clientSecret: sim.clientSecret }, codeer: false, miibo: false },
+      });
+      const res = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'req-stream-1' },
+        body: JSON.stringify({ model: 'agenticstar', stream: true, messages: [{ role: 'user', content: 'こんにちは' }] }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(res.headers.get('x-request-id')).toBe('req-stream-1');
+      expect(res.headers.get('x-kakehashi-provider')).toBe('agenticstar');
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = (await reader.read()).value ?? '';
+      expect(await s.metrics.registry.metrics()).toContain('kakehashi_active_streams{route="/v1/chat/completions"} 1');
+      const closing = s.close(10_000);
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      await closing;
+      expect(text).toContain('後半');
+      expect(text).toContain('data: [DONE]');
+      expect(await s.metrics.registry.metrics()).toContain('kakehashi_active_streams{route="/v1/chat/completions"} 0');
+    } finally {
+      await sim.close();
+    }
   });
 
   it('close() cuts a stream that outlives the deadline', async () => {

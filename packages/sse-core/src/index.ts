@@ -52,6 +52,7 @@ export { decodeNDJSON, type NDJSONDecodeOptions } from './ndjson-decoder';
 export { decodeLines } from './line-decoder';
 export { safeParseJSON, parseJsonObject, type ParseResult } from './json-parse';
 export { encodeSSE, encodeSSEComment, createSSEStream, type SSEOutgoingEvent, type SSEStreamOptions } from './sse-encoder';
+export { pipeSSE, type SSEWritable, type SSEPipeOutcome } from './sse-pipe';
 export { flattenBatches } from './batch-iterator';
 export { byteChunks, type ByteSource } from './byte-source';
 export { validateArgument, type SchemaLike } from './validate-argument';

@@ -42,44 +42,65 @@ export interface SSEStreamOptions {
 }
 
 /**
+ * The heartbeat of an outgoing SSE stream: calls `send` with a comment whenever nothing was sent for
+ * `heartbeatMs` (checked every half period, so a heartbeat goes out between 1 and 1.5 periods after
+ * the last write). `heartbeatMs: 0` switches it off. The timer is unref'd: it never keeps a process
+ * alive on its own. Internal: shared by `createSSEStream` and `pipeSSE`.
+ */
+export class HeartbeatClock {
+  readonly #comment: string;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #lastSent = Date.now();
+
+  constructor(options: Pick<SSEStreamOptions, 'heartbeatMs' | 'heartbeatComment'>, send: (comment: string) => void) {
+    const heartbeatMs = options.heartbeatMs ?? 15_000;
+    this.#comment = encodeSSEComment(options.heartbeatComment ?? 'heartbeat');
+    if (heartbeatMs <= 0) return;
+    this.#timer = setInterval(() => {
+      if (Date.now() - this.#lastSent < heartbeatMs) return;
+      this.#lastSent = Date.now();
+      send(this.#comment);
+    }, Math.max(10, Math.floor(heartbeatMs / 2)));
+    this.#timer.unref?.();
+  }
+
+  /** Something was sent: the silence starts again. */
+  sent(): void {
+    this.#lastSent = Date.now();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/**
  * Turns events (or pre-encoded strings) into an SSE byte stream for a server response. Pull-based,
  * so backpressure reaches the source: the next event is only requested when the reader wants it.
  * Heartbeat comments are sent while the source is silent. Cancelling the stream returns the source
- * iterator, which stops its upstream request.
+ * iterator, which stops its upstream request. On Node, {@link pipeSSE} writes the same text straight
+ * to an `http.ServerResponse`, skipping the web stream.
  */
 export function createSSEStream(
   source: AsyncIterable<SSEOutgoingEvent | string>,
   options: SSEStreamOptions = {},
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const heartbeatMs = options.heartbeatMs ?? 15_000;
-  const heartbeat = encoder.encode(encodeSSEComment(options.heartbeatComment ?? 'heartbeat'));
   const iterator = source[Symbol.asyncIterator]();
-  let timer: ReturnType<typeof setInterval> | undefined;
-  let lastSent = 0;
   let closed = false;
-
-  const stopHeartbeat = () => {
-    if (timer) clearInterval(timer);
-    timer = undefined;
-  };
+  let heartbeat: HeartbeatClock | undefined;
 
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        lastSent = Date.now();
-        if (heartbeatMs > 0) {
-          timer = setInterval(() => {
-            if (closed || Date.now() - lastSent < heartbeatMs) return;
-            lastSent = Date.now();
-            try {
-              controller.enqueue(heartbeat);
-            } catch {
-              stopHeartbeat();
-            }
-          }, Math.max(10, Math.floor(heartbeatMs / 2)));
-          timer.unref?.();
-        }
+        heartbeat = new HeartbeatClock(options, (comment) => {
+          try {
+            controller.enqueue(encoder.encode(comment));
+          } catch {
+            heartbeat?.stop();
+          }
+        });
       },
       async pull(controller) {
         try {
@@ -87,21 +108,21 @@ export function createSSEStream(
           if (closed) return;
           if (r.done) {
             closed = true;
-            stopHeartbeat();
+            heartbeat?.stop();
             controller.close();
             return;
           }
-          lastSent = Date.now();
+          heartbeat?.sent();
           controller.enqueue(encoder.encode(typeof r.value === 'string' ? r.value : encodeSSE(r.value)));
         } catch (error) {
           closed = true;
-          stopHeartbeat();
+          heartbeat?.stop();
           controller.error(error);
         }
       },
       async cancel(reason) {
         closed = true;
-        stopHeartbeat();
+        heartbeat?.stop();
         options.onCancel?.(reason);
         await iterator.return?.().catch(() => {});
       },
