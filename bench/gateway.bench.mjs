@@ -16,7 +16,8 @@
 // holds its headers until the platform's first event, so its first byte is the role chunk); "1st
 // data" is the first `data:` event for all three. At 100 and 500 streams the machine is saturated
 // and latencies are mostly queueing; the unloaded (1 stream) gap is the added latency.
-// Knobs: BENCH_SCALE=0.2 (fewer streams), BENCH_ROUNDS=3, BENCH_PROFILE=gateway|proxy|sim with
+// Knobs: BENCH_SCALE=0.2 (fewer streams), BENCH_ROUNDS=3, BENCH_LEVELS=1,500 (some levels only),
+// BENCH_PROFILE=gateway|proxy|sim with
 // BENCH_PROFILE_DIR=dir (a --cpu-prof profile of that process).
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -265,11 +266,12 @@ async function runBench() {
   }
   console.log('');
 
+  const only = process.env.BENCH_LEVELS?.split(',').map(Number);
   const levels = [
     [1, Math.max(30, Math.round(300 * scale))],
     [100, Math.max(200, Math.round(3000 * scale))],
     [500, Math.max(500, Math.round(5000 * scale))],
-  ];
+  ].filter(([c]) => !only || only.includes(c));
   console.log(`AgenticStar simulator, default answer; ${rounds} interleaved rounds per level; times in ms`);
   const summary = [];
   for (const [concurrency, total] of levels) {

@@ -42,7 +42,7 @@ function settledSoon<T>(promise: Promise<T>): Promise<T | typeof NOT_READY> {
 }
 
 /** Most events and bytes coalesced into one body chunk (one socket write). */
-const COALESCE_EVENTS = 32;
+const COALESCE_EVENTS = 33;
 const COALESCE_CHARS = 16 * 1024;
 
 /**
@@ -55,10 +55,19 @@ class ChunkSource implements AsyncIterableIterator<string> {
   readonly #turn: AgentTurn;
   readonly #writer: ChatCompletionChunkWriter;
   readonly #observer: TurnObserver;
+  /** Most events coalesced into one chunk: 1 when the writer batches by itself (Node's socket cork). */
+  readonly #coalesceEvents: number;
   #pending: Promise<IteratorResult<AgentEvent>> | IteratorResult<AgentEvent> | undefined;
   #done = false;
 
-  constructor(turn: AgentTurn, writer: ChatCompletionChunkWriter, observer: TurnObserver, first: Promise<IteratorResult<AgentEvent>> | IteratorResult<AgentEvent>) {
+  constructor(
+    turn: AgentTurn,
+    writer: ChatCompletionChunkWriter,
+    observer: TurnObserver,
+    first: Promise<IteratorResult<AgentEvent>> | IteratorResult<AgentEvent>,
+    coalesceEvents: number,
+  ) {
+    this.#coalesceEvents = coalesceEvents;
     this.#turn = turn;
     this.#writer = writer;
     this.#observer = observer;
@@ -89,7 +98,7 @@ class ChunkSource implements AsyncIterableIterator<string> {
       if (this.#done) break;
       out += this.#take(r);
     }
-    for (let n = 0; out !== '' && !this.#done && n < COALESCE_EVENTS && out.length < COALESCE_CHARS; n++) {
+    for (let n = 1; out !== '' && !this.#done && n < this.#coalesceEvents && out.length < COALESCE_CHARS; n++) {
       const next = this.#turn.events.next();
       let r: IteratorResult<AgentEvent> | typeof NOT_READY;
       try {
@@ -200,15 +209,17 @@ export async function streamAnswer(turn: AgentTurn, options: StreamAnswerOptions
   }
   // The first event is replayed through the source (the writer only noted its ids for the headers).
   const replay: IteratorResult<AgentEvent> | Promise<IteratorResult<AgentEvent>> = first === PENDING ? firstPromise : first;
-  const source = new ChunkSource(turn, writer, observer, replay);
+  const outgoing = options.outgoing !== undefined && !options.outgoing.headersSent ? options.outgoing : undefined;
+  // Written to Node's response, events need no coalescing here: each write corks the socket until the
+  // next tick, so the events of one upstream read still leave in one writev.
+  const source = new ChunkSource(turn, writer, observer, replay, outgoing === undefined ? COALESCE_EVENTS : 1);
   const headers = {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     'x-accel-buffering': 'no',
     ...options.headers(writer.ids()),
   };
-  const outgoing = options.outgoing;
-  if (outgoing !== undefined && !outgoing.headersSent) {
+  if (outgoing !== undefined) {
     // Straight to the socket: no web stream, no copies. Headers go out with the first chunk, or now
     // when the platform is still silent.
     outgoing.writeHead(200, headers);

@@ -19,19 +19,38 @@ const END_GRACE_MS = 2;
 const END_GRACE_READS = 4;
 
 /**
- * Whether the rest of a body ends within {@link END_GRACE_MS} (reading at most a few chunks). A body
- * that does is finished normally, so its connection is reused; one that does not is then cancelled,
- * as leaving a loop early must cancel the request.
+ * Resolves with `'late'` once {@link END_GRACE_MS} have passed *and* the event loop has been through a
+ * poll phase after that (the timer hands over to `setImmediate`). On a busy server a loop iteration
+ * takes longer than the grace period; a bare timer would then expire before the socket holding the
+ * body's terminator is even read, and the connection would be given up for nothing.
+ */
+function afterGrace(): { late: Promise<'late'>; cancel: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let immediate: ReturnType<typeof setImmediate> | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => (immediate = setImmediate(resolve, 'late')), END_GRACE_MS);
+  });
+  return {
+    late,
+    cancel: () => {
+      clearTimeout(timer);
+      if (immediate) clearImmediate(immediate);
+    },
+  };
+}
+
+/**
+ * Whether the rest of a body ends at once: within {@link END_GRACE_MS} and one more read of the
+ * sockets (at most a few chunks). A body that does is finished normally, so its connection is reused;
+ * one that does not is then cancelled, as leaving a loop early must cancel the request.
  */
 async function endsAtOnce(rest: AsyncIterator<Uint8Array>): Promise<boolean> {
   for (let i = 0; i < END_GRACE_READS; i++) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const next = rest.next();
     next.catch(() => {}); // a later cancel rejects it; nobody else is waiting for it
-    const r = await Promise.race([next, new Promise<'late'>((resolve) => (timer = setTimeout(resolve, END_GRACE_MS, 'late')))]).catch(
-      () => 'late' as const,
-    );
-    clearTimeout(timer);
+    const grace = afterGrace();
+    const r = await Promise.race([next, grace.late]).catch(() => 'late' as const);
+    grace.cancel();
     if (r === 'late') return false;
     if (r.done) return true;
   }

@@ -357,6 +357,30 @@ describe('connection reuse', () => {
     expect(server.acceptedConnections).toBeLessThanOrEqual(2);
   });
 
+  it('... also when the event loop is busy (a long timer callback runs before the socket is read)', async () => {
+    server = await startScriptedServer();
+    server.handle(() => ({ headers: SSE, body: ['data: {"n":1}\n\n', 'data: [DONE]\n\n'] }));
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        // a loaded server: other work holds the loop
+      }
+    };
+    for (let i = 0; i < 6; i++) {
+      const res = await httpRequest({ url: server.url });
+      for await (const m of res.sseJson()) {
+        if (m.done) {
+          // Runs in the next timers phase, before the poll phase that reads the body's terminator:
+          // a plain 2 ms timer would expire behind it and give the connection up.
+          setTimeout(() => busy(15), 0);
+          break;
+        }
+      }
+    }
+    expect(server.requests).toHaveLength(6);
+    expect(server.acceptedConnections).toBeLessThanOrEqual(2);
+  });
+
   it('a reader that stops mid-stream still cancels at once: the stalled connection is closed, not reused', async () => {
     server = await startScriptedServer();
     server.reply({ headers: SSE, body: ['data: 1\n\n', { stall: true }] }, { body: 'next' });
