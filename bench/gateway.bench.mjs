@@ -17,6 +17,7 @@
 // data" is the first `data:` event for all three. At 100 and 500 streams the machine is saturated
 // and latencies are mostly queueing; the unloaded (1 stream) gap is the added latency.
 // Knobs: BENCH_SCALE=0.2 (fewer streams), BENCH_ROUNDS=3, BENCH_LEVELS=1,500 (some levels only),
+// BENCH_LOG_LEVEL=warn (the gateway without its per-request access log line),
 // BENCH_PROFILE=gateway|proxy|sim with
 // BENCH_PROFILE_DIR=dir (a --cpu-prof profile of that process).
 import { fork } from 'node:child_process';
@@ -106,7 +107,7 @@ async function runGateway(sim) {
     host: '127.0.0.1',
     port: 0,
     store: { sqlitePath: ':memory:' },
-    logger: createServerLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: true }) }),
+    logger: createServerLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'info', destination: pino.destination({ dest: '/dev/null', sync: true }) }),
     chat: {
       agenticstar: { baseURL: sim.url, tokenUrl: sim.tokenUrl, clientId: sim.clientId, clientSecret: sim.clientSecret },
       codeer: false,

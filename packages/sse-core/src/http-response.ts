@@ -48,6 +48,14 @@ async function endsAtOnce(rest: AsyncIterator<Uint8Array>): Promise<boolean> {
   for (let i = 0; i < END_GRACE_READS; i++) {
     const next = rest.next();
     next.catch(() => {}); // a later cancel rejects it; nobody else is waiting for it
+    // Usually the terminator came in the same read as the end signal and is already parsed: settled
+    // before the next check phase, with no timer to set and clear.
+    const soon = await Promise.race([next, new Promise<'later'>((resolve) => setImmediate(resolve, 'later'))]).catch(() => 'late' as const);
+    if (soon === 'late') return false;
+    if (soon !== 'later') {
+      if (soon.done) return true;
+      continue;
+    }
     const grace = afterGrace();
     const r = await Promise.race([next, grace.late]).catch(() => 'late' as const);
     grace.cancel();
