@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { splitEvery, startScriptedServer, type ScriptedServer, type ScriptStep } from '@kakehashi/testkit';
 import {
@@ -340,6 +342,49 @@ describe('multipart bodies', () => {
       expect(parts.map((p) => p.name)).toEqual(['file', 'data']);
     }
     expect(server.requests[0]!.body).toBe(server.requests[1]!.body);
+  });
+});
+
+describe('backpressure', () => {
+  it('a reader that falls behind pauses the socket: the server cannot write ahead', async () => {
+    const piece = Buffer.alloc(64 * 1024, 'a');
+    const total = 800; // 50 MiB
+    let written = 0;
+    const node = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const pump = () => {
+        while (written < total) {
+          written++;
+          if (!res.write(piece)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    await new Promise<void>((r) => node.listen(0, '127.0.0.1', r));
+    try {
+      const res = await httpRequest({ url: `http://127.0.0.1:${(node.address() as AddressInfo).port}/` });
+      const body = res.body()[Symbol.asyncIterator]();
+      await body.next();
+      let last = -1;
+      while (last !== written) {
+        last = written;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      // Socket buffers hold a few MiB; without the pause the client would have taken all 50.
+      expect(written).toBeLessThan(total / 4);
+      let bytes = 0;
+      for (;;) {
+        const r = await body.next();
+        if (r.done) break;
+        bytes += r.value.byteLength;
+      }
+      expect(written).toBe(total);
+      expect(bytes).toBeGreaterThan((total - 2) * piece.byteLength);
+    } finally {
+      node.closeAllConnections();
+      await new Promise((r) => node.close(r));
+    }
   });
 });
 

@@ -97,7 +97,7 @@ export interface AgenticStarSimulator {
   readonly conversations: AgenticStarSimulatorConversation[];
   /** Resolves once at least `count` requests (of any endpoint) arrived; rejects after `timeoutMs` (default 5000). */
   waitForRequests(count: number, timeoutMs?: number): Promise<RecordedRequest[]>;
-  /** Changes options for the following requests. */
+  /** Changes options for the following requests. A key given as `undefined` goes back to its value at start (so `{ script: undefined }` restores the answer the simulator started with). */
   configure(options: Omit<AgenticStarSimulatorOptions, 'host' | 'seedConversations'>): this;
   /** Writes every SSE event of later streams in pieces of `bytes` bytes (each its own socket write); `undefined` or 0 stops splitting. */
   split(bytes: number | undefined): this;
@@ -119,6 +119,10 @@ export interface AgenticStarSimulator {
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
+
+/** The simulator's options with their defaults filled in. */
+type ResolvedOptions = Required<Omit<AgenticStarSimulatorOptions, 'host' | 'answer' | 'script' | 'seedConversations'>> &
+  Pick<AgenticStarSimulatorOptions, 'answer' | 'script'>;
 
 interface PendingCut {
   kind: 'stall' | 'reset' | 'reset-before-headers';
@@ -191,8 +195,9 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
   readonly #tokens = new AgenticStarTokenStore();
   readonly #store = new AgenticStarConversationStore();
   readonly #clock = new SimulatorClock();
-  #options: Required<Omit<AgenticStarSimulatorOptions, 'host' | 'answer' | 'script' | 'seedConversations'>> &
-    Pick<AgenticStarSimulatorOptions, 'answer' | 'script'>;
+  #options: ResolvedOptions;
+  /** The options as started, which `configure({ key: undefined })` restores. */
+  readonly #started: ResolvedOptions;
   #splitBytes = 0;
   #cuts: PendingCut[] = [];
   #faults: PendingFault[] = [];
@@ -216,6 +221,7 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
       basePath: options.basePath ?? '',
       conversationsField: options.conversationsField ?? 'conversations',
     };
+    this.#started = { ...this.#options };
     const seeds = assertCount('seedConversations', options.seedConversations ?? 0);
     for (let i = 1; i <= seeds; i++) {
       this.#store.create(`conv-seed-${String(i).padStart(4, '0')}`, `会話 ${i}`, this.#clock.next());
@@ -268,7 +274,7 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     validateOptions(options, 'configure');
     if ('host' in options || 'seedConversations' in options) throw new TypeError('testkit: configure: host and seedConversations are fixed at start');
     for (const [key, value] of Object.entries(options)) {
-      if (value !== undefined) (this.#options as Record<string, unknown>)[key] = value;
+      (this.#options as Record<string, unknown>)[key] = value === undefined ? (this.#started as Record<string, unknown>)[key] : value;
     }
     return this;
   }

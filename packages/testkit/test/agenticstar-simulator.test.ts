@@ -55,6 +55,20 @@ describe('startAgenticStarSimulator', () => {
     expect(sim.issuedTokens.map((t) => t.edition)).toEqual(['saas', 'marketplace']);
   });
 
+  it('configure({ key: undefined }) restores the option as started: the scripted answer goes back to the default', async () => {
+    sim = await startAgenticStarSimulator({ answer: '最初の答え' });
+    const token = await saasToken(sim);
+    const contents = async () =>
+      dataEvents(await (await chat(sim, token, hello)).text())
+        .map((e) => (e === '[DONE]' ? '' : ((e as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content ?? '')))
+        .join('');
+    sim.configure({ script: [{ content: '台本の答え' }], finishReason: 'length' });
+    expect(await contents()).toBe('台本の答え');
+    sim.configure({ script: undefined, finishReason: undefined });
+    expect(await contents()).toBe('最初の答え');
+    expect(sim.chatRequests).toHaveLength(2);
+  });
+
   it('streams the documented SSE wire format', async () => {
     sim = await startAgenticStarSimulator({ answer: '晴れです。' });
     const res = await chat(sim, await saasToken(sim), hello);
