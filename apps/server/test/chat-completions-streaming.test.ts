@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { MiiboProvider } from '@kakehashi/miibo';
 import type { AgentEvent } from '@kakehashi/sse-core';
-import { MIIBO_REWRITE_DRAFT, defaultMiiboAnswer, startAgenticStarSimulator } from '@kakehashi/testkit';
+import { MIIBO_REWRITE_DRAFT, defaultMiiboAnswer, startAgenticStarSimulator, whenSteady } from '@kakehashi/testkit';
 import { streamText } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -331,11 +331,7 @@ describe.each(GATEWAY_MOUNTS)('backpressure over HTTP (%s mount)', (mount) => {
     socket.pause(); // reads nothing
     socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`);
     await eventually(() => state.pulled > 0, 3000, 'the first platform read');
-    let last = -1;
-    while (last !== state.pulled) {
-      last = state.pulled;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await whenSteady(() => state.pulled); // the gateway has stopped reading the platform
     expect(state.pulled).toBeLessThan(total / 3);
     let received = '';
     socket.setEncoding('utf8');

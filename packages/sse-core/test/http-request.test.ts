@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { splitEvery, startScriptedServer, type ScriptedServer, type ScriptStep } from '@kakehashi/testkit';
+import { splitEvery, startScriptedServer, whenSteady, type ScriptedServer, type ScriptStep } from '@kakehashi/testkit';
 import {
   AbortError,
   ApiCallError,
@@ -366,11 +366,7 @@ describe('backpressure', () => {
       const res = await httpRequest({ url: `http://127.0.0.1:${(node.address() as AddressInfo).port}/` });
       const body = res.body()[Symbol.asyncIterator]();
       await body.next();
-      let last = -1;
-      while (last !== written) {
-        last = written;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await whenSteady(() => written);
       // Socket buffers hold a few MiB; without the pause the client would have taken all 50.
       expect(written).toBeLessThan(total / 4);
       let bytes = 0;

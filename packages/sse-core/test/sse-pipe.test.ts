@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeSSE, pipeSSE, type SSEOutgoingEvent, type SSEPipeOutcome, type SSEStreamOptions } from '@kakehashi/sse-core';
+import { whenSteady } from '@kakehashi/testkit';
 import { collect } from './helpers';
 
 const servers: Server[] = [];
@@ -108,12 +109,7 @@ describe('pipeSSE', () => {
     socket.pause(); // a client that reads nothing
     socket.write('GET / HTTP/1.1\r\nhost: x\r\n\r\n');
     await until(() => pulled > 0, 'the first pull');
-    // Wait until the pipe has stopped: the count holds still for a while.
-    let last = -1;
-    while (last !== pulled) {
-      last = pulled;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await whenSteady(() => pulled); // the pipe has stopped pulling
     expect(pulled).toBeLessThan(total / 4);
     // Reading resumes the pulls until the end.
     let received = 0;

@@ -97,4 +97,4 @@ export { parseMultipart, multipartBoundary } from './codeer-simulator-multipart'
 export type { MultipartPart } from './codeer-simulator-multipart';
 
 // Stream and failure helpers for tests
-export { chunksOf, collect, rejectionOf } from './stream-helpers';
+export { chunksOf, collect, rejectionOf, whenSteady } from './stream-helpers';

@@ -27,3 +27,19 @@ export async function rejectionOf(promiseOrFn: Promise<unknown> | (() => unknown
   }
   throw new Error('testkit: expected a rejection, but the call succeeded');
 }
+
+/**
+ * Resolves once `read()` has returned the same value for `quietMs` in a row, with that value: for
+ * backpressure tests ("the producer has stopped"). Rejects after `timeoutMs` (default 10 s).
+ */
+export async function whenSteady<T>(read: () => T, quietMs = 100, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = read();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, quietMs));
+    const now = read();
+    if (Object.is(now, last)) return now;
+    if (Date.now() > deadline) throw new Error(`testkit: whenSteady: still changing after ${timeoutMs} ms`);
+    last = now;
+  }
+}
