@@ -17,7 +17,8 @@
 // data" is the first `data:` event for all three. At 100 and 500 streams the machine is saturated
 // and latencies are mostly queueing; the unloaded (1 stream) gap is the added latency.
 // Knobs: BENCH_SCALE=0.2 (fewer streams), BENCH_ROUNDS=3, BENCH_LEVELS=1,500 (some levels only),
-// BENCH_LOG_LEVEL=warn (the gateway without its per-request access log line),
+// BENCH_LOG_LEVEL=warn (the gateway without its per-request access log line), BENCH_GATEWAY=handler
+// (the chat handler alone on @hono/node-server: what the server's middleware, logs and metrics cost),
 // BENCH_PROFILE=gateway|proxy|sim with
 // BENCH_PROFILE_DIR=dir (a --cpu-prof profile of that process).
 import { fork } from 'node:child_process';
@@ -100,8 +101,21 @@ async function runGateway(sim) {
   // instrumentation middleware (request id, Prometheus metrics, one JSON log line per request), the
   // API-key check and the body limit, logging at `info` (to /dev/null here, synchronously, as the
   // binary does to stderr), SQLite in memory for agent groups (unused here).
-  const { createKakehashiServer, createServerLogger } = await import('@kakehashi/server');
+  const { createKakehashiServer, createServerLogger, createChatCompletionsHandler } = await import('@kakehashi/server');
   const requireFromServer = createRequire(join(serverDir, 'package.json'));
+  const agenticstar = { baseURL: sim.url, tokenUrl: sim.tokenUrl, clientId: sim.clientId, clientSecret: sim.clientSecret };
+  if (process.env.BENCH_GATEWAY === 'handler') {
+    // The chat handler alone on @hono/node-server (no middleware, logs or metrics), writing to Node's response.
+    const { serve } = await import(pathToFileURL(requireFromServer.resolve('@hono/node-server')).href);
+    const handler = createChatCompletionsHandler({ agenticstar, codeer: false, miibo: false });
+    const node = await new Promise((resolve) => {
+      const s = serve({ fetch: (req, env) => handler.completions(req, env), hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+    });
+    node.keepAliveTimeout = 60_000;
+    onCommand({ memory: () => memory(), cpu: () => process.cpuUsage() });
+    process.send({ ready: true, url: `http://127.0.0.1:${node.address().port}` });
+    return;
+  }
   const { pino } = await import(pathToFileURL(requireFromServer.resolve('pino')).href);
   const server = createKakehashiServer({
     host: '127.0.0.1',
@@ -109,7 +123,7 @@ async function runGateway(sim) {
     store: { sqlitePath: ':memory:' },
     logger: createServerLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'info', destination: pino.destination({ dest: '/dev/null', sync: true }) }),
     chat: {
-      agenticstar: { baseURL: sim.url, tokenUrl: sim.tokenUrl, clientId: sim.clientId, clientSecret: sim.clientSecret },
+      agenticstar,
       codeer: false,
       miibo: false,
     },

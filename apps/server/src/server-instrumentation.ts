@@ -78,6 +78,9 @@ function isEventStream(contentType: unknown): boolean {
  * Node response before the route runs, and the stream is counted until that response closes.
  */
 export function instrumentationMiddleware(ctx: InstrumentationContext): MiddlewareHandler {
+  // The access line's fields are fixed and never secret (a validated request id, method, path, route
+  // pattern, status, time), so it skips the key-path redaction pino would otherwise run on every line.
+  const accessLog = ctx.logger.child({}, { redact: [] });
   return async (c, next) => {
     const started = performance.now();
     const given = c.req.header('x-request-id');
@@ -95,8 +98,8 @@ export function instrumentationMiddleware(ctx: InstrumentationContext): Middlewa
     ctx.metrics.httpRequests.inc({ method, route, status: String(status) });
     ctx.metrics.httpDuration.observe({ method, route }, seconds);
     const fields = { reqId: requestId, method, path: c.req.path, route, status, ms: Math.round(seconds * 1000) };
-    if (QUIET_ROUTES.has(route)) ctx.logger.debug(fields, 'request');
-    else ctx.logger.info(fields, 'request');
+    if (QUIET_ROUTES.has(route)) accessLog.debug(fields, 'request');
+    else accessLog.info(fields, 'request');
 
     const streamStarted = performance.now();
     const streamClosed = () => {
