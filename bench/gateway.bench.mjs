@@ -62,7 +62,7 @@ async function runSimulator() {
   const sim = await startAgenticStarSimulator({ tokenLifetimeSeconds: 86_400 });
   onCommand({
     stall: ({ n }) => void sim.stall({ afterEvents: 3, times: n }),
-    cpu: () => process.cpuUsage(),
+    cpu: () => ({ ...process.cpuUsage(), connections: sim.acceptedConnections }),
     clear: () => {
       sim.clearFaults();
       // The simulator records every request; drop them so its memory does not grow across rounds.
@@ -290,15 +290,22 @@ async function runBench() {
   console.log(`AgenticStar simulator, default answer; ${rounds} interleaved rounds per level; times in ms`);
   const summary = [];
   for (const [concurrency, total] of levels) {
-    const per = Object.fromEntries(contenders.map((t) => [t.name, { ttfb: [], ttfd: [], totals: [], rates: [], cpu: [] }]));
+    const per = Object.fromEntries(contenders.map((t) => [t.name, { ttfb: [], ttfd: [], totals: [], rates: [], cpu: [], simCpu: [], loadCpu: [], connections: [] }]));
     for (let r = 0; r < rounds; r++) {
       for (const t of contenders) {
         await sim.call('clear');
         const proc = t.name === 'proxy' ? proxy : t.name === 'gateway' ? gateway : undefined;
         const cpu0 = await proc?.call('cpu');
+        const sim0 = await sim.call('cpu');
+        const own0 = process.cpuUsage();
         const { ttfb, ttfd, totals, wall } = await load(t, concurrency, total);
+        const own1 = process.cpuUsage(own0);
+        const sim1 = await sim.call('cpu');
         const cpu1 = await proc?.call('cpu');
         if (cpu0) per[t.name].cpu.push((cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1000 / total);
+        per[t.name].simCpu.push((sim1.user + sim1.system - sim0.user - sim0.system) / 1000 / total);
+        per[t.name].loadCpu.push((own1.user + own1.system) / 1000 / total);
+        per[t.name].connections.push(((sim1.connections - sim0.connections) / total) * 100);
         per[t.name].ttfb.push(...ttfb);
         per[t.name].ttfd.push(...ttfd);
         per[t.name].totals.push(...totals);
@@ -307,7 +314,7 @@ async function runBench() {
     }
     console.log(`\n${concurrency} concurrent stream(s), ${total} streams x ${rounds} rounds`);
     console.log(
-      `  ${'path'.padEnd(9)} ${'TTFB p50'.padStart(9)} ${'TTFB p99'.padStart(9)} ${'1st data p50'.padStart(13)} ${'total p50'.padStart(10)} ${'total p99'.padStart(10)} ${'added TTFB'.padStart(11)} ${'added total'.padStart(12)} ${'streams/s'.padStart(10)} ${'cpu ms/stream'.padStart(14)}`,
+      `  ${'path'.padEnd(9)} ${'TTFB p50'.padStart(9)} ${'TTFB p99'.padStart(9)} ${'1st data p50'.padStart(13)} ${'total p50'.padStart(10)} ${'total p99'.padStart(10)} ${'added TTFB'.padStart(11)} ${'added total'.padStart(12)} ${'streams/s'.padStart(10)} ${'cpu ms/stream'.padStart(14)} ${'sim cpu'.padStart(8)} ${'client cpu'.padStart(11)} ${'sim conns/100'.padStart(14)}`,
     );
     const stats = {};
     for (const t of contenders) {
@@ -315,13 +322,13 @@ async function runBench() {
       const ttfb = [...p.ttfb].sort((a, b) => a - b);
       const totals = [...p.totals].sort((a, b) => a - b);
       const ttfd = [...p.ttfd].sort((a, b) => a - b);
-      stats[t.name] = { ttfb50: quantile(ttfb, 0.5), ttfb99: quantile(ttfb, 0.99), ttfd50: quantile(ttfd, 0.5), total50: quantile(totals, 0.5), total99: quantile(totals, 0.99), rate: median(p.rates), cpu: p.cpu.length ? median(p.cpu) : undefined };
+      stats[t.name] = { ttfb50: quantile(ttfb, 0.5), ttfb99: quantile(ttfb, 0.99), ttfd50: quantile(ttfd, 0.5), total50: quantile(totals, 0.5), total99: quantile(totals, 0.99), rate: median(p.rates), cpu: p.cpu.length ? median(p.cpu) : undefined, simCpu: median(p.simCpu), loadCpu: median(p.loadCpu), connections: median(p.connections) };
     }
     for (const t of contenders) {
       const s = stats[t.name];
       const signed = (v) => (t.name === 'direct' ? '-' : `${v >= 0 ? '+' : ''}${v.toFixed(2)}`);
       console.log(
-        `  ${t.name.padEnd(9)} ${s.ttfb50.toFixed(2).padStart(9)} ${s.ttfb99.toFixed(2).padStart(9)} ${s.ttfd50.toFixed(2).padStart(13)} ${s.total50.toFixed(2).padStart(10)} ${s.total99.toFixed(2).padStart(10)} ${signed(s.ttfb50 - stats.direct.ttfb50).padStart(11)} ${signed(s.total50 - stats.direct.total50).padStart(12)} ${s.rate.toFixed(0).padStart(10)} ${(s.cpu === undefined ? '(sim)' : s.cpu.toFixed(3)).padStart(14)}`,
+        `  ${t.name.padEnd(9)} ${s.ttfb50.toFixed(2).padStart(9)} ${s.ttfb99.toFixed(2).padStart(9)} ${s.ttfd50.toFixed(2).padStart(13)} ${s.total50.toFixed(2).padStart(10)} ${s.total99.toFixed(2).padStart(10)} ${signed(s.ttfb50 - stats.direct.ttfb50).padStart(11)} ${signed(s.total50 - stats.direct.total50).padStart(12)} ${s.rate.toFixed(0).padStart(10)} ${(s.cpu === undefined ? '-' : s.cpu.toFixed(3)).padStart(14)} ${s.simCpu.toFixed(3).padStart(8)} ${s.loadCpu.toFixed(3).padStart(11)} ${s.connections.toFixed(1).padStart(14)}`,
       );
     }
     printTable(`  throughput at ${concurrency}`, Object.fromEntries(contenders.map((t) => [t.name, stats[t.name].rate])), 'proxy', 'streams/s');

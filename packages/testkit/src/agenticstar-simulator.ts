@@ -95,6 +95,8 @@ export interface AgenticStarSimulator {
   readonly issuedTokens: AgenticStarIssuedToken[];
   /** The simulator's conversations, oldest first. */
   readonly conversations: AgenticStarSimulatorConversation[];
+  /** TCP connections accepted so far: with keep-alive, far fewer than requests. */
+  readonly acceptedConnections: number;
   /** Resolves once at least `count` requests (of any endpoint) arrived; rejects after `timeoutMs` (default 5000). */
   waitForRequests(count: number, timeoutMs?: number): Promise<RecordedRequest[]>;
   /** Changes options for the following requests. A key given as `undefined` goes back to its value at start (so `{ script: undefined }` restores the answer the simulator started with). */
@@ -264,6 +266,10 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
   }
   get conversations(): AgenticStarSimulatorConversation[] {
     return this.#store.all.map((c) => ({ ...c }));
+  }
+
+  get acceptedConnections(): number {
+    return this.#server.acceptedConnections;
   }
 
   waitForRequests(count: number, timeoutMs?: number): Promise<RecordedRequest[]> {
