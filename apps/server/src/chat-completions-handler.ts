@@ -84,7 +84,7 @@ export interface ChatCompletionsHandler {
    * On Node, pass the request's `ServerResponse` as `node.outgoing` (with Hono on
    * @hono/node-server: `handler.completions(c.req.raw, c.env)`): a streamed answer is then written to
    * it directly, with Node's own backpressure, instead of through a web `ReadableStream`, which saves
-   * about a third of the gateway's CPU per stream (`npm run bench -- gateway`). The returned
+   * 10–20% of the gateway's CPU per stream (`npm run bench -- gateway`). The returned
    * `Response` is then @hono/node-server's `RESPONSE_ALREADY_SENT` (header `x-hono-already-sent`):
    * another framework should leave the response alone when `outgoing.headersSent` is true. Errors and
    * non-streamed answers are always returned as a normal `Response`.
