@@ -38,7 +38,7 @@ export interface AgenticStarChatResult {
 
 /** Opens the HTTP request; resolves with the decoded SSE messages of the body. */
 export type AgenticStarStreamOpener = (
-  signal: AbortSignal,
+  signal: AbortSignal | readonly AbortSignal[],
 ) => Promise<{ messages: AsyncIterableIterator<SSEJsonMessage>; requestId: string | undefined }>;
 
 /**
@@ -136,7 +136,9 @@ export class AgenticStarChatStream implements AsyncIterable<AgenticStarStreamEve
   #lazyMessages(): AsyncIterator<SSEJsonMessage> {
     if (this.#read) throw new Error('kakehashi: an AgenticStar chat stream can be read only once');
     this.#read = true;
-    const signal = this.#signal ? AbortSignal.any([this.#signal, this.#controller.signal]) : this.#controller.signal;
+    // Both signals go down to sse-core, which listens to each for the call's lifetime only (cheaper than
+    // AbortSignal.any, which ties a composite signal to the caller's for as long as either lives).
+    const signal = this.#signal ? [this.#signal, this.#controller.signal] : this.#controller.signal;
     let inner: AsyncIterator<SSEJsonMessage> | undefined;
     let opening: Promise<AsyncIterator<SSEJsonMessage>> | undefined;
     let closed = false;

@@ -130,7 +130,7 @@ class AgenticStarClient implements AgenticStarProvider {
     const parsed = validateArgument(chatInputSchema, normaliseChatInput(input), 'input') as AgenticStarChatInput;
     const opts = validateArgument(callOptionsSchema, options ?? {}, 'options');
     const state = new AgenticStarTurnState(onIds ? { onIds } : {});
-    const open = async (signal: AbortSignal) => {
+    const open = async (signal: AbortSignal | readonly AbortSignal[]) => {
       const rt = this.#rt();
       const agentId = parsed.agentId ?? rt.endpoints.agentId;
       if (rt.endpoints.edition === 'marketplace' && agentId === undefined) throw new MissingConfigError('agentId', AGENTICSTAR_ENV.agentId);

@@ -1,4 +1,5 @@
 import {
+  type AbortSignals,
   ApiCallError,
   ConnectionError,
   DEFAULT_RETRY,
@@ -16,6 +17,9 @@ import { CodeerApiError } from './codeer-api-error';
 import { CODEER_DEFAULT_TIMEOUTS, CODEER_PROVIDER, CODEER_TURN_HEADERS_TIMEOUT_MS } from './codeer-constants';
 import { parseCodeerErrorBody, unwrapEnvelope, type CodeerErrorBody, type UnwrappedEnvelope } from './codeer-envelope';
 import type { CodeerRequestOptions } from './codeer-request-options';
+
+/** A call's options inside the package: the caller's, with room for the package's own cancel signal next to theirs. */
+export type CodeerCallOptions = Omit<CodeerRequestOptions, 'signal'> & { signal?: AbortSignals };
 
 /** What the resources need from the provider: one configured transport. */
 export interface CodeerHttpSettings {
@@ -62,7 +66,7 @@ export class CodeerHttp {
   }
 
   /** Sends a call and returns the 2xx response (errors converted to {@link CodeerApiError}). */
-  async open(call: CodeerCall, options: CodeerRequestOptions = {}): Promise<HttpResponse> {
+  async open(call: CodeerCall, options: CodeerCallOptions = {}): Promise<HttpResponse> {
     const maxRetries = options.maxRetries ?? this.settings.maxRetries;
     const timeouts: TimeoutOptions = {
       ...CODEER_DEFAULT_TIMEOUTS,

@@ -30,7 +30,8 @@ function isEventStream(res: HttpResponse): boolean {
 /** Sends a turn call whose answer should stream; the call's signal and `cancel()` both close it. */
 async function openStreaming(ctx: CodeerContext, call: CodeerCall, options: CodeerRequestOptions): Promise<{ res: HttpResponse; abort: () => void }> {
   const controller = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+  // Both signals go down to sse-core, which listens to each only while the call runs (no AbortSignal.any).
+  const signal = options.signal ? [options.signal, controller.signal] : controller.signal;
   const res = await ctx.http.open(
     { ...call, turn: true, headers: { accept: 'text/event-stream', ...call.headers } },
     { ...options, signal },

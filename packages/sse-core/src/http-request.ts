@@ -12,6 +12,7 @@ import { parseJsonObject } from './json-parse';
 import { fetchTransport, undiciTransport, type FetchFunction, type Transport } from './http-transport';
 import { resolveValue, type Resolvable } from './resolvable';
 import { DEFAULT_RETRY, parseRetryAfter, retryDelayMs, sleep, type RetryOptions } from './retry-policy';
+import { firstAborted, signalList, type AbortSignals } from './abort-signals';
 
 /** The three separate clocks. `0` switches one off. */
 export interface TimeoutOptions {
@@ -53,8 +54,11 @@ export interface HttpRequestOptions {
   /** Headers, resolved again for every attempt (so a refreshed token is picked up on retry). */
   headers?: Resolvable<HeaderRecord>;
   body?: RequestBody;
-  /** Cancels the request, its retries and its body. */
-  signal?: AbortSignal;
+  /**
+   * Cancels the request, its retries and its body. Several signals: any one of them cancels it (the
+   * listeners are removed when the call ends, so long-lived signals do not collect them).
+   */
+  signal?: AbortSignals;
   timeouts?: TimeoutOptions;
   retry?: RetryOptions;
   /** Use this fetch-compatible function instead of the default undici transport. */
@@ -96,16 +100,17 @@ export class CallScope {
   /** Set when kakehashi itself aborted the call (caller abort or total timeout). */
   reason: KakehashiError | undefined;
   private totalTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly userSignal: AbortSignal | undefined;
-  private readonly onUserAbort = () => this.abort(new AbortError(this.userSignal?.reason));
+  private readonly userSignals: readonly AbortSignal[];
+  private readonly onUserAbort = () => this.abort(new AbortError(firstAborted(this.userSignals)?.reason));
 
-  constructor(url: string, userSignal: AbortSignal | undefined, totalMs: number) {
-    this.userSignal = userSignal;
-    if (userSignal?.aborted) {
-      this.abort(new AbortError(userSignal.reason));
+  constructor(url: string, userSignal: AbortSignals | undefined, totalMs: number) {
+    this.userSignals = signalList(userSignal);
+    const aborted = firstAborted(this.userSignals);
+    if (aborted) {
+      this.abort(new AbortError(aborted.reason));
       return;
     }
-    userSignal?.addEventListener('abort', this.onUserAbort, { once: true });
+    for (const s of this.userSignals) s.addEventListener('abort', this.onUserAbort, { once: true });
     if (totalMs > 0) this.totalTimer = setTimeout(() => this.abort(new TimeoutError('total', totalMs, url)), totalMs);
   }
 
@@ -121,7 +126,7 @@ export class CallScope {
 
   dispose(): void {
     clearTimeout(this.totalTimer);
-    this.userSignal?.removeEventListener('abort', this.onUserAbort);
+    for (const s of this.userSignals) s.removeEventListener('abort', this.onUserAbort);
   }
 }
 

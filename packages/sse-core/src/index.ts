@@ -46,6 +46,7 @@ export { HttpResponse } from './http-response';
 export { createHttpClient, joinUrl, type HttpClient, type HttpClientSettings, type HttpClientRequest } from './http-client';
 export { undiciTransport, fetchTransport, getSharedAgent, type FetchFunction, type Transport, type TransportRequest, type TransportResponse } from './http-transport';
 export { parseRetryAfter, retryDelayMs, sleep, DEFAULT_RETRY, type RetryOptions } from './retry-policy';
+export type { AbortSignals } from './abort-signals';
 export { resolveValue, type Resolvable } from './resolvable';
 export { decodeSSE, decodeSSEJson, decodeSSEWith, DEFAULT_MAX_BUFFER_SIZE, type SSEMessage, type SSEJsonMessage, type SSEDecodeOptions } from './sse-decoder';
 export { decodeNDJSON, type NDJSONDecodeOptions } from './ndjson-decoder';

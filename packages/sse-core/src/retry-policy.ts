@@ -1,4 +1,5 @@
 import { AbortError } from './errors';
+import { firstAborted, signalList, type AbortSignals } from './abort-signals';
 
 /** How retries behave. Every field has a default; `maxRetries: 0` switches retries off. */
 export interface RetryOptions {
@@ -49,18 +50,24 @@ export function retryDelayMs(retry: number, options: Required<RetryOptions>, ret
   return base / 2 + Math.random() * (base / 2);
 }
 
-/** Waits `ms`, or rejects with {@link AbortError} as soon as `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or rejects with {@link AbortError} as soon as `signal` (or any one of several) aborts. */
+export function sleep(ms: number, signal?: AbortSignals): Promise<void> {
+  const signals = signalList(signal);
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortError(signal.reason));
+    const aborted = firstAborted(signals);
+    if (aborted) return reject(new AbortError(aborted.reason));
+    const done = () => {
+      for (const s of signals) s.removeEventListener('abort', onAbort);
+    };
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      done();
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(new AbortError(signal?.reason));
+      done();
+      reject(new AbortError(firstAborted(signals)?.reason));
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -41,6 +41,9 @@ export interface SSEStreamOptions {
   onCancel?: (reason: unknown) => void;
 }
 
+/** The default heartbeat comment, encoded once. */
+let defaultHeartbeat: string | undefined;
+
 /**
  * The heartbeat of an outgoing SSE stream: calls `send` with a comment whenever nothing was sent for
  * `heartbeatMs` (checked every half period, so a heartbeat goes out between 1 and 1.5 periods after
@@ -54,7 +57,7 @@ export class HeartbeatClock {
 
   constructor(options: Pick<SSEStreamOptions, 'heartbeatMs' | 'heartbeatComment'>, send: (comment: string) => void) {
     const heartbeatMs = options.heartbeatMs ?? 15_000;
-    this.#comment = encodeSSEComment(options.heartbeatComment ?? 'heartbeat');
+    this.#comment = options.heartbeatComment === undefined ? (defaultHeartbeat ??= encodeSSEComment('heartbeat')) : encodeSSEComment(options.heartbeatComment);
     if (heartbeatMs <= 0) return;
     this.#timer = setInterval(() => {
       if (Date.now() - this.#lastSent < heartbeatMs) return;

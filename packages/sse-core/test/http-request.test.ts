@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import {
   createHttpClient,
   httpRequest,
   registerSecret,
+  sleep,
 } from '@kakehashi/sse-core';
 import { collect, rejectionOf } from './helpers';
 import { openaiStyleSSE } from './recorded-streams';
@@ -158,6 +160,34 @@ describe('abort and early exit', () => {
       break;
     }
     expect(await server.requests[0]!.closed).toEqual({ byClient: true });
+  });
+
+  it('several signals: any one cancels the stream, and a long-lived one keeps no listener after the call', async () => {
+    server = await startScriptedServer();
+    server.reply({ headers: SSE, body: ['data: 1\n\n', { stall: true }] }, { body: 'ok' });
+    const session = new AbortController(); // long-lived, shared by many calls
+    const turn = new AbortController();
+    const res = await httpRequest({ url: server.url, signal: [session.signal, turn.signal] });
+    const reading = collect(res.sse());
+    setTimeout(() => turn.abort('stop'), 50);
+    expect(AbortError.isInstance(await rejectionOf(reading))).toBe(true);
+    expect(await server.requests[0]!.closed).toEqual({ byClient: true });
+    expect(session.signal.aborted).toBe(false);
+    expect(getEventListeners(session.signal, 'abort')).toHaveLength(0);
+    // A call that completes also lets go of its signals.
+    expect(await (await httpRequest({ url: server.url, signal: [session.signal] })).text()).toBe('ok');
+    expect(getEventListeners(session.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('sleep() with several signals: any one ends it with AbortError, and none keeps a listener', async () => {
+    const session = new AbortController();
+    const turn = new AbortController();
+    setTimeout(() => turn.abort('stop'), 20);
+    const error = await rejectionOf(sleep(10_000, [session.signal, turn.signal]));
+    expect(AbortError.isInstance(error)).toBe(true);
+    expect(getEventListeners(session.signal, 'abort')).toHaveLength(0);
+    await sleep(1, [session.signal]);
+    expect(getEventListeners(session.signal, 'abort')).toHaveLength(0);
   });
 
   it('aborting while waiting to retry stops the retries', async () => {
