@@ -108,3 +108,55 @@ export function buildChatBody(
   if (input.extraBody) Object.assign(body, input.extraBody);
   return body;
 }
+
+const PLAIN_INPUT_KEYS = new Set(['message', 'messages', 'conversationId', 'agentId', 'model']);
+const ROLES = new Set(['user', 'assistant', 'system']);
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
+/**
+ * A fast path in front of {@link chatInputSchema} for the common inputs (`message` or plain
+ * `messages`, with `conversationId`, `agentId` or `model`): a copy of the input, equal to what the
+ * schema returns, or `undefined` for anything else, which the schema then judges. Saves the schema's
+ * cost on every chat call of a busy gateway; the package's tests hold the two to the same results.
+ */
+export function plainChatInput(value: unknown): AgenticStarChatInput | undefined {
+  if (!isPlainRecord(value)) return undefined;
+  const out: AgenticStarChatInput = {};
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    if (!PLAIN_INPUT_KEYS.has(key)) return undefined;
+    if (key === 'messages') {
+      if (!Array.isArray(v) || v.length === 0) return undefined;
+      const messages: AgenticStarMessage[] = [];
+      for (const m of v as unknown[]) {
+        if (!isPlainRecord(m)) return undefined;
+        const keys = Object.keys(m);
+        if (keys.length !== 2 || !('role' in m) || !('content' in m)) return undefined;
+        if (typeof m.role !== 'string' || !ROLES.has(m.role) || !isNonEmptyString(m.content)) return undefined;
+        messages.push({ role: m.role as AgenticStarMessage['role'], content: m.content });
+      }
+      out.messages = messages;
+    } else {
+      if (!isNonEmptyString(v)) return undefined;
+      (out as Record<string, string>)[key] = v;
+    }
+  }
+  return (out.message === undefined) !== (out.messages === undefined) ? out : undefined;
+}
+
+/** The same for {@link callOptionsSchema}: `{}` or `{ signal }` copied, else `undefined`. */
+export function plainCallOptions(value: unknown): { signal?: AbortSignal } | undefined {
+  if (value === undefined) return {};
+  if (!isPlainRecord(value)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length === 0) return {};
+  if (keys.length === 1 && keys[0] === 'signal' && value.signal instanceof AbortSignal) return { signal: value.signal };
+  return undefined;
+}

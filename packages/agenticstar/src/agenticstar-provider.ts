@@ -3,6 +3,8 @@ import {
   buildChatBody,
   callOptionsSchema,
   chatInputSchema,
+  plainCallOptions,
+  plainChatInput,
   normaliseChatInput,
   type AgenticStarCallOptions,
   type AgenticStarChatInput,
@@ -127,8 +129,9 @@ class AgenticStarClient implements AgenticStarProvider {
   }
 
   #startTurn(input: string | AgenticStarChatInput, options: AgenticStarCallOptions | undefined, onIds: AgenticStarIdsListener | undefined): AgenticStarChatStream {
-    const parsed = validateArgument(chatInputSchema, normaliseChatInput(input), 'input') as AgenticStarChatInput;
-    const opts = validateArgument(callOptionsSchema, options ?? {}, 'options');
+    const normalised = normaliseChatInput(input);
+    const parsed = plainChatInput(normalised) ?? (validateArgument(chatInputSchema, normalised, 'input') as AgenticStarChatInput);
+    const opts: AgenticStarCallOptions = plainCallOptions(options) ?? validateArgument(callOptionsSchema, options ?? {}, 'options');
     const state = new AgenticStarTurnState(onIds ? { onIds } : {});
     const open = async (signal: AbortSignal | readonly AbortSignal[]) => {
       const rt = this.#rt();
