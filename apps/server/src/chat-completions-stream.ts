@@ -210,8 +210,8 @@ export async function streamAnswer(turn: AgentTurn, options: StreamAnswerOptions
   // The first event is replayed through the source (the writer only noted its ids for the headers).
   const replay: IteratorResult<AgentEvent> | Promise<IteratorResult<AgentEvent>> = first === PENDING ? firstPromise : first;
   const outgoing = options.outgoing !== undefined && !options.outgoing.headersSent ? options.outgoing : undefined;
-  // Written to Node's response, events need no coalescing here: each write corks the socket until the
-  // next tick, so the events of one upstream read still leave in one writev.
+  // Written to Node's response, events need no coalescing here: pipeSSE joins the events of one tick
+  // (one upstream read) into one write by itself.
   const source = new ChunkSource(turn, writer, observer, replay, outgoing === undefined ? COALESCE_EVENTS : 1);
   const headers = {
     'content-type': 'text/event-stream; charset=utf-8',

@@ -17,6 +17,9 @@ export interface SSEWritable {
   readonly writableNeedDrain?: boolean;
 }
 
+/** Joined text written at once when it reaches this size, so backpressure is checked at least this often. */
+const FLUSH_CHARS = 16 * 1024;
+
 /** How {@link pipeSSE} ended. */
 export type SSEPipeOutcome =
   /** The source ended and the response was ended. */
@@ -31,7 +34,10 @@ export type SSEPipeOutcome =
  * `http.ServerResponse` whose headers you already set: the same stream {@link createSSEStream} makes,
  * without a web `ReadableStream` in between (Node encodes the strings to UTF-8 as it writes them).
  *
- * - Backpressure: the next event is requested only after a write was accepted, or after `drain`.
+ * - Events that arrive in the same tick (several in one network read) are joined into one `write`
+ *   at the end of the tick (at once past 16 K characters).
+ * - Backpressure: after a write the buffer is over its high-water mark, the next event is requested
+ *   only after `drain`.
  * - Heartbeat comments go out while the source is silent (not while waiting for `drain`).
  * - The writable closing first (the client went away) returns the source iterator at once, even while
  *   it waits on a silent upstream, and calls `onCancel`.
@@ -79,19 +85,43 @@ export function pipeSSE(
   target.once('close', onClose);
   if (target.destroyed) onClose();
 
+  // Events that arrive in the same tick (the events of one network read, passed on through promise
+  // chains) are joined and written once, when the tick is over: one `write` per read, not per event.
+  let pending = '';
+  let flushQueued = false;
+  let needDrain = false;
+  const flush = () => {
+    flushQueued = false;
+    if (pending === '' || closed) return;
+    const text = pending;
+    pending = '';
+    if (!target.write(text)) needDrain = true;
+  };
+
   return (async () => {
     try {
       for (;;) {
         if (closed) return 'closed';
+        if (needDrain) {
+          needDrain = false;
+          await drained();
+          if (closed) return 'closed';
+        }
         const r = await iterator.next();
         if (closed) return 'closed';
         if (r.done) {
+          flush();
           settle('finished');
           target.end();
           return 'finished';
         }
         heartbeat.sent();
-        if (!target.write(typeof r.value === 'string' ? r.value : encodeSSE(r.value))) await drained();
+        pending += typeof r.value === 'string' ? r.value : encodeSSE(r.value);
+        if (pending.length >= FLUSH_CHARS) flush();
+        else if (!flushQueued) {
+          flushQueued = true;
+          process.nextTick(flush);
+        }
       }
     } catch (error) {
       if (closed) return 'closed';

@@ -154,6 +154,29 @@ describe('pipeSSE', () => {
     expect(written).toEqual([]);
   });
 
+  it('events available in the same tick leave in one write; later ones in their own', async () => {
+    const writes: string[] = [];
+    let ended = false;
+    const target = {
+      destroyed: false,
+      write: (chunk: string) => (writes.push(chunk), true),
+      end: () => void (ended = true),
+      destroy: () => {},
+      once: () => {},
+      off: () => {},
+    };
+    async function* source() {
+      yield 'data: 1\n\n';
+      yield 'data: 2\n\n';
+      yield { data: 3 };
+      await new Promise((r) => setTimeout(r, 10));
+      yield 'data: 4\n\n';
+    }
+    await expect(pipeSSE(source(), target, { heartbeatMs: 0 })).resolves.toBe('finished');
+    expect(writes).toEqual(['data: 1\n\ndata: 2\n\ndata: 3\n\n', 'data: 4\n\n']);
+    expect(ended).toBe(true);
+  });
+
   it('a source that throws cuts the response (the client sees an incomplete stream)', async () => {
     const { url, outcomes } = await serveSSE(async function* () {
       yield 'data: 1\n\n';
