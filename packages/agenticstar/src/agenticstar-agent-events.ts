@@ -1,4 +1,4 @@
-import { guardAgentStream, type AgentEvent, type AgentEventStream, type ByteSource } from '@kakehashi/sse-core';
+import { guardAgentStream, mapAgentEvents, type AgentEvent, type AgentEventStream, type ByteSource } from '@kakehashi/sse-core';
 import {
   decodeAgenticStarMessages,
   toAgenticStarStreamEvent,
@@ -13,73 +13,24 @@ export interface AgenticStarAgentEventsOptions {
   state?: AgenticStarTurnState;
 }
 
-const DONE: IteratorResult<AgentEvent, undefined> = Object.freeze({ done: true, value: undefined }) as IteratorResult<AgentEvent, undefined>;
-
 /**
- * The typed events → `AgentEvent`s, one batch per typed event, handed out by a hand-written
- * iterator (no async generator per item). Stops reading after `[DONE]` or an in-stream error, which
- * cancels the HTTP request.
+ * The typed events → `AgentEvent`s through the turn state, on sse-core's `mapAgentEvents`. Stops
+ * reading after `[DONE]` or an in-stream error, which ends the HTTP request.
  */
 export function agentEventIterator<T>(
   source: AsyncIterator<T>,
   toEvent: (item: T) => AgenticStarStreamEvent,
   state: AgenticStarTurnState,
 ): AsyncIterableIterator<AgentEvent> {
-  let queue: AgentEvent[] = [];
-  let index = 0;
-  let finished = false;
-  let ending = false;
-
-  const pull = async (): Promise<IteratorResult<AgentEvent, undefined>> => {
-    for (;;) {
-      if (ending) {
-        finished = true;
-        await source.return?.();
-        return DONE;
-      }
-      let r: IteratorResult<T>;
-      try {
-        r = await source.next();
-      } catch (error) {
-        finished = true;
-        throw error;
-      }
-      if (r.done) {
-        finished = true;
-        return DONE;
-      }
-      const event = toEvent(r.value);
-      const out = state.apply(event);
-      if (event.type === 'done' || event.type === 'error') ending = true;
-      if (out === undefined) continue;
-      if (!Array.isArray(out)) return { done: false, value: out };
-      if (out.length === 0) continue;
-      queue = out;
-      index = 1;
-      return { done: false, value: out[0]! };
-    }
-  };
-
-  const iterator: AsyncIterableIterator<AgentEvent> = {
-    next(): Promise<IteratorResult<AgentEvent, undefined>> {
-      if (index < queue.length) return Promise.resolve({ done: false, value: queue[index++]! });
-      if (finished) return Promise.resolve(DONE);
-      return pull();
+  return mapAgentEvents(source, {
+    push(item, out) {
+      const event = toEvent(item);
+      const events = state.apply(event);
+      if (Array.isArray(events)) out.push(...events);
+      else if (events !== undefined) out.push(events);
+      return event.type === 'done' || event.type === 'error';
     },
-    async return(): Promise<IteratorResult<AgentEvent, undefined>> {
-      queue = [];
-      index = 0;
-      if (!finished) {
-        finished = true;
-        await source.return?.();
-      }
-      return DONE;
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return iterator;
+  });
 }
 
 /**

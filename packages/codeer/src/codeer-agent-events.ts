@@ -1,5 +1,6 @@
 import {
   guardAgentStream,
+  mapAgentEvents,
   type AgentEvent,
   type AgentStartEvent,
   type AgentStepEndEvent,
@@ -191,62 +192,21 @@ export function toCodeerAgentEvents(events: AsyncIterable<CodeerStreamEvent>, op
   const mapper = new CodeerAgentEventMapper(options);
   // Straight from decodeCodeerStream: map the SSE messages in one step (one promise less per event).
   const sse = (events as CodeerStreamEventIterator)[CODEER_SSE_SOURCE]?.();
-  const source = sse ? mapAgentEvents(sse, toCodeerStreamEvent, mapper) : mapAgentEvents(events[Symbol.asyncIterator](), (e: CodeerStreamEvent) => e, mapper);
+  const source = sse ? codeerAgentEvents(sse, toCodeerStreamEvent, mapper) : codeerAgentEvents(events[Symbol.asyncIterator](), (e: CodeerStreamEvent) => e, mapper);
   return guardAgentStream(CODEER_PROVIDER, source);
 }
 
-/** The unguarded mapping: a hand-written iterator (cheaper per event than an async generator). */
-function mapAgentEvents<T>(
+/** The unguarded mapping: sse-core's `mapAgentEvents` over the mapper, stopping after a finish or an error. */
+function codeerAgentEvents<T>(
   source: AsyncIterator<T>,
   toEvent: (item: T) => CodeerStreamEvent,
   mapper: CodeerAgentEventMapper,
 ): AsyncIterableIterator<AgentEvent> {
-  let queue: AgentEvent[] = [];
-  let index = 0;
-  let finished = false;
-
-  const close = (): void => {
-    finished = true;
-    void source.return?.()?.catch(() => {});
-  };
-  const onError = (error: unknown): never => {
-    finished = true;
-    throw error;
-  };
-  const step = (r: IteratorResult<T>): IteratorResult<AgentEvent, undefined> | Promise<IteratorResult<AgentEvent, undefined>> => {
-    if (r.done) {
-      finished = true;
-      mapper.end(queue);
-    } else {
-      mapper.push(toEvent(r.value), queue);
-      // Nothing follows a finish or an error: stop reading (and close the request).
-      if (mapper.done) close();
-    }
-    if (index < queue.length) return { done: false, value: queue[index++]! };
-    if (finished) return { done: true, value: undefined };
-    return source.next().then(step, onError);
-  };
-
-  const iterator: AsyncIterableIterator<AgentEvent> = {
-    next() {
-      if (index < queue.length) return Promise.resolve({ done: false, value: queue[index++]! });
-      if (finished) return Promise.resolve({ done: true, value: undefined });
-      queue = [];
-      index = 0;
-      return source.next().then(step, onError);
+  return mapAgentEvents(source, {
+    push(item, out) {
+      mapper.push(toEvent(item), out);
+      return mapper.done;
     },
-    async return() {
-      queue = [];
-      index = 0;
-      if (!finished) {
-        finished = true;
-        await source.return?.();
-      }
-      return { done: true, value: undefined };
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return iterator;
+    end: (out) => mapper.end(out),
+  });
 }

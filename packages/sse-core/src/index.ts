@@ -32,6 +32,7 @@ export {
   type CollectedAgentAnswer,
 } from './agent-event';
 export { guardAgentStream, collectAgentAnswer, type AgentEventStream } from './agent-event-stream';
+export { mapAgentEvents, type AgentEventMapping } from './agent-event-mapping';
 export {
   httpRequest,
   requestIdFromHeaders,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  mapAgentEvents,
   AbortError,
   AgentStreamError,
   ApiCallError,
@@ -42,6 +43,48 @@ describe('guardAgentStream', () => {
   it('always throws aborts', async () => {
     const error = await rejectionOf(collect(guardAgentStream('test', events([start], new AbortError()))));
     expect(AbortError.isInstance(error)).toBe(true);
+  });
+});
+
+describe('mapAgentEvents', () => {
+  function counted(items: string[]) {
+    const state = { read: 0, returned: false };
+    const source: AsyncIterator<string> = {
+      next: async () => (state.read < items.length ? { done: false, value: items[state.read++]! } : { done: true, value: undefined }),
+      return: async () => ((state.returned = true), { done: true, value: undefined }),
+    };
+    return { source, state };
+  }
+
+  it('maps each item to none, one or several events, and adds what the end implies', async () => {
+    const { source } = counted(['a', '', 'bc']);
+    const events = await collect(
+      mapAgentEvents(source, {
+        push: (item, out) => (out.push(...[...item].map((delta) => ({ type: 'text-delta' as const, delta }))), false),
+        end: (out) => out.push({ type: 'finish', text: 'abc', reason: 'stop' }),
+      }),
+    );
+    expect(events).toEqual([
+      { type: 'text-delta', delta: 'a' },
+      { type: 'text-delta', delta: 'b' },
+      { type: 'text-delta', delta: 'c' },
+      { type: 'finish', text: 'abc', reason: 'stop' },
+    ]);
+  });
+
+  it('after the item that ends the answer: its events still arrive, the source is closed and read no further', async () => {
+    const { source, state } = counted(['a', 'END', 'never']);
+    const events = await collect(
+      mapAgentEvents(source, {
+        push: (item, out) => {
+          out.push(item === 'END' ? { type: 'finish', text: 'a', reason: 'stop' } : { type: 'text-delta', delta: item });
+          return item === 'END';
+        },
+      }),
+    );
+    expect(events.map((e) => e.type)).toEqual(['text-delta', 'finish']);
+    expect(state.read).toBe(2);
+    expect(state.returned).toBe(true);
   });
 });
 
