@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { InvalidArgumentError, registerSecret } from '@kakehashi/sse-core';
+import { checkAcsCredentials } from './acs-credentials';
 import { acsPercentEncode, acsQueryString, type AcsQuery } from './acs-percent-encode';
 import {
   assertHeaderSafe,
@@ -187,11 +188,7 @@ const ACS_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 function validateSignOptions(options: SignAcs3RequestOptions): void {
   assertOptionsObject(options, 'signAcs3Request', SIGN_KEYS);
-  assertNonEmptyString(options.accessKeySecret, 'accessKeySecret');
-  registerSecret(options.accessKeySecret);
-  assertOptionalString(options.securityToken, 'securityToken');
-  if (options.securityToken) registerSecret(options.securityToken);
-  assertNonEmptyString(options.accessKeyId, 'accessKeyId');
+  checkAcsCredentials(options);
   assertNonEmptyString(options.host, 'host');
   if (/[\s/:?#@]/.test(options.host.replace(/:\d+$/, ''))) {
     throw new InvalidArgumentError('host', `"${options.host}" must be a bare host name (no scheme or path)`);

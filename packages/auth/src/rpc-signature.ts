@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { InvalidArgumentError, registerSecret } from '@kakehashi/sse-core';
+import { checkAcsCredentials } from './acs-credentials';
 import { acsPercentEncode, acsQueryString, type AcsQuery } from './acs-percent-encode';
 import { assertNonEmptyString, assertOptionalPlainObject, assertOptionalString, assertOptionsObject } from './options-validation';
 
@@ -82,11 +83,7 @@ export function signRpcRequestV1(options: SignRpcRequestV1Options): Record<strin
     'timestamp',
     'nonce',
   ]);
-  assertNonEmptyString(options.accessKeySecret, 'accessKeySecret');
-  registerSecret(options.accessKeySecret);
-  assertOptionalString(options.securityToken, 'securityToken');
-  if (options.securityToken) registerSecret(options.securityToken);
-  assertNonEmptyString(options.accessKeyId, 'accessKeyId');
+  checkAcsCredentials(options);
   assertNonEmptyString(options.action, 'action');
   assertNonEmptyString(options.version, 'version');
   validateMethod(options.method);
