@@ -50,7 +50,9 @@ async function endsAtOnce(rest: AsyncIterator<Uint8Array>): Promise<boolean> {
     next.catch(() => {}); // a later cancel rejects it; nobody else is waiting for it
     // Usually the terminator came in the same read as the end signal and is already parsed: settled
     // before the next check phase, with no timer to set and clear.
-    const soon = await Promise.race([next, new Promise<'later'>((resolve) => setImmediate(resolve, 'later'))]).catch(() => 'late' as const);
+    let check: ReturnType<typeof setImmediate> | undefined;
+    const soon = await Promise.race([next, new Promise<'later'>((resolve) => (check = setImmediate(resolve, 'later')))]).catch(() => 'late' as const);
+    clearImmediate(check);
     if (soon === 'late') return false;
     if (soon !== 'later') {
       if (soon.done) return true;
