@@ -19,8 +19,10 @@
 // Knobs: BENCH_SCALE=0.2 (fewer streams), BENCH_ROUNDS=3, BENCH_LEVELS=1,500 (some levels only),
 // BENCH_LOG_LEVEL=warn (the gateway without its per-request access log line), BENCH_GATEWAY=handler
 // (the chat handler alone on @hono/node-server: what the server's middleware, logs and metrics cost),
-// BENCH_PROFILE=gateway|proxy|sim with
-// BENCH_PROFILE_DIR=dir (a --cpu-prof profile of that process).
+// BENCH_DIST=1 (the mean and percentiles of each path's total time: at 1 stream the throughput is
+// 1 / mean, so a long tail costs throughput even when the p50 gap is small),
+// BENCH_PROFILE=gateway|proxy|sim with BENCH_PROFILE_DIR=dir (a --cpu-prof profile of that process,
+// sampled every 100 µs). The gateway's JavaScript alone, without sockets: gateway-cpu.bench.mjs.
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -138,7 +140,7 @@ async function runGateway(sim) {
 
 function start(args) {
   // BENCH_PROFILE=gateway (or proxy, sim) writes a CPU profile of that process to BENCH_PROFILE_DIR.
-  const profile = process.env.BENCH_PROFILE === args[0] ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? '.'}`] : [];
+  const profile = process.env.BENCH_PROFILE === args[0] ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? '.'}`] : [];
   const child = fork(fileURLToPath(import.meta.url), args, { execArgv: ['--expose-gc', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let seq = 0;
   const waiting = new Map();
@@ -323,6 +325,14 @@ async function runBench() {
       const totals = [...p.totals].sort((a, b) => a - b);
       const ttfd = [...p.ttfd].sort((a, b) => a - b);
       stats[t.name] = { ttfb50: quantile(ttfb, 0.5), ttfb99: quantile(ttfb, 0.99), ttfd50: quantile(ttfd, 0.5), total50: quantile(totals, 0.5), total99: quantile(totals, 0.99), rate: median(p.rates), cpu: p.cpu.length ? median(p.cpu) : undefined, simCpu: median(p.simCpu), loadCpu: median(p.loadCpu), connections: median(p.connections) };
+    }
+    if (process.env.BENCH_DIST) {
+      for (const t of contenders) {
+        const a = [...per[t.name].totals].sort((x, y) => x - y);
+        const mean = a.reduce((x, y) => x + y, 0) / a.length;
+        const at = (q) => quantile(a, q).toFixed(2);
+        console.log(`  ${t.name.padEnd(9)} total ms: mean ${mean.toFixed(2)}  p25 ${at(0.25)}  p50 ${at(0.5)}  p75 ${at(0.75)}  p90 ${at(0.9)}  p95 ${at(0.95)}  p99 ${at(0.99)}  max ${a[a.length - 1].toFixed(2)}`);
+      }
     }
     for (const t of contenders) {
       const s = stats[t.name];
