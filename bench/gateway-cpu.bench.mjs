@@ -2,8 +2,9 @@
 // besides the sockets. The upstream body is the AgenticStar simulator's default answer to the gateway
 // bench's message (recorded once from a real simulator: 19 SSE events, Japanese text, tasks), handed
 // over in reads of 3 events, as the gateway receives it on loopback. Contenders, per stream:
-//   floor:   the translation written by hand: eventsource-parser, JSON.parse of each event, one
-//            JSON.stringify'd chat.completion.chunk per event (no validation, tasks, ids or timers)
+//   floor:   the translation written by hand: bench-utils' eventsource-parser floor (JSON.parse of
+//            each event) plus one JSON.stringify'd chat.completion.chunk per event (no validation,
+//            tasks, ids or timers)
 //   sdk:     @kakehashi/agenticstar streamChat(...).agentEvents() read to the end (request building,
 //            token cache, timeouts, SSE decode, typed events, task merging, cut-stream guard)
 //   handler: @kakehashi/server's chat handler, POST body to the last byte written to a Node-style
@@ -12,11 +13,10 @@
 // timed, and the handler gets a request shaped as @hono/node-server's. Knobs: BENCH_SCALE=0.2 (fewer
 // streams per round), BENCH_ONLY=handler|sdk|floor (that contender alone, 5 rounds, for --cpu-prof).
 import { EventEmitter } from 'node:events';
-import { createParser } from 'eventsource-parser';
 import { createAgenticStar } from '@kakehashi/agenticstar';
 import { createChatCompletionsHandler } from '@kakehashi/server';
 import { startAgenticStarSimulator } from '@kakehashi/testkit';
-import { compare, printTable } from './bench-utils.mjs';
+import { compare, eventsourceParserFloor, printTable } from './bench-utils.mjs';
 
 const message = '東京でおすすめの観光地を教えてください';
 const sim = await startAgenticStarSimulator({ tokenLifetimeSeconds: 86_400 });
@@ -114,23 +114,12 @@ async function viaSdk() {
 
 const prefix = `{"id":"chatcmpl-0","object":"chat.completion.chunk","created":0,"model":"agenticstar","choices":[`;
 async function byHand() {
-  const response = await recordedFetch('http://127.0.0.1/v1/chat/completions');
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
   let out = '';
-  const parser = createParser({
-    onEvent(e) {
-      if (e.data === '[DONE]') return void (out += 'data: [DONE]\n\n');
-      const delta = JSON.parse(e.data).choices?.[0]?.delta ?? {};
-      out += `data: ${prefix}{"index":0,"delta":${JSON.stringify(delta)},"finish_reason":null}]}\n\n`;
-    },
+  await eventsourceParserFloor(reads, (chunk) => {
+    out += `data: ${prefix}{"index":0,"delta":${JSON.stringify(chunk.choices?.[0]?.delta ?? {})},"finish_reason":null}]}\n\n`;
+    return true;
   });
-  for (;;) {
-    const r = await reader.read();
-    if (r.done) break;
-    parser.feed(decoder.decode(r.value, { stream: true }));
-  }
-  return out.length;
+  return (out += 'data: [DONE]\n\n').length;
 }
 
 // Sanity: every contender reads the whole answer.

@@ -324,11 +324,11 @@ async function runBench() {
       const ttfb = [...p.ttfb].sort((a, b) => a - b);
       const totals = [...p.totals].sort((a, b) => a - b);
       const ttfd = [...p.ttfd].sort((a, b) => a - b);
-      stats[t.name] = { ttfb50: quantile(ttfb, 0.5), ttfb99: quantile(ttfb, 0.99), ttfd50: quantile(ttfd, 0.5), total50: quantile(totals, 0.5), total99: quantile(totals, 0.99), rate: median(p.rates), cpu: p.cpu.length ? median(p.cpu) : undefined, simCpu: median(p.simCpu), loadCpu: median(p.loadCpu), connections: median(p.connections) };
+      stats[t.name] = { totals, ttfb50: quantile(ttfb, 0.5), ttfb99: quantile(ttfb, 0.99), ttfd50: quantile(ttfd, 0.5), total50: quantile(totals, 0.5), total99: quantile(totals, 0.99), rate: median(p.rates), cpu: p.cpu.length ? median(p.cpu) : undefined, simCpu: median(p.simCpu), loadCpu: median(p.loadCpu), connections: median(p.connections) };
     }
     if (process.env.BENCH_DIST) {
       for (const t of contenders) {
-        const a = [...per[t.name].totals].sort((x, y) => x - y);
+        const a = stats[t.name].totals;
         const mean = a.reduce((x, y) => x + y, 0) / a.length;
         const at = (q) => quantile(a, q).toFixed(2);
         console.log(`  ${t.name.padEnd(9)} total ms: mean ${mean.toFixed(2)}  p25 ${at(0.25)}  p50 ${at(0.5)}  p75 ${at(0.75)}  p90 ${at(0.9)}  p95 ${at(0.95)}  p99 ${at(0.99)}  max ${a[a.length - 1].toFixed(2)}`);
