@@ -10,10 +10,26 @@ import { chunk, compare, iterate, printTable, eventsourceParserFloor } from './b
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const CHUNK = 16 * 1024;
-const phrases = ['こんにちは', '、本日は', 'お問い合わせ', 'ありがとうございます。', '架け橋', 'のデモです', '🌏', ' OK'];
+const phrases = [
+  'こんにちは',
+  '、本日は',
+  'お問い合わせ',
+  'ありがとうございます。',
+  '架け橋',
+  'のデモです',
+  '🌏',
+  ' OK',
+];
 const at = (i) => new Date(Date.UTC(2026, 2, 14, 10, 30, 0) + i * 10).toISOString();
 const info = { conversationId: 'conv-000001', messageId: 'msg-000001' };
-const task = (i, status) => ({ ...info, actionType: status === 'running' ? 'execute' : 'tool_result', callId: `0cf24f34-bbd9-4833-88c4-${String(i >> 7).padStart(12, '0')}`, title: 'データ分析', status, timestamp: 1773499412706 + i });
+const task = (i, status) => ({
+  ...info,
+  actionType: status === 'running' ? 'execute' : 'tool_result',
+  callId: `0cf24f34-bbd9-4833-88c4-${String(i >> 7).padStart(12, '0')}`,
+  title: 'データ分析',
+  status,
+  timestamp: 1773499412706 + i,
+});
 
 // One role chunk, then EVENTS - 2 content / task chunks, then the final chunk; every 128th chunk also
 // starts (or ends) a task, every 500th is followed by a heartbeat comment.
@@ -30,7 +46,9 @@ wire += `data: ${JSON.stringify({ createdAt: at(EVENTS), model: 'AGENTIC STAR', 
 wire += 'data: [DONE]\n\n';
 const bytes = new TextEncoder().encode(wire);
 const chunks = chunk(bytes, CHUNK);
-console.log(`${EVENTS} chunks, ${(bytes.length / 1e6).toFixed(1)} MB in ${chunks.length} network chunks of ${CHUNK / 1024} KiB`);
+console.log(
+  `${EVENTS} chunks, ${(bytes.length / 1e6).toFixed(1)} MB in ${chunks.length} network chunks of ${CHUNK / 1024} KiB`,
+);
 
 const FLOOR = 'eventsource-parser + JSON.parse (floor)';
 const SSE = 'sse-core decodeSSEJson (no validation)';

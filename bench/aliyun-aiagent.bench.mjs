@@ -21,13 +21,27 @@ const users = Array.from({ length: 1024 }, (_, i) => `user_${i}`);
 const channels = Array.from({ length: 1024 }, (_, i) => `channel-${i.toString(16).padStart(8, '0')}`);
 
 function floorArtc(appId, appKey, channelId, userId, timestamp) {
-  const token = createHash('sha256').update(appId + appKey + channelId + userId + '' + timestamp).digest('hex');
-  const json = JSON.stringify({ appid: appId, channelid: channelId, userid: userId, nonce: '', timestamp, gslb: GSLB, token });
+  const token = createHash('sha256')
+    .update(`${appId + appKey + channelId + userId}${timestamp}`)
+    .digest('hex');
+  const json = JSON.stringify({
+    appid: appId,
+    channelid: channelId,
+    userid: userId,
+    nonce: '',
+    timestamp,
+    gslb: GSLB,
+    token,
+  });
   return Buffer.from(json, 'utf8').toString('base64');
 }
 
 // Same output for the same input, so the comparison is like for like.
-if (floorArtc(APP_ID, APP_KEY, channels[1], users[1], TS) !== buildArtcToken({ appId: APP_ID, appKey: APP_KEY, channelId: channels[1], userId: users[1], timestamp: TS }).rtcAuthToken) {
+if (
+  floorArtc(APP_ID, APP_KEY, channels[1], users[1], TS) !==
+  buildArtcToken({ appId: APP_ID, appKey: APP_KEY, channelId: channels[1], userId: users[1], timestamp: TS })
+    .rtcAuthToken
+) {
   throw new Error('floor and kakehashi ARTC tokens differ');
 }
 
@@ -35,20 +49,35 @@ const artc = await compare(
   {
     'node:crypto sha256 + JSON + base64 (floor)': async () => {
       let n = 0;
-      for (let i = 0; i < TOKENS; i++) if (floorArtc(APP_ID, APP_KEY, channels[i & 1023], users[i & 1023], TS + i).length > 0) n++;
+      for (let i = 0; i < TOKENS; i++)
+        if (floorArtc(APP_ID, APP_KEY, channels[i & 1023], users[i & 1023], TS + i).length > 0) n++;
       return n;
     },
     '@kakehashi/aliyun-aiagent buildArtcToken': async () => {
       let n = 0;
       for (let i = 0; i < TOKENS; i++) {
-        if (buildArtcToken({ appId: APP_ID, appKey: APP_KEY, channelId: channels[i & 1023], userId: users[i & 1023], timestamp: TS + i }).rtcAuthToken.length > 0) n++;
+        if (
+          buildArtcToken({
+            appId: APP_ID,
+            appKey: APP_KEY,
+            channelId: channels[i & 1023],
+            userId: users[i & 1023],
+            timestamp: TS + i,
+          }).rtcAuthToken.length > 0
+        )
+          n++;
       }
       return n;
     },
   },
   { work: TOKENS },
 );
-printTable(`ARTC token building, ${TOKENS} tokens (median of 7 rounds)`, artc, 'node:crypto sha256 + JSON + base64 (floor)', 'tokens/s');
+printTable(
+  `ARTC token building, ${TOKENS} tokens (median of 7 rounds)`,
+  artc,
+  'node:crypto sha256 + JSON + base64 (floor)',
+  'tokens/s',
+);
 
 // ---- ACS3 signing of an ICE call ------------------------------------------------------------------
 const AK = 'LTAI5tBenchKeyId';
@@ -67,7 +96,10 @@ function floorSign(userId) {
     `x-acs-date:${date}\nx-acs-signature-nonce:${nonce}\nx-acs-version:2020-11-09\n\n${SIGNED}\n${EMPTY}`;
   const stringToSign = `ACS3-HMAC-SHA256\n${createHash('sha256').update(canonical).digest('hex')}`;
   const signature = createHmac('sha256', SK).update(stringToSign).digest('hex');
-  return { url: `https://${HOST}/?${query}`, authorization: `ACS3-HMAC-SHA256 Credential=${AK},SignedHeaders=${SIGNED},Signature=${signature}` };
+  return {
+    url: `https://${HOST}/?${query}`,
+    authorization: `ACS3-HMAC-SHA256 Credential=${AK},SignedHeaders=${SIGNED},Signature=${signature}`,
+  };
 }
 
 // Same signature for the same inputs.
@@ -81,7 +113,10 @@ function floorSign(userId) {
     date: '2025-01-01T00:00:00Z',
     nonce: '0123456789abcdef0123456789abcdef',
   });
-  if (!fixed.headers.Authorization.endsWith('Signature=4297470c22821cf13a80714d479d13ab1ee80028245354931dc6c356b7f43a27')) throw new Error('signer vector mismatch');
+  if (
+    !fixed.headers.Authorization.endsWith('Signature=4297470c22821cf13a80714d479d13ab1ee80028245354931dc6c356b7f43a27')
+  )
+    throw new Error('signer vector mismatch');
 }
 
 const acs3 = await compare(
@@ -123,7 +158,12 @@ const acs3 = await compare(
   },
   { work: SIGNS },
 );
-printTable(`ACS3-HMAC-SHA256 signing of an ICE call, ${SIGNS} requests (median of 7 rounds)`, acs3, 'node:crypto canonical + sha256 + HMAC (floor)', 'signatures/s');
+printTable(
+  `ACS3-HMAC-SHA256 signing of an ICE call, ${SIGNS} requests (median of 7 rounds)`,
+  acs3,
+  'node:crypto canonical + sha256 + HMAC (floor)',
+  'signatures/s',
+);
 
 // ---- getRtcAuthToken handler, in process ----------------------------------------------------------
 const KEY = 'bench-api-key-0123456789';
@@ -143,7 +183,12 @@ const handled = await compare(
       for (let i = 0; i < HANDLED; i++) {
         const body = await request(i).json();
         const timestamp = Math.floor(Date.now() / 1000) + 86_400;
-        const res = Response.json({ code: 200, rtc_auth_token: floorArtc(APP_ID, APP_KEY, body.channel_id, body.user_id, timestamp), channel_id: body.channel_id, timestamp });
+        const res = Response.json({
+          code: 200,
+          rtc_auth_token: floorArtc(APP_ID, APP_KEY, body.channel_id, body.user_id, timestamp),
+          channel_id: body.channel_id,
+          timestamp,
+        });
         if ((await res.json()).code === 200) n++;
       }
       return n;
@@ -159,4 +204,9 @@ const handled = await compare(
   },
   { work: HANDLED },
 );
-printTable(`getRtcAuthToken handled in process, ${HANDLED} requests (median of 7 rounds)`, handled, 'Request.json + floor token + Response.json (floor)', 'requests/s');
+printTable(
+  `getRtcAuthToken handled in process, ${HANDLED} requests (median of 7 rounds)`,
+  handled,
+  'Request.json + floor token + Response.json (floor)',
+  'requests/s',
+);

@@ -29,7 +29,9 @@ export function printTable(title, medians, baseline, unit = 'events/s') {
   const base = medians[baseline];
   for (const [name, rate] of Object.entries(medians)) {
     const ratio = (rate / base).toFixed(2);
-    console.log(`  ${name.padEnd(44)} ${formatRate(rate).padStart(12)} ${unit}   ${ratio}x ${name === baseline ? '(baseline)' : `of ${baseline}`}`);
+    console.log(
+      `  ${name.padEnd(44)} ${formatRate(rate).padStart(12)} ${unit}   ${ratio}x ${name === baseline ? '(baseline)' : `of ${baseline}`}`,
+    );
   }
 }
 

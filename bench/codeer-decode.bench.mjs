@@ -10,11 +10,24 @@ import { chunk, compare, iterate, printTable, eventsourceParserFloor } from './b
 
 const DELTAS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const CHUNK = 16 * 1024;
-const phrases = ['営業時間は', '月曜日から金曜日の', '午前9時から', '午後6時まで', 'です。', '架け橋', 'のデモです', '🌏', ' OK'];
+const phrases = [
+  '営業時間は',
+  '月曜日から金曜日の',
+  '午前9時から',
+  '午後6時まで',
+  'です。',
+  '架け橋',
+  'のデモです',
+  '🌏',
+  ' OK',
+];
 const ids = '"response_id":"9b2f1c4e-0d4a-4f7b-9a7e-1c2d3e4f5a6b","chat_id":12345';
 const ev = (type, fields) => `event: ${type}\ndata: {"type":"${type}",${ids}${fields}}\n\n`;
 
-let wire = ev('response.created', ',"agent_id":"550e8400-e29b-41d4-a716-446655440000","model":"gpt-4o","conversation_group_id":"cvg-1","user_conversation_id":7');
+let wire = ev(
+  'response.created',
+  ',"agent_id":"550e8400-e29b-41d4-a716-446655440000","model":"gpt-4o","conversation_group_id":"cvg-1","user_conversation_id":7',
+);
 wire += ev('response.chat.title.updated', ',"name":"営業時間についての質問"');
 let text = '';
 for (let i = 0; i < DELTAS; i++) {
@@ -22,17 +35,25 @@ for (let i = 0; i < DELTAS; i++) {
     wire += ': keep-alive\n\n';
     const step = `{"id":"step_${i}","content":"ナレッジベースを検索中","type":"consultant_retrieve_context_source","args":{"query":"営業時間"},"timestamp":"2024-01-15T10:30:00Z"}`;
     wire += ev('response.reasoning_step.start', `,"step":${step}`);
-    wire += ev('response.reasoning_step.end', `,"step":{"id":"step_${i}","type":"consultant_retrieve_context_source","result":{"success":true},"timestamp":"2024-01-15T10:30:01Z"}`);
+    wire += ev(
+      'response.reasoning_step.end',
+      `,"step":{"id":"step_${i}","type":"consultant_retrieve_context_source","result":{"success":true},"timestamp":"2024-01-15T10:30:01Z"}`,
+    );
   }
   const delta = phrases[i % phrases.length];
   text += delta;
   wire += ev('response.output_text.delta', `,"delta":${JSON.stringify(delta)}`);
 }
-wire += ev('response.output_text.completed', `,"final_text":${JSON.stringify(text)},"usage":{"total_prompt_tokens":250,"total_completion_tokens":85,"total_tokens":335,"total_calls":1}`);
+wire += ev(
+  'response.output_text.completed',
+  `,"final_text":${JSON.stringify(text)},"usage":{"total_prompt_tokens":250,"total_completion_tokens":85,"total_tokens":335,"total_calls":1}`,
+);
 wire += 'data: [DONE]\n\n';
 const bytes = new TextEncoder().encode(wire);
 const chunks = chunk(bytes, CHUNK);
-console.log(`${DELTAS} text deltas, ${(bytes.length / 1e6).toFixed(1)} MB in ${chunks.length} chunks of ${CHUNK / 1024} KiB`);
+console.log(
+  `${DELTAS} text deltas, ${(bytes.length / 1e6).toFixed(1)} MB in ${chunks.length} chunks of ${CHUNK / 1024} KiB`,
+);
 
 const DELTA = 'response.output_text.delta';
 const contenders = {

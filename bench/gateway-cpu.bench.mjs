@@ -24,7 +24,11 @@ const tokenBody = await (
   await fetch(sim.tokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: sim.clientId,
+      client_secret: sim.clientSecret,
+    }),
   })
 ).text();
 const recorded = await (
@@ -52,9 +56,20 @@ async function recordedFetch(url) {
   return { status: 200, headers: sseHeaders, body: { getReader: () => reader, cancel: async () => {} } };
 }
 
-const settings = { baseURL: sim.url, tokenUrl: sim.tokenUrl, clientId: sim.clientId, clientSecret: sim.clientSecret, fetch: recordedFetch };
+const settings = {
+  baseURL: sim.url,
+  tokenUrl: sim.tokenUrl,
+  clientId: sim.clientId,
+  clientSecret: sim.clientSecret,
+  fetch: recordedFetch,
+};
 const provider = createAgenticStar(settings);
-const handler = createChatCompletionsHandler({ agenticstar: settings, codeer: false, miibo: false, heartbeatMs: 15_000 });
+const handler = createChatCompletionsHandler({
+  agenticstar: settings,
+  codeer: false,
+  miibo: false,
+  heartbeatMs: 15_000,
+});
 
 /** The parts of http.ServerResponse the direct-write path uses; resolves `closed` when the answer ends. */
 class NullResponse extends EventEmitter {
@@ -89,7 +104,11 @@ class NullResponse extends EventEmitter {
   }
 }
 
-const gatewayBody = JSON.stringify({ model: 'agenticstar', stream: true, messages: [{ role: 'user', content: message }] });
+const gatewayBody = JSON.stringify({
+  model: 'agenticstar',
+  stream: true,
+  messages: [{ role: 'user', content: message }],
+});
 const gatewayHeaders = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(gatewayBody)) };
 
 /**
@@ -97,7 +116,13 @@ const gatewayHeaders = { 'content-type': 'application/json', 'content-length': S
  * directly (no web stream is built unless `.body` is touched), with its own abort signal.
  */
 function nodeStyleRequest() {
-  return { method: 'POST', url: 'http://127.0.0.1/v1/chat/completions', headers: new Headers(gatewayHeaders), signal: new AbortController().signal, text: async () => gatewayBody };
+  return {
+    method: 'POST',
+    url: 'http://127.0.0.1/v1/chat/completions',
+    headers: new Headers(gatewayHeaders),
+    signal: new AbortController().signal,
+    text: async () => gatewayBody,
+  };
 }
 
 async function viaHandler() {
@@ -124,14 +149,19 @@ async function byHand() {
 
 // Sanity: every contender reads the whole answer.
 const [handChars, sdkEvents, handlerChars] = [await byHand(), await viaSdk(), await viaHandler()];
-if (!(handChars > 0 && sdkEvents > 5 && handlerChars > recorded.length / 2)) throw new Error(`incomplete answers: ${handChars} / ${sdkEvents} / ${handlerChars}`);
+if (!(handChars > 0 && sdkEvents > 5 && handlerChars > recorded.length / 2))
+  throw new Error(`incomplete answers: ${handChars} / ${sdkEvents} / ${handlerChars}`);
 
 const streams = Math.max(500, Math.round(5000 * Number(process.env.BENCH_SCALE ?? 1)));
 const times = (fn) => async () => {
   for (let i = 0; i < streams; i++) await fn();
   return streams;
 };
-const contenders = { 'hand-written translation (floor)': times(byHand), 'agenticstar sdk agentEvents()': times(viaSdk), 'server chat handler (direct write)': times(viaHandler) };
+const contenders = {
+  'hand-written translation (floor)': times(byHand),
+  'agenticstar sdk agentEvents()': times(viaSdk),
+  'server chat handler (direct write)': times(viaHandler),
+};
 if (process.env.BENCH_ONLY) {
   // One contender alone, for a profile: BENCH_ONLY=handler node --cpu-prof bench/gateway-cpu.bench.mjs
   const [name, run] = Object.entries(contenders).find(([n]) => n.includes(process.env.BENCH_ONLY)) ?? [];
@@ -140,8 +170,11 @@ if (process.env.BENCH_ONLY) {
   console.log(`${name}: ${streams * 5} streams run`);
   process.exit(0);
 }
-console.log(`AgenticStar default answer: ${events.length} SSE events (${recorded.length} chars) in ${reads.length} reads; ${streams} streams a round`);
+console.log(
+  `AgenticStar default answer: ${events.length} SSE events (${recorded.length} chars) in ${reads.length} reads; ${streams} streams a round`,
+);
 const rates = await compare(contenders, { work: streams, unit: 'streams/s' });
 printTable('streams per second, one process, no network', rates, 'hand-written translation (floor)', 'streams/s');
 console.log('\nmicroseconds of JavaScript per stream');
-for (const [name, rate] of Object.entries(rates)) console.log(`  ${name.padEnd(44)} ${(1e6 / rate).toFixed(0).padStart(6)} µs`);
+for (const [name, rate] of Object.entries(rates))
+  console.log(`  ${name.padEnd(44)} ${(1e6 / rate).toFixed(0).padStart(6)} µs`);

@@ -71,7 +71,13 @@ async function runSimulator() {
       sim.requests.length = 0;
     },
   });
-  process.send({ ready: true, url: sim.url, tokenUrl: sim.tokenUrl, clientId: sim.clientId, clientSecret: sim.clientSecret });
+  process.send({
+    ready: true,
+    url: sim.url,
+    tokenUrl: sim.tokenUrl,
+    clientId: sim.clientId,
+    clientSecret: sim.clientSecret,
+  });
 }
 
 async function runProxy(upstream) {
@@ -105,13 +111,20 @@ async function runGateway(sim) {
   // binary does to stderr), SQLite in memory for agent groups (unused here).
   const { createKakehashiServer, createServerLogger, createChatCompletionsHandler } = await import('@kakehashi/server');
   const requireFromServer = createRequire(join(serverDir, 'package.json'));
-  const agenticstar = { baseURL: sim.url, tokenUrl: sim.tokenUrl, clientId: sim.clientId, clientSecret: sim.clientSecret };
+  const agenticstar = {
+    baseURL: sim.url,
+    tokenUrl: sim.tokenUrl,
+    clientId: sim.clientId,
+    clientSecret: sim.clientSecret,
+  };
   if (process.env.BENCH_GATEWAY === 'handler') {
     // The chat handler alone on @hono/node-server (no middleware, logs or metrics), writing to Node's response.
     const { serve } = await import(pathToFileURL(requireFromServer.resolve('@hono/node-server')).href);
     const handler = createChatCompletionsHandler({ agenticstar, codeer: false, miibo: false });
     const node = await new Promise((resolve) => {
-      const s = serve({ fetch: (req, env) => handler.completions(req, env), hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+      const s = serve({ fetch: (req, env) => handler.completions(req, env), hostname: '127.0.0.1', port: 0 }, () =>
+        resolve(s),
+      );
     });
     node.keepAliveTimeout = 60_000;
     onCommand({ memory: () => memory(), cpu: () => process.cpuUsage() });
@@ -123,7 +136,10 @@ async function runGateway(sim) {
     host: '127.0.0.1',
     port: 0,
     store: { sqlitePath: ':memory:' },
-    logger: createServerLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'info', destination: pino.destination({ dest: '/dev/null', sync: true }) }),
+    logger: createServerLogger({
+      level: process.env.BENCH_LOG_LEVEL ?? 'info',
+      destination: pino.destination({ dest: '/dev/null', sync: true }),
+    }),
     chat: {
       agenticstar,
       codeer: false,
@@ -140,8 +156,14 @@ async function runGateway(sim) {
 
 function start(args) {
   // BENCH_PROFILE=gateway (or proxy, sim) writes a CPU profile of that process to BENCH_PROFILE_DIR.
-  const profile = process.env.BENCH_PROFILE === args[0] ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? '.'}`] : [];
-  const child = fork(fileURLToPath(import.meta.url), args, { execArgv: ['--expose-gc', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const profile =
+    process.env.BENCH_PROFILE === args[0]
+      ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR ?? '.'}`]
+      : [];
+  const child = fork(fileURLToPath(import.meta.url), args, {
+    execArgv: ['--expose-gc', ...profile],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   let seq = 0;
   const waiting = new Map();
   let ready;
@@ -184,7 +206,12 @@ async function load(target, concurrency, total) {
       let first = 0;
       let firstData = 0;
       try {
-        const res = await request(`${target.origin}${target.path}`, { dispatcher: pool, method: 'POST', headers: target.headers, body: target.body });
+        const res = await request(`${target.origin}${target.path}`, {
+          dispatcher: pool,
+          method: 'POST',
+          headers: target.headers,
+          body: target.body,
+        });
         let bytes = 0;
         for await (const chunk of res.body) {
           if (first === 0) first = performance.now();
@@ -215,7 +242,13 @@ async function holdOpen(target, n) {
   const opened = [];
   for (let i = 0; i < n; i++) {
     opened.push(
-      request(`${target.origin}${target.path}`, { dispatcher: pool, method: 'POST', headers: target.headers, body: target.body, signal: ac.signal }).then(
+      request(`${target.origin}${target.path}`, {
+        dispatcher: pool,
+        method: 'POST',
+        headers: target.headers,
+        body: target.body,
+        signal: ac.signal,
+      }).then(
         (res) =>
           new Promise((resolve) => {
             res.body.once('data', () => resolve());
@@ -243,14 +276,28 @@ async function runBench() {
   const tokenRes = await request(simInfo.tokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: simInfo.clientId, client_secret: simInfo.clientSecret }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: simInfo.clientId,
+      client_secret: simInfo.clientSecret,
+    }).toString(),
   });
   const { access_token: token } = await tokenRes.body.json();
   const message = '東京でおすすめの観光地を教えてください';
-  const platformBody = JSON.stringify({ model: 'AGENTIC STAR', stream: true, messages: [{ role: 'user', content: message }] });
+  const platformBody = JSON.stringify({
+    model: 'AGENTIC STAR',
+    stream: true,
+    messages: [{ role: 'user', content: message }],
+  });
   const sim_ = new URL(simInfo.url);
   const simPath = `${sim_.pathname.replace(/\/$/, '')}/v1/chat/completions`;
-  const direct = { name: 'direct', origin: sim_.origin, path: simPath, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: platformBody };
+  const direct = {
+    name: 'direct',
+    origin: sim_.origin,
+    path: simPath,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: platformBody,
+  };
   const proxied = { ...direct, name: 'proxy', origin: proxyInfo.url };
   const viaGateway = {
     name: 'gateway',
@@ -279,7 +326,9 @@ async function runBench() {
     await release();
     await sim.call('clear');
     const kb = (bytes) => `${(bytes / openN / 1024).toFixed(1)} KiB`;
-    console.log(`  ${name.padEnd(9)} rss ${kb(during.rss - before.rss).padStart(10)}   heap ${kb(during.heap - before.heap).padStart(10)}   external ${kb(during.external - before.external).padStart(10)}`);
+    console.log(
+      `  ${name.padEnd(9)} rss ${kb(during.rss - before.rss).padStart(10)}   heap ${kb(during.heap - before.heap).padStart(10)}   external ${kb(during.external - before.external).padStart(10)}`,
+    );
   }
   console.log('');
 
@@ -292,7 +341,12 @@ async function runBench() {
   console.log(`AgenticStar simulator, default answer; ${rounds} interleaved rounds per level; times in ms`);
   const summary = [];
   for (const [concurrency, total] of levels) {
-    const per = Object.fromEntries(contenders.map((t) => [t.name, { ttfb: [], ttfd: [], totals: [], rates: [], cpu: [], simCpu: [], loadCpu: [], connections: [] }]));
+    const per = Object.fromEntries(
+      contenders.map((t) => [
+        t.name,
+        { ttfb: [], ttfd: [], totals: [], rates: [], cpu: [], simCpu: [], loadCpu: [], connections: [] },
+      ]),
+    );
     for (let r = 0; r < rounds; r++) {
       for (const t of contenders) {
         await sim.call('clear');
@@ -324,14 +378,28 @@ async function runBench() {
       const ttfb = [...p.ttfb].sort((a, b) => a - b);
       const totals = [...p.totals].sort((a, b) => a - b);
       const ttfd = [...p.ttfd].sort((a, b) => a - b);
-      stats[t.name] = { totals, ttfb50: quantile(ttfb, 0.5), ttfb99: quantile(ttfb, 0.99), ttfd50: quantile(ttfd, 0.5), total50: quantile(totals, 0.5), total99: quantile(totals, 0.99), rate: median(p.rates), cpu: p.cpu.length ? median(p.cpu) : undefined, simCpu: median(p.simCpu), loadCpu: median(p.loadCpu), connections: median(p.connections) };
+      stats[t.name] = {
+        totals,
+        ttfb50: quantile(ttfb, 0.5),
+        ttfb99: quantile(ttfb, 0.99),
+        ttfd50: quantile(ttfd, 0.5),
+        total50: quantile(totals, 0.5),
+        total99: quantile(totals, 0.99),
+        rate: median(p.rates),
+        cpu: p.cpu.length ? median(p.cpu) : undefined,
+        simCpu: median(p.simCpu),
+        loadCpu: median(p.loadCpu),
+        connections: median(p.connections),
+      };
     }
     if (process.env.BENCH_DIST) {
       for (const t of contenders) {
         const a = stats[t.name].totals;
         const mean = a.reduce((x, y) => x + y, 0) / a.length;
         const at = (q) => quantile(a, q).toFixed(2);
-        console.log(`  ${t.name.padEnd(9)} total ms: mean ${mean.toFixed(2)}  p25 ${at(0.25)}  p50 ${at(0.5)}  p75 ${at(0.75)}  p90 ${at(0.9)}  p95 ${at(0.95)}  p99 ${at(0.99)}  max ${a[a.length - 1].toFixed(2)}`);
+        console.log(
+          `  ${t.name.padEnd(9)} total ms: mean ${mean.toFixed(2)}  p25 ${at(0.25)}  p50 ${at(0.5)}  p75 ${at(0.75)}  p90 ${at(0.9)}  p95 ${at(0.95)}  p99 ${at(0.99)}  max ${a[a.length - 1].toFixed(2)}`,
+        );
       }
     }
     for (const t of contenders) {
@@ -341,7 +409,12 @@ async function runBench() {
         `  ${t.name.padEnd(9)} ${s.ttfb50.toFixed(2).padStart(9)} ${s.ttfb99.toFixed(2).padStart(9)} ${s.ttfd50.toFixed(2).padStart(13)} ${s.total50.toFixed(2).padStart(10)} ${s.total99.toFixed(2).padStart(10)} ${signed(s.ttfb50 - stats.direct.ttfb50).padStart(11)} ${signed(s.total50 - stats.direct.total50).padStart(12)} ${s.rate.toFixed(0).padStart(10)} ${(s.cpu === undefined ? '-' : s.cpu.toFixed(3)).padStart(14)} ${s.simCpu.toFixed(3).padStart(8)} ${s.loadCpu.toFixed(3).padStart(11)} ${s.connections.toFixed(1).padStart(14)}`,
       );
     }
-    printTable(`  throughput at ${concurrency}`, Object.fromEntries(contenders.map((t) => [t.name, stats[t.name].rate])), 'proxy', 'streams/s');
+    printTable(
+      `  throughput at ${concurrency}`,
+      Object.fromEntries(contenders.map((t) => [t.name, stats[t.name].rate])),
+      'proxy',
+      'streams/s',
+    );
     const gap = stats.gateway.ttfb50 - stats.proxy.ttfb50;
     const dataGap = stats.gateway.ttfd50 - stats.proxy.ttfd50;
     const totalGap = stats.gateway.total50 - stats.proxy.total50;

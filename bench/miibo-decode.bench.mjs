@@ -12,13 +12,22 @@ import { chunk, compare, iterate, printTable } from './bench-utils.mjs';
 const SNAPSHOTS = Number(process.env.BENCH_SNAPSHOTS ?? 1_500);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 4);
 const CHUNK = 16 * 1024;
-const phrases = ['こんにちは', '、本日は', 'お問い合わせ', 'ありがとうございます。', '架け橋', 'のデモです', '🌏', ' OK'];
+const phrases = [
+  'こんにちは',
+  '、本日は',
+  'お問い合わせ',
+  'ありがとうございます。',
+  '架け橋',
+  'のデモです',
+  '🌏',
+  ' OK',
+];
 
 // One answer: every snapshot adds a phrase; every 250th rewrites the last sentence (text-replace).
 let wire = '';
 let text = '';
 for (let i = 0; i < SNAPSHOTS; i++) {
-  if (i > 0 && i % 250 === 0) text = text.slice(0, -3) + '(訂正)';
+  if (i > 0 && i % 250 === 0) text = `${text.slice(0, -3)}(訂正)`;
   else text += phrases[i % phrases.length];
   wire += `${JSON.stringify({ bestResponse: { utterance: text, is_searching: false } })}\n`;
 }
@@ -26,7 +35,9 @@ wire += `${JSON.stringify({ utterance: 'ご質問', bestResponse: { utterance: t
 const bytes = new TextEncoder().encode(wire);
 const chunks = chunk(bytes, CHUNK);
 const OBJECTS = SNAPSHOTS + 1;
-console.log(`${STREAMS} x one answer of ${OBJECTS} cumulative objects (${[...text].length} characters at the end), ${(bytes.length / 1e6).toFixed(1)} MB per stream in ${chunks.length} chunks of ${CHUNK / 1024} KiB`);
+console.log(
+  `${STREAMS} x one answer of ${OBJECTS} cumulative objects (${[...text].length} characters at the end), ${(bytes.length / 1e6).toFixed(1)} MB per stream in ${chunks.length} chunks of ${CHUNK / 1024} KiB`,
+);
 
 const contenders = {
   'line split + JSON.parse (floor)': async () => {
@@ -49,7 +60,8 @@ const contenders = {
   },
   '@kakehashi/miibo decodeMiiboStream': async () => {
     let count = 0;
-    for (let s = 0; s < STREAMS; s++) for await (const e of decodeMiiboStream(iterate(chunks))) if (e.type === 'snapshot') count++;
+    for (let s = 0; s < STREAMS; s++)
+      for await (const e of decodeMiiboStream(iterate(chunks))) if (e.type === 'snapshot') count++;
     return count;
   },
   '@kakehashi/miibo decodeMiiboAgentEvents': async () => {
@@ -62,7 +74,12 @@ const contenders = {
 };
 
 const medians = await compare(contenders, { work: OBJECTS * STREAMS, unit: 'objects/s' });
-printTable('miibo decode, bytes -> events (median of 7 rounds)', medians, 'line split + JSON.parse (floor)', 'objects/s');
+printTable(
+  'miibo decode, bytes -> events (median of 7 rounds)',
+  medians,
+  'line split + JSON.parse (floor)',
+  'objects/s',
+);
 const typed = medians['@kakehashi/miibo decodeMiiboStream'] / medians['line split + JSON.parse (floor)'];
 const agent = medians['@kakehashi/miibo decodeMiiboAgentEvents'] / medians['line split + JSON.parse (floor)'];
 console.log(`\n  typed events: ${typed.toFixed(2)}x floor; AgentEvents: ${agent.toFixed(2)}x floor (target >= 0.90x)`);

@@ -35,7 +35,8 @@ const payload = { status: 'ok', service: 'kakehashi', message: 'こんにちは�
 const jsonBody = JSON.stringify(payload);
 const events = Array.from(
   { length: SSE_EVENTS },
-  (_, i) => `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"架け橋${i}"}}]}\n\n`,
+  (_, i) =>
+    `data: {"id":"chatcmpl-1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"架け橋${i}"}}]}\n\n`,
 );
 events.push('data: [DONE]\n\n');
 const sseBytes = Buffer.byteLength(events.join(''));
@@ -45,7 +46,10 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache
 function rawServer() {
   return createServer((req, res) => {
     if (req.url === '/json') {
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(jsonBody) });
+      res.writeHead(200, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(jsonBody),
+      });
       res.end(jsonBody);
     } else if (req.url === '/sse') {
       res.writeHead(200, SSE_HEADERS);
@@ -119,7 +123,8 @@ async function drive(pool, path, total, expectedBytes) {
       const { statusCode, body } = await pool.request({ method: 'GET', path });
       let bytes = 0;
       for await (const chunk of body) bytes += chunk.length;
-      if (statusCode !== 200 || bytes !== expectedBytes) throw new Error(`${path}: status ${statusCode}, ${bytes} bytes (expected ${expectedBytes})`);
+      if (statusCode !== 200 || bytes !== expectedBytes)
+        throw new Error(`${path}: status ${statusCode}, ${bytes} bytes (expected ${expectedBytes})`);
       done++;
     }
   }
@@ -130,10 +135,12 @@ async function drive(pool, path, total, expectedBytes) {
 const stacks = {
   'node:http (baseline)': await listen(rawServer()),
   'hono + @hono/node-server': await listen(honoServer()),
-  'fastify': await listen(fastifyServer()),
+  fastify: await listen(fastifyServer()),
   'fastify + web bridge': await listen(fastifyBridgeServer()),
 };
-const pools = Object.fromEntries(Object.entries(stacks).map(([name, s]) => [name, new Pool(s.url, { connections: CONCURRENCY })]));
+const pools = Object.fromEntries(
+  Object.entries(stacks).map(([name, s]) => [name, new Pool(s.url, { connections: CONCURRENCY })]),
+);
 
 console.log(
   `in-process undici load over loopback, ${CONCURRENCY} requests in flight; JSON: ${JSON_REQUESTS} requests per round; ` +
@@ -141,16 +148,28 @@ console.log(
 );
 
 const jsonRates = await compare(
-  Object.fromEntries(Object.keys(stacks).map((name) => [name, () => drive(pools[name], '/json', JSON_REQUESTS, Buffer.byteLength(jsonBody))])),
+  Object.fromEntries(
+    Object.keys(stacks).map((name) => [
+      name,
+      () => drive(pools[name], '/json', JSON_REQUESTS, Buffer.byteLength(jsonBody)),
+    ]),
+  ),
   { work: JSON_REQUESTS, rounds: 5, warmup: 1 },
 );
 printTable('GET /json (median of 5 rounds)', jsonRates, 'node:http (baseline)', 'req/s');
 
 const sseRates = await compare(
-  Object.fromEntries(Object.keys(stacks).map((name) => [name, () => drive(pools[name], '/sse', SSE_REQUESTS, sseBytes)])),
+  Object.fromEntries(
+    Object.keys(stacks).map((name) => [name, () => drive(pools[name], '/sse', SSE_REQUESTS, sseBytes)]),
+  ),
   { work: SSE_REQUESTS, rounds: 5, warmup: 1 },
 );
-printTable(`GET /sse, ${events.length} events per stream (median of 5 rounds)`, sseRates, 'node:http (baseline)', 'streams/s');
+printTable(
+  `GET /sse, ${events.length} events per stream (median of 5 rounds)`,
+  sseRates,
+  'node:http (baseline)',
+  'streams/s',
+);
 
 for (const pool of Object.values(pools)) await pool.close();
 for (const stack of Object.values(stacks)) await stack.close();

@@ -8,7 +8,16 @@ import { chunk, compare, iterate, printTable, readableOf, eventsourceParserFloor
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const CHUNK = 16 * 1024;
-const phrases = ['こんにちは', '、本日は', 'お問い合わせ', 'ありがとうございます。', '架け橋', 'のデモです', '🌏', ' OK'];
+const phrases = [
+  'こんにちは',
+  '、本日は',
+  'お問い合わせ',
+  'ありがとうございます。',
+  '架け橋',
+  'のデモです',
+  '🌏',
+  ' OK',
+];
 let wire = ': connected\n\n';
 for (let i = 0; i < EVENTS; i++) {
   if (i % 500 === 0) wire += ': heartbeat\n\n';
@@ -18,7 +27,9 @@ for (let i = 0; i < EVENTS; i++) {
 wire += 'data: [DONE]\n\n';
 const bytes = new TextEncoder().encode(wire);
 const chunks = chunk(bytes, CHUNK);
-console.log(`${EVENTS} events, ${(bytes.length / 1e6).toFixed(1)} MB in ${chunks.length} chunks of ${CHUNK / 1024} KiB`);
+console.log(
+  `${EVENTS} events, ${(bytes.length / 1e6).toFixed(1)} MB in ${chunks.length} chunks of ${CHUNK / 1024} KiB`,
+);
 
 const contenders = {
   'eventsource-parser + JSON.parse (floor)': () => eventsourceParserFloor(chunks),
@@ -39,4 +50,6 @@ const medians = await compare(contenders, { work: EVENTS });
 printTable('SSE decode, bytes -> parsed JSON (median of 7 rounds)', medians, 'eventsource-parser + JSON.parse (floor)');
 const ratio = medians['@kakehashi/sse-core decodeSSEJson'] / medians['eventsource-parser + JSON.parse (floor)'];
 const vsOpenai = medians['@kakehashi/sse-core decodeSSEJson'] / medians['openai Stream.fromSSEResponse'];
-console.log(`\n  target: >= 0.90x floor -> ${ratio.toFixed(2)}x ${ratio >= 0.9 ? 'met' : 'NOT met'}; faster than openai -> ${vsOpenai.toFixed(2)}x ${vsOpenai > 1 ? 'met' : 'NOT met'}`);
+console.log(
+  `\n  target: >= 0.90x floor -> ${ratio.toFixed(2)}x ${ratio >= 0.9 ? 'met' : 'NOT met'}; faster than openai -> ${vsOpenai.toFixed(2)}x ${vsOpenai > 1 ? 'met' : 'NOT met'}`,
+);

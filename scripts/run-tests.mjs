@@ -7,10 +7,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const extra = process.argv.slice(2);
-const nx = spawnSync(join(root, 'scripts/bin/nx'), ['run-many', '-t', 'build', 'typecheck', 'lint', 'test', '--outputStyle=stream', ...extra], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const nx = spawnSync(
+  join(root, 'scripts/bin/nx'),
+  ['run-many', '-t', 'build', 'typecheck', 'lint', 'test', '--outputStyle=stream', ...extra],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 
 let passed = 0;
 let failed = 0;

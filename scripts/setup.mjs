@@ -27,7 +27,8 @@ function run(cmd, args) {
 function findPostgresBin() {
   const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
   if (existsSync('/usr/lib/postgresql')) {
-    for (const v of readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))) dirs.push(join('/usr/lib/postgresql', v, 'bin'));
+    for (const v of readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)))
+      dirs.push(join('/usr/lib/postgresql', v, 'bin'));
   }
   const executable = (file) => {
     try {
@@ -54,12 +55,17 @@ function ensurePostgres() {
       console.log(`$ apt-get ${args.join(' ')}`);
       const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
       if (r.status !== 0) {
-        console.warn(`note: apt-get ${args[0]} failed (${r.status ?? r.signal}); the PostgreSQL tests will be skipped (and fail in CI).`);
+        console.warn(
+          `note: apt-get ${args[0]} failed (${r.status ?? r.signal}); the PostgreSQL tests will be skipped (and fail in CI).`,
+        );
         return;
       }
     }
     if (findPostgresBin()) console.log('PostgreSQL installed.');
-    else console.warn('note: PostgreSQL was installed but initdb/pg_ctl were not found; the PostgreSQL tests will be skipped.');
+    else
+      console.warn(
+        'note: PostgreSQL was installed but initdb/pg_ctl were not found; the PostgreSQL tests will be skipped.',
+      );
     return;
   }
   console.log(
@@ -76,19 +82,23 @@ function ensureChromium() {
     return;
   }
   if (process.platform === 'linux' && process.getuid?.() === 0 && existsSync('/etc/debian_version')) {
-    console.log('\nChromium not found: installing Debian\'s chromium (and CJK fonts) for the playground test.');
+    console.log("\nChromium not found: installing Debian's chromium (and CJK fonts) for the playground test.");
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'chromium', 'fonts-noto-cjk']]) {
       console.log(`$ apt-get ${args.join(' ')}`);
       const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
       if (r.status !== 0) {
-        console.warn(`note: apt-get ${args[0]} failed (${r.status ?? r.signal}); the playground browser test will be skipped (and fail in CI).`);
+        console.warn(
+          `note: apt-get ${args[0]} failed (${r.status ?? r.signal}); the playground browser test will be skipped (and fail in CI).`,
+        );
         return;
       }
     }
     return;
   }
-  console.log('\nnote: /usr/bin/chromium is missing and cannot be installed here: the playground browser test will be skipped (in CI it fails).');
+  console.log(
+    '\nnote: /usr/bin/chromium is missing and cannot be installed here: the playground browser test will be skipped (in CI it fails).',
+  );
 }
 
 ensurePostgres();

@@ -32,7 +32,10 @@ export async function runAliyun(args: string[], values: CliValues, signal: Abort
   if (sub === 'rtc-token') {
     const client = appServer();
     if (client) {
-      const t = await client.getRtcAuthToken({ userId, ...(values.channel ? { channelId: values.channel } : {}) }, { signal });
+      const t = await client.getRtcAuthToken(
+        { userId, ...(values.channel ? { channelId: values.channel } : {}) },
+        { signal },
+      );
       out = { rtcAuthToken: t.rtcAuthToken, channelId: t.channelId, timestamp: t.timestamp };
     } else {
       const appId = readSetting({ env: 'ALIYUN_RTC_APP_ID', setting: 'rtcAppId' });
@@ -46,8 +49,14 @@ export async function runAliyun(args: string[], values: CliValues, signal: Abort
     if (!aiAgentId) throw new UsageError('aliyun chat-token needs --agent <ai-agent-id>');
     const client = appServer();
     out = client
-      ? await client.generateMessageChatToken({ aiAgentId, userId, ...(values.region ? { region: values.region } : {}) }, { signal })
-      : await createIceClient(values.region ? { region: values.region } : {}).generateMessageChatToken({ aiAgentId, userId }, { signal });
+      ? await client.generateMessageChatToken(
+          { aiAgentId, userId, ...(values.region ? { region: values.region } : {}) },
+          { signal },
+        )
+      : await createIceClient(values.region ? { region: values.region } : {}).generateMessageChatToken(
+          { aiAgentId, userId },
+          { signal },
+        );
     if (out && typeof out === 'object' && 'raw' in out) {
       const { raw: _raw, ...rest } = out as Record<string, unknown>;
       out = rest;

@@ -2,7 +2,14 @@ import { createInterface } from 'node:readline/promises';
 import { AgentStreamError, type AgentEvent } from '@kakehashi/sse-core';
 import { UsageError } from './cli-errors';
 import { Spinner, TextRenderer } from './cli-output';
-import { CHAT_PROVIDERS, chatTurn, rememberIds, type ChatProviderName, type ChatProviderOverrides, type ChatSession } from './cli-providers';
+import {
+  CHAT_PROVIDERS,
+  chatTurn,
+  rememberIds,
+  type ChatProviderName,
+  type ChatProviderOverrides,
+  type ChatSession,
+} from './cli-providers';
 
 export interface ChatCommandOptions {
   provider: string | undefined;
@@ -27,7 +34,11 @@ export function parseProvider(name: string | undefined): ChatProviderName {
  * One turn: streams the answer (text, or one AgentEvent JSON per line with --json). An `error` event
  * becomes a thrown AgentStreamError after what arrived has been printed, so the exit status is 1.
  */
-export async function runChatTurn(provider: ChatProviderName, message: string, options: ChatCommandOptions): Promise<void> {
+export async function runChatTurn(
+  provider: ChatProviderName,
+  message: string,
+  options: ChatCommandOptions,
+): Promise<void> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const turn = chatTurn(provider, options.overrides);

@@ -40,7 +40,12 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kakehashi-demo-'));
   const agenticstar = await startAgenticStarSimulator({ heartbeatIntervalMs: 200 });
   const codeer = await startCodeerSimulator();
-  const miibo = await startMiiboSimulator({ apiKey: 'demo-miibo-key-0001', agentId: 'demo-miibo-agent', adminApiKey: 'demo-miibo-admin-0001', webhookDelayMs: 300 });
+  const miibo = await startMiiboSimulator({
+    apiKey: 'demo-miibo-key-0001',
+    agentId: 'demo-miibo-agent',
+    adminApiKey: 'demo-miibo-admin-0001',
+    webhookDelayMs: 300,
+  });
   const ice = await startAliyunIceSimulator();
   Object.assign(process.env, {
     AGENTICSTAR_BASE_URL: agenticstar.url,
@@ -64,7 +69,12 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     KAKEHASHI_SQLITE_PATH: join(dataDir, 'kakehashi.sqlite'),
   });
   delete process.env.DATABASE_URL;
-  const server = createKakehashiServer({ ...serverConfigFromEnv(process.env), host: '127.0.0.1', port: 0, logger: false });
+  const server = createKakehashiServer({
+    ...serverConfigFromEnv(process.env),
+    host: '127.0.0.1',
+    port: 0,
+    logger: false,
+  });
   const { url: gateway } = await server.listen();
   const auth = { authorization: `Bearer ${GATEWAY_KEY}` };
 
@@ -80,14 +90,26 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     for (const provider of ['agenticstar', 'codeer', 'miibo'] as const) {
       heading(`${provider}: streamed chat through @kakehashi/${provider}`);
       note(`> ${questions[provider]}`);
-      await runChatTurn(provider, questions[provider], { provider, message: questions[provider], session: {}, json: options.json, signal });
+      await runChatTurn(provider, questions[provider], {
+        provider,
+        message: questions[provider],
+        session: {},
+        json: options.json,
+        signal,
+      });
     }
 
     heading('gateway: OpenAI Chat Completions (stream) → codeer');
     const res = await httpRequest({
       url: `${gateway}/v1/chat/completions`,
       headers: auth,
-      body: { json: { model: `codeer/${codeer.agentId}`, stream: true, messages: [{ role: 'user', content: '営業時間を教えてください' }] } },
+      body: {
+        json: {
+          model: `codeer/${codeer.agentId}`,
+          stream: true,
+          messages: [{ role: 'user', content: '営業時間を教えてください' }],
+        },
+      },
       signal,
     });
     let chunks = 0;
@@ -129,7 +151,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     ).json<{ groupId: string; status: string }>();
     note(`group ${started.groupId}: ${started.status}; waiting for the webhook…`);
     const final = await (
-      await httpRequest({ url: `${gateway}/v1/agent-groups/${started.groupId}`, query: { wait: 10 }, headers: auth, read: 'buffer', signal })
+      await httpRequest({
+        url: `${gateway}/v1/agent-groups/${started.groupId}`,
+        query: { wait: 10 },
+        headers: auth,
+        read: 'buffer',
+        signal,
+      })
     ).json<{ status: string; result?: unknown }>();
     process.stdout.write(`status: ${final.status}\n${JSON.stringify(final.result, null, 2)}\n`);
     heading('done — no credentials used, no network reached');

@@ -7,7 +7,8 @@ export class UsageError extends Error {
 
 /** Exit status for an error: 2 for usage and configuration, 130 for Ctrl-C, 1 for provider or network failures. */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof UsageError || MissingConfigError.isInstance(error) || InvalidArgumentError.isInstance(error)) return 2;
+  if (error instanceof UsageError || MissingConfigError.isInstance(error) || InvalidArgumentError.isInstance(error))
+    return 2;
   if (AbortError.isInstance(error) || (error instanceof Error && error.name === 'AbortError')) return 130;
   return 1;
 }

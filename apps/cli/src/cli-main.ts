@@ -74,7 +74,10 @@ export async function main(argv: string[]): Promise<number> {
         });
         return 0;
       case 'demo':
-        if (values.help) return help('kakehashi demo\n\nStarts every platform simulator and the gateway in-process and walks through each platform:\na streamed chat each, an AppServer token and an agent group whose result arrives by webhook.\nNo credentials, no network.\n');
+        if (values.help)
+          return help(
+            'kakehashi demo\n\nStarts every platform simulator and the gateway in-process and walks through each platform:\na streamed chat each, an AppServer token and an agent group whose result arrives by webhook.\nNo credentials, no network.\n',
+          );
         await runDemo({ signal, json: values.json ?? false });
         return 0;
       case 'auth':

@@ -74,7 +74,8 @@ export async function runMiiboGroup(args: string[], values: CliValues, signal: A
         process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
         return status.status === 'completed' ? 0 : 1;
       }
-      if (Date.now() > deadline) throw new Error(`no result for agent group ${started.groupId} within ${waitSeconds} s`);
+      if (Date.now() > deadline)
+        throw new Error(`no result for agent group ${started.groupId} within ${waitSeconds} s`);
     }
   } finally {
     spinner.stop();

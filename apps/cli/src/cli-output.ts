@@ -18,12 +18,17 @@ const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
 export class Spinner {
   private timer: ReturnType<typeof setInterval> | undefined;
   private frame = 0;
-  constructor(private readonly label: string, private readonly stream: NodeJS.WriteStream = process.stderr) {}
+  constructor(
+    private readonly label: string,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {}
 
   start(): this {
     if (!this.stream.isTTY || this.timer) return this;
     this.timer = setInterval(() => {
-      this.stream.write(`\r${paint('cyan', FRAMES[this.frame++ % FRAMES.length]!, this.stream)} ${paint('dim', this.label, this.stream)}`);
+      this.stream.write(
+        `\r${paint('cyan', FRAMES[this.frame++ % FRAMES.length]!, this.stream)} ${paint('dim', this.label, this.stream)}`,
+      );
     }, 80);
     this.timer.unref();
     return this;

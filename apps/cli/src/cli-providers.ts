@@ -32,7 +32,11 @@ export function chatTurn(name: ChatProviderName, overrides: ChatProviderOverride
         client ??= createAgenticStar(overrides.agenticstar ?? {});
         return client
           .streamChat(
-            { message, ...(session.conversation ? { conversationId: session.conversation } : {}), ...(session.agent ? { agentId: session.agent } : {}) },
+            {
+              message,
+              ...(session.conversation ? { conversationId: session.conversation } : {}),
+              ...(session.agent ? { agentId: session.agent } : {}),
+            },
             { signal },
           )
           .agentEvents();

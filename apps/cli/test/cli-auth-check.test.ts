@@ -40,10 +40,20 @@ function envs(): Record<string, { env: NodeJS.ProcessEnv; secret: string }> {
       }),
       secret: agenticstar.clientSecret,
     },
-    codeer: { env: cleanEnv({ CODEER_BASE_URL: codeer.url, CODEER_API_KEY: codeer.apiKey, CODEER_AGENT_ID: codeer.agentId }), secret: codeer.apiKey },
-    miibo: { env: cleanEnv({ MIIBO_BASE_URL: miibo.url, MIIBO_API_KEY: MIIBO_KEY, MIIBO_AGENT_ID: 'auth-agent' }), secret: MIIBO_KEY },
+    codeer: {
+      env: cleanEnv({ CODEER_BASE_URL: codeer.url, CODEER_API_KEY: codeer.apiKey, CODEER_AGENT_ID: codeer.agentId }),
+      secret: codeer.apiKey,
+    },
+    miibo: {
+      env: cleanEnv({ MIIBO_BASE_URL: miibo.url, MIIBO_API_KEY: MIIBO_KEY, MIIBO_AGENT_ID: 'auth-agent' }),
+      secret: MIIBO_KEY,
+    },
     aliyun: {
-      env: cleanEnv({ ALIYUN_ICE_ENDPOINT: ice.url, ALIBABA_CLOUD_ACCESS_KEY_ID: ice.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: ice.accessKeySecret }),
+      env: cleanEnv({
+        ALIYUN_ICE_ENDPOINT: ice.url,
+        ALIBABA_CLOUD_ACCESS_KEY_ID: ice.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: ice.accessKeySecret,
+      }),
       secret: ice.accessKeySecret,
     },
   };
@@ -71,13 +81,19 @@ describe('kakehashi auth check failures', () => {
 
   it('exits 1 when the AccessKey secret is wrong (signature refused)', async () => {
     const { env } = envs().aliyun!;
-    const run = await runCli(['auth', 'check', 'aliyun'], { ...env, ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong-secret-0123456789' });
+    const run = await runCli(['auth', 'check', 'aliyun'], {
+      ...env,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong-secret-0123456789',
+    });
     expect(run.code).toBe(1);
     expect(run.stderr).not.toContain('wrong-secret-0123456789');
   });
 
   it('exits 2 naming the missing variable', async () => {
-    const run = await runCli(['auth', 'check', 'miibo'], cleanEnv({ MIIBO_BASE_URL: miibo.url, MIIBO_AGENT_ID: 'auth-agent' }));
+    const run = await runCli(
+      ['auth', 'check', 'miibo'],
+      cleanEnv({ MIIBO_BASE_URL: miibo.url, MIIBO_AGENT_ID: 'auth-agent' }),
+    );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('MIIBO_API_KEY');
   });

@@ -30,7 +30,11 @@ beforeAll(async () => {
       AGENTICSTAR_CLIENT_SECRET: agenticstar.clientSecret,
     }),
     codeer: cleanEnv({ CODEER_BASE_URL: codeer.url, CODEER_API_KEY: codeer.apiKey, CODEER_AGENT_ID: codeer.agentId }),
-    miibo: cleanEnv({ MIIBO_BASE_URL: miibo.url, MIIBO_API_KEY: 'cli-test-miibo-key-0001', MIIBO_AGENT_ID: 'cli-agent' }),
+    miibo: cleanEnv({
+      MIIBO_BASE_URL: miibo.url,
+      MIIBO_API_KEY: 'cli-test-miibo-key-0001',
+      MIIBO_AGENT_ID: 'cli-agent',
+    }),
   };
 });
 
@@ -53,7 +57,10 @@ describe.each(['agenticstar', 'codeer', 'miibo'] as const)('kakehashi chat %s', 
   it('--json prints one AgentEvent per line whose text events add up to finish.text', async () => {
     const run = await runCli(['chat', provider, '--json', '日本語で答えて'], env[provider]!);
     expect(run.code).toBe(0);
-    const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as AgentEvent);
+    const events = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AgentEvent);
     expect(events[0]!.type).toBe('start');
     const finish = events.at(-1)!;
     expect(finish.type).toBe('finish');
@@ -63,7 +70,10 @@ describe.each(['agenticstar', 'codeer', 'miibo'] as const)('kakehashi chat %s', 
 
 describe('exit statuses', () => {
   it('2 and names the missing variable when a credential is not configured', async () => {
-    const run = await runCli(['chat', 'codeer', 'hi'], cleanEnv({ CODEER_BASE_URL: codeer.url, CODEER_AGENT_ID: codeer.agentId }));
+    const run = await runCli(
+      ['chat', 'codeer', 'hi'],
+      cleanEnv({ CODEER_BASE_URL: codeer.url, CODEER_AGENT_ID: codeer.agentId }),
+    );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('CODEER_API_KEY');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
@@ -77,7 +87,10 @@ describe('exit statuses', () => {
   });
 
   it('1 with one clear line when the platform fails, and no secret in it', async () => {
-    const run = await runCli(['chat', 'codeer', 'hi'], { ...env.codeer, CODEER_API_KEY: 'sk-cli-wrong-key-0123456789' });
+    const run = await runCli(['chat', 'codeer', 'hi'], {
+      ...env.codeer,
+      CODEER_API_KEY: 'sk-cli-wrong-key-0123456789',
+    });
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/codeer/i);
@@ -86,7 +99,10 @@ describe('exit statuses', () => {
 
   it('reads configuration from a .env file in the working directory', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kakehashi-cli-'));
-    writeFileSync(join(dir, '.env'), `CODEER_BASE_URL=${codeer.url}\nCODEER_API_KEY=${codeer.apiKey}\nCODEER_AGENT_ID=${codeer.agentId}\n`);
+    writeFileSync(
+      join(dir, '.env'),
+      `CODEER_BASE_URL=${codeer.url}\nCODEER_API_KEY=${codeer.apiKey}\nCODEER_AGENT_ID=${codeer.agentId}\n`,
+    );
     const run = await runCli(['chat', 'codeer', 'hi'], cleanEnv(), dir);
     expect(run.code).toBe(0);
   });

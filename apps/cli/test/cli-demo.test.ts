@@ -11,7 +11,14 @@ describe('kakehashi demo', () => {
     const run = await runCli(['demo'], cleanEnv());
     expect(run.stderr).not.toContain('kakehashi:'); // only status lines (steps, tasks) on stderr
     expect(run.code).toBe(0);
-    for (const heading of ['agenticstar: streamed chat', 'codeer: streamed chat', 'miibo: streamed chat', 'gateway: OpenAI Chat Completions', 'getRtcAuthToken', 'miibo agent group']) {
+    for (const heading of [
+      'agenticstar: streamed chat',
+      'codeer: streamed chat',
+      'miibo: streamed chat',
+      'gateway: OpenAI Chat Completions',
+      'getRtcAuthToken',
+      'miibo agent group',
+    ]) {
       expect(run.stdout).toContain(heading);
     }
     expect(run.stdout).toContain('status: completed');
@@ -47,7 +54,20 @@ describe('kakehashi miibo group start --wait', () => {
 
   it('starts a group through the gateway and prints the result that arrived by webhook', async () => {
     const run = await runCli(
-      ['miibo', 'group', 'start', '--utterance', '議題を三つ挙げて', '--member', 'a1:member-key-0001', '--member', 'a2:member-key-0002', '--wait', '--server', url],
+      [
+        'miibo',
+        'group',
+        'start',
+        '--utterance',
+        '議題を三つ挙げて',
+        '--member',
+        'a1:member-key-0001',
+        '--member',
+        'a2:member-key-0002',
+        '--wait',
+        '--server',
+        url,
+      ],
       cleanEnv({ KAKEHASHI_API_KEY: 'cli-gateway-key-0001' }),
     );
     expect(run.stderr).toBe('');
@@ -59,7 +79,10 @@ describe('kakehashi miibo group start --wait', () => {
   });
 
   it('exits 1 with one line when the gateway refuses the key', async () => {
-    const run = await runCli(['miibo', 'group', 'start', '--utterance', 'x', '--member', 'a1:k1', '--server', url], cleanEnv({ KAKEHASHI_API_KEY: 'wrong-key' }));
+    const run = await runCli(
+      ['miibo', 'group', 'start', '--utterance', 'x', '--member', 'a1:k1', '--server', url],
+      cleanEnv({ KAKEHASHI_API_KEY: 'wrong-key' }),
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/401/);
   });

@@ -2,14 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { cleanEnv, runCli } from './cli-process';
 
 describe('help', () => {
-  it.each([[['--help']], [['chat', '--help']], [['aliyun', '--help']], [['auth', 'check', '--help']], [['miibo', 'group', 'start', '--help']]])(
-    '%j prints usage with exit 0',
-    async (args) => {
-      const run = await runCli(args, cleanEnv());
-      expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/kakehashi/);
-    },
-  );
+  it.each([
+    [['--help']],
+    [['chat', '--help']],
+    [['aliyun', '--help']],
+    [['auth', 'check', '--help']],
+    [['miibo', 'group', 'start', '--help']],
+  ])('%j prints usage with exit 0', async (args) => {
+    const run = await runCli(args, cleanEnv());
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/kakehashi/);
+  });
 
   it('no arguments: usage on stdout, exit 2', async () => {
     const run = await runCli([], cleanEnv());

@@ -17,8 +17,15 @@ afterAll(async () => {
 
 describe.skipIf(!existsSync(SCRIPT))('interactive chat on a terminal', () => {
   it('keeps the conversation across turns (one Codeer chat for both questions) and ends on an empty line', async () => {
-    const env = cleanEnv({ CODEER_BASE_URL: codeer.url, CODEER_API_KEY: codeer.apiKey, CODEER_AGENT_ID: codeer.agentId });
-    const child = spawn(SCRIPT, ['-qfec', `${KAKEHASHI_BIN} chat codeer`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const env = cleanEnv({
+      CODEER_BASE_URL: codeer.url,
+      CODEER_API_KEY: codeer.apiKey,
+      CODEER_AGENT_ID: codeer.agentId,
+    });
+    const child = spawn(SCRIPT, ['-qfec', `${KAKEHASHI_BIN} chat codeer`, '/dev/null'], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let screen = '';
     const prompts = () => screen.split('> ').length - 1;
     const waitForPrompt = (n: number) =>

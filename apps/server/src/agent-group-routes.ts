@@ -8,7 +8,7 @@ import {
 import { ApiCallError, InvalidArgumentError, KakehashiError, MissingConfigError } from '@kakehashi/sse-core';
 import type { Context, Hono } from 'hono';
 import type { Logger } from 'pino';
-import { type AgentGroupRecord, type AgentGroupStore } from './agent-group-store';
+import type { AgentGroupRecord, AgentGroupStore } from './agent-group-store';
 import { WEBHOOK_SECRET_HEADER } from './server-config';
 import { errorResponse, jsonResponse } from './server-errors';
 import type { ServerMetrics } from './server-metrics';
@@ -64,12 +64,21 @@ function startFailure(error: unknown, ctx: AgentGroupRouteContext): Response {
   ctx.logger.warn({ err: error }, 'miibo agent group start failed');
   if (ApiCallError.isInstance(error)) {
     const status = error.status === 429 ? 429 : 502;
-    const headers: Record<string, string> = error.retryAfterMs ? { 'retry-after': String(Math.ceil(error.retryAfterMs / 1000)) } : {};
-    return errorResponse(status, error.message, { type: 'upstream_error', code: `miibo_http_${error.status}`, headers });
+    const headers: Record<string, string> = error.retryAfterMs
+      ? { 'retry-after': String(Math.ceil(error.retryAfterMs / 1000)) }
+      : {};
+    return errorResponse(status, error.message, {
+      type: 'upstream_error',
+      code: `miibo_http_${error.status}`,
+      headers,
+    });
   }
   if (KakehashiError.isInstance(error)) {
     const status = error.kind === 'timeout' ? 504 : 502;
-    return errorResponse(status, `miibo could not be reached: ${error.message}`, { type: 'upstream_error', code: error.kind });
+    return errorResponse(status, `miibo could not be reached: ${error.message}`, {
+      type: 'upstream_error',
+      code: error.kind,
+    });
   }
   return errorResponse(500, 'The agent group could not be started.', { code: 'internal_error' });
 }
@@ -87,7 +96,11 @@ function parseWait(raw: string | undefined, max: number): number | Response {
   if (raw === undefined || raw === '') return 0;
   const seconds = Number(raw);
   if (!/^\s*\d+(\.\d+)?\s*$/.test(raw) || !Number.isFinite(seconds)) {
-    return errorResponse(400, `Invalid query parameter "wait": must be a number of seconds from 0 to ${max} (got "${raw}")`, { param: 'wait', code: 'invalid_parameter' });
+    return errorResponse(
+      400,
+      `Invalid query parameter "wait": must be a number of seconds from 0 to ${max} (got "${raw}")`,
+      { param: 'wait', code: 'invalid_parameter' },
+    );
   }
   return Math.min(seconds, max);
 }
@@ -103,21 +116,32 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
     if (!parsed.ok) return parsed.response;
     const body = parsed.value;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return errorResponse(400, 'The request body must be a JSON object of miibo agent group start fields.', { param: 'body', code: 'invalid_field' });
+      return errorResponse(400, 'The request body must be a JSON object of miibo agent group start fields.', {
+        param: 'body',
+        code: 'invalid_field',
+      });
     }
     const input = { ...(body as Record<string, unknown>) };
     if ('resultWebhookUrl' in input) {
-      return errorResponse(400, 'Invalid field "resultWebhookUrl": the server sets it (results come back to this server; read them with GET /v1/agent-groups/<groupId>)', {
-        param: 'resultWebhookUrl',
-        code: 'invalid_field',
-      });
+      return errorResponse(
+        400,
+        'Invalid field "resultWebhookUrl": the server sets it (results come back to this server; read them with GET /v1/agent-groups/<groupId>)',
+        {
+          param: 'resultWebhookUrl',
+          code: 'invalid_field',
+        },
+      );
     }
     const given = input.webhookHeaders;
     const headers: Record<string, unknown> = {};
     if (typeof given === 'object' && given !== null && !Array.isArray(given)) {
-      for (const [name, value] of Object.entries(given)) if (name.toLowerCase() !== WEBHOOK_SECRET_HEADER.toLowerCase()) headers[name] = value;
+      for (const [name, value] of Object.entries(given))
+        if (name.toLowerCase() !== WEBHOOK_SECRET_HEADER.toLowerCase()) headers[name] = value;
     } else if (given !== undefined) {
-      return errorResponse(400, 'Invalid field "webhookHeaders": must map header names to strings', { param: 'webhookHeaders', code: 'invalid_field' });
+      return errorResponse(400, 'Invalid field "webhookHeaders": must map header names to strings', {
+        param: 'webhookHeaders',
+        code: 'invalid_field',
+      });
     }
     headers[WEBHOOK_SECRET_HEADER] = ctx.webhookSecret;
     input.webhookHeaders = headers;
@@ -126,7 +150,9 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
     const started = performance.now();
     let response;
     try {
-      response = await ctx.miibo().startAgentGroup(input as unknown as MiiboAgentGroupStartInput, { signal: c.req.raw.signal });
+      response = await ctx
+        .miibo()
+        .startAgentGroup(input as unknown as MiiboAgentGroupStartInput, { signal: c.req.raw.signal });
       ctx.metrics.observeUpstream('miibo', 'agent-group-start', (performance.now() - started) / 1000);
     } catch (error) {
       if (!(InvalidArgumentError.isInstance(error) && /^input(\.|$)/.test(error.argument))) {
@@ -138,7 +164,10 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
     if (typeof groupId !== 'string' || groupId === '') {
       ctx.metrics.countProviderError('miibo', { kind: 'decode' });
       ctx.logger.warn({ status: response.status }, 'miibo agent group start answered without a groupId');
-      return errorResponse(502, 'miibo answered the start call without a groupId.', { type: 'upstream_error', code: 'missing_group_id' });
+      return errorResponse(502, 'miibo answered the start call without a groupId.', {
+        type: 'upstream_error',
+        code: 'missing_group_id',
+      });
     }
     const store = await ctx.store();
     await store.recordStart(groupId);
@@ -159,15 +188,24 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
 
   app.get(AGENT_GROUP_PATHS.get, async (c) => {
     const groupId = c.req.param('groupId');
-    if (groupId.length > MAX_GROUP_ID_LENGTH) return errorResponse(400, 'Invalid group id: too long', { param: 'groupId', code: 'invalid_parameter' });
+    if (groupId.length > MAX_GROUP_ID_LENGTH)
+      return errorResponse(400, 'Invalid group id: too long', { param: 'groupId', code: 'invalid_parameter' });
     const wait = parseWait(c.req.query('wait'), ctx.maxWaitSeconds);
     if (wait instanceof Response) return wait;
     const store = await ctx.store();
     const record =
       wait > 0
-        ? await store.waitForFinal(groupId, { timeoutMs: wait * 1000, signal: AbortSignal.any([c.req.raw.signal, ctx.shutdownSignal]) })
+        ? await store.waitForFinal(groupId, {
+            timeoutMs: wait * 1000,
+            signal: AbortSignal.any([c.req.raw.signal, ctx.shutdownSignal]),
+          })
         : await store.get(groupId);
-    if (record === undefined) return errorResponse(404, `No agent group "${groupId}" is known to this server.`, { param: 'groupId', code: 'agent_group_not_found', type: 'not_found_error' });
+    if (record === undefined)
+      return errorResponse(404, `No agent group "${groupId}" is known to this server.`, {
+        param: 'groupId',
+        code: 'agent_group_not_found',
+        type: 'not_found_error',
+      });
     return jsonResponse(200, agentGroupView(record));
   });
 
@@ -184,7 +222,10 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
     } catch (error) {
       if (MiiboWebhookVerificationError.isInstance(error)) {
         ctx.logger.warn({ check: error.check }, 'agent group webhook rejected');
-        return errorResponse(401, error.message, { type: 'authentication_error', code: `invalid_${error.check.replace('-', '_')}` });
+        return errorResponse(401, error.message, {
+          type: 'authentication_error',
+          code: `invalid_${error.check.replace('-', '_')}`,
+        });
       }
       if (InvalidArgumentError.isInstance(error)) {
         return errorResponse(400, error.message, { param: error.argument, code: 'invalid_webhook_body' });
@@ -193,19 +234,33 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
     }
     const { payload } = webhook;
     if (payload.groupId.length === 0 || payload.groupId.length > MAX_GROUP_ID_LENGTH) {
-      return errorResponse(400, 'Invalid field "groupId": must be 1 to 256 characters', { param: 'groupId', code: 'invalid_webhook_body' });
+      return errorResponse(400, 'Invalid field "groupId": must be 1 to 256 characters', {
+        param: 'groupId',
+        code: 'invalid_webhook_body',
+      });
     }
     if (webhook.type === 'unknown') {
-      ctx.logger.info({ groupId: payload.groupId, status: payload.status }, 'agent group webhook with a non-final status ignored');
+      ctx.logger.info(
+        { groupId: payload.groupId, status: payload.status },
+        'agent group webhook with a non-final status ignored',
+      );
       return jsonResponse(200, { received: true, stored: false });
     }
     const store = await ctx.store();
     const { stored } = await store.recordOutcome(
       webhook.type === 'completed'
         ? { groupId: payload.groupId, status: 'completed', result: webhook.payload.result, payload }
-        : { groupId: payload.groupId, status: 'error', error: webhook.payload.error ?? 'the agent group failed', payload },
+        : {
+            groupId: payload.groupId,
+            status: 'error',
+            error: webhook.payload.error ?? 'the agent group failed',
+            payload,
+          },
     );
-    ctx.logger.info({ groupId: payload.groupId, status: payload.status, duplicate: !stored }, stored ? 'agent group result stored' : 'repeated agent group result ignored');
+    ctx.logger.info(
+      { groupId: payload.groupId, status: payload.status, duplicate: !stored },
+      stored ? 'agent group result stored' : 'repeated agent group result ignored',
+    );
     return jsonResponse(200, { received: true, stored, duplicate: !stored });
   });
 }

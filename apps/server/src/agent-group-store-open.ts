@@ -12,6 +12,7 @@ export function isAgentGroupStore(value: AgentGroupStoreConfig): value is AgentG
 /** Opens the store a config names: PostgreSQL for `{ databaseUrl }`, SQLite for `{ sqlitePath }`, or the store given. */
 export async function openAgentGroupStore(config: AgentGroupStoreConfig, logger?: Logger): Promise<AgentGroupStore> {
   if (isAgentGroupStore(config)) return config;
-  if ('databaseUrl' in config) return openPostgresAgentGroupStore({ connectionString: config.databaseUrl, ...(logger ? { logger } : {}) });
+  if ('databaseUrl' in config)
+    return openPostgresAgentGroupStore({ connectionString: config.databaseUrl, ...(logger ? { logger } : {}) });
   return openSqliteAgentGroupStore({ path: config.sqlitePath });
 }

@@ -56,7 +56,8 @@ const jsonParam = (value: unknown): string | null => (value === undefined ? null
  */
 export async function openPostgresAgentGroupStore(options: PostgresAgentGroupStoreOptions): Promise<AgentGroupStore> {
   const table = options.table ?? 'kakehashi_agent_groups';
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table)) throw new Error(`table must be a plain lower-case SQL identifier (got "${table}")`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(table))
+    throw new Error(`table must be a plain lower-case SQL identifier (got "${table}")`);
   const log = options.logger;
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
   pool.on('error', (error) => log?.warn({ err: error }, 'postgres pool connection error'));
@@ -125,10 +126,13 @@ export async function openPostgresAgentGroupStore(options: PostgresAgentGroupSto
   }
   function scheduleListen(attempt: number): void {
     if (closed || retryTimer) return;
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      void listen(attempt);
-    }, Math.min(30_000, 500 * 2 ** attempt));
+    retryTimer = setTimeout(
+      () => {
+        retryTimer = undefined;
+        void listen(attempt);
+      },
+      Math.min(30_000, 500 * 2 ** attempt),
+    );
     retryTimer.unref();
   }
   try {
@@ -147,7 +151,10 @@ export async function openPostgresAgentGroupStore(options: PostgresAgentGroupSto
   return {
     kind: 'postgres',
     async recordStart(groupId) {
-      await pool.query(`INSERT INTO ${table} (group_id, status) VALUES ($1, 'started') ON CONFLICT (group_id) DO NOTHING`, [groupId]);
+      await pool.query(
+        `INSERT INTO ${table} (group_id, status) VALUES ($1, 'started') ON CONFLICT (group_id) DO NOTHING`,
+        [groupId],
+      );
     },
     async recordOutcome(outcome: AgentGroupOutcome) {
       // The first final delivery wins; `final_delivery` tells whether this one was it. The NOTIFY is
@@ -167,7 +174,14 @@ export async function openPostgresAgentGroupStore(options: PostgresAgentGroupSto
            RETURNING *
          )
          SELECT up.*, CASE WHEN up.final_delivery = up.deliveries THEN pg_notify($6, up.group_id) END AS notified FROM up`,
-        [outcome.groupId, outcome.status, jsonParam(outcome.result), outcome.error ?? null, jsonParam(outcome.payload), AGENT_GROUP_NOTIFY_CHANNEL],
+        [
+          outcome.groupId,
+          outcome.status,
+          jsonParam(outcome.result),
+          outcome.error ?? null,
+          jsonParam(outcome.payload),
+          AGENT_GROUP_NOTIFY_CHANNEL,
+        ],
       );
       const row = rows[0]!;
       const stored = row.final_delivery === row.deliveries;

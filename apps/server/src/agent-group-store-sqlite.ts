@@ -61,7 +61,12 @@ RETURNING *`;
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 
 function toRecord(row: Row): AgentGroupRecord {
-  const record: AgentGroupRecord = { groupId: row.group_id, status: row.status as AgentGroupStatus, deliveries: row.deliveries, createdAt: row.created_at };
+  const record: AgentGroupRecord = {
+    groupId: row.group_id,
+    status: row.status as AgentGroupStatus,
+    deliveries: row.deliveries,
+    createdAt: row.created_at,
+  };
   if (row.result !== null) record.result = JSON.parse(row.result);
   if (row.error !== null) record.error = row.error;
   if (row.payload !== null) record.payload = JSON.parse(row.payload);
@@ -110,7 +115,15 @@ export async function openSqliteAgentGroupStore(options: SqliteAgentGroupStoreOp
     },
     async recordOutcome(outcome: AgentGroupOutcome) {
       const now = new Date().toISOString();
-      const params: SQLInputValue[] = [outcome.groupId, outcome.status, json(outcome.result), outcome.error ?? null, json(outcome.payload), now, now];
+      const params: SQLInputValue[] = [
+        outcome.groupId,
+        outcome.status,
+        json(outcome.result),
+        outcome.error ?? null,
+        json(outcome.payload),
+        now,
+        now,
+      ];
       const row = upsertOutcome.get(...params) as unknown as Row;
       const stored = row.final_delivery === row.deliveries;
       if (stored) events.emit(outcome.groupId);

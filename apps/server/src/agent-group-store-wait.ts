@@ -22,7 +22,11 @@ export function waitEmitter(): EventEmitter {
  * and on a slow poll, until it is final, `timeoutMs` passes or `signal` aborts. The listener is added
  * before the first read, so a change landing in between is not missed.
  */
-export async function waitForFinalRecord(source: WaitSource, groupId: string, options: AgentGroupWaitOptions): Promise<AgentGroupRecord | undefined> {
+export async function waitForFinalRecord(
+  source: WaitSource,
+  groupId: string,
+  options: AgentGroupWaitOptions,
+): Promise<AgentGroupRecord | undefined> {
   const deadline = Date.now() + Math.max(0, options.timeoutMs);
   let wake: (() => void) | undefined;
   let dirty = false;

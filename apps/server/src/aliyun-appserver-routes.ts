@@ -1,4 +1,9 @@
-import { APP_SERVER_BASE_PATH, APP_SERVER_ENDPOINTS, createAppServerHandler, type AppServerHandler } from '@kakehashi/aliyun-aiagent';
+import {
+  APP_SERVER_BASE_PATH,
+  APP_SERVER_ENDPOINTS,
+  createAppServerHandler,
+  type AppServerHandler,
+} from '@kakehashi/aliyun-aiagent';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { ServerAppServerOptions } from './server-config';

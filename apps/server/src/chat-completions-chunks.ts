@@ -37,7 +37,11 @@ export function openAIFinishReason(reason: string): { value: string; unmapped: s
 export function openAIUsage(usage: AgentUsage): OpenAIUsage {
   const prompt = usage.inputTokens ?? 0;
   const completion = usage.outputTokens ?? 0;
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: usage.totalTokens ?? prompt + completion };
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: usage.totalTokens ?? prompt + completion,
+  };
 }
 
 /** Merges the ids of the `start` event and those known before it. */
@@ -91,7 +95,14 @@ export class ChatCompletionChunkWriter {
   #replaced = false;
   #title: string | undefined;
 
-  constructor(options: { id: string; created: number; model: string; provider: string; ids: TurnIds; includeUsage: boolean }) {
+  constructor(options: {
+    id: string;
+    created: number;
+    model: string;
+    provider: string;
+    ids: TurnIds;
+    includeUsage: boolean;
+  }) {
     this.#prefix = `{"id":${JSON.stringify(options.id)},"object":"chat.completion.chunk","created":${options.created},"model":${JSON.stringify(options.model)},"choices":[`;
     this.#provider = options.provider;
     this.#ids = options.ids;

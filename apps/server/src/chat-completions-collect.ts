@@ -1,6 +1,22 @@
-import { applyAgentEvent, type AgentStartEvent, type AgentStepEndEvent, type AgentStepStartEvent } from '@kakehashi/sse-core';
-import { kakehashiIds, openAIFinishReason, openAIUsage, type KakehashiIds, type OpenAIUsage } from './chat-completions-chunks';
-import { describeAgentErrorEvent, describeGatewayError, isAbort, type GatewayErrorInfo } from './chat-completions-errors';
+import {
+  applyAgentEvent,
+  type AgentStartEvent,
+  type AgentStepEndEvent,
+  type AgentStepStartEvent,
+} from '@kakehashi/sse-core';
+import {
+  kakehashiIds,
+  openAIFinishReason,
+  openAIUsage,
+  type KakehashiIds,
+  type OpenAIUsage,
+} from './chat-completions-chunks';
+import {
+  describeAgentErrorEvent,
+  describeGatewayError,
+  isAbort,
+  type GatewayErrorInfo,
+} from './chat-completions-errors';
 import type { TurnObserver } from './chat-completions-hooks';
 import { releaseAfterFinish, type AgentTurn } from './chat-completions-turn';
 
@@ -25,7 +41,9 @@ export interface ChatCompletionBody {
 }
 
 /** The outcome of reading a whole turn: the body, or the error to answer with. */
-export type CollectedCompletion = { ok: true; body: ChatCompletionBody; ids: KakehashiIds } | { ok: false; info: GatewayErrorInfo; ids: KakehashiIds };
+export type CollectedCompletion =
+  | { ok: true; body: ChatCompletionBody; ids: KakehashiIds }
+  | { ok: false; info: GatewayErrorInfo; ids: KakehashiIds };
 
 /**
  * Reads a whole turn and builds one `chat.completion` object: the full text (`finish.text`), the
@@ -51,7 +69,18 @@ export async function collectCompletion(
     for (;;) {
       const r = await turn.events.next();
       observer.firstEvent();
-      if (r.done) return fail(describeAgentErrorEvent({ type: 'error', message: 'the answer ended before its finish signal', code: 'stream-cut', retryable: true }, observer.platform));
+      if (r.done)
+        return fail(
+          describeAgentErrorEvent(
+            {
+              type: 'error',
+              message: 'the answer ended before its finish signal',
+              code: 'stream-cut',
+              retryable: true,
+            },
+            observer.platform,
+          ),
+        );
       const event = r.value;
       text = applyAgentEvent(text, event);
       switch (event.type) {
@@ -80,7 +109,14 @@ export async function collectCompletion(
             object: 'chat.completion',
             created: meta.created,
             model: meta.model,
-            choices: [{ index: 0, message: { role: 'assistant', content: event.text, refusal: null }, logprobs: null, finish_reason: reason.value }],
+            choices: [
+              {
+                index: 0,
+                message: { role: 'assistant', content: event.text, refusal: null },
+                logprobs: null,
+                finish_reason: reason.value,
+              },
+            ],
             ...(event.usage ? { usage: openAIUsage(event.usage) } : {}),
             kakehashi,
           };

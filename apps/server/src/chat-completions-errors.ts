@@ -50,7 +50,14 @@ export function isAbort(error: unknown): boolean {
   return AbortError.isInstance(error) || (error instanceof Error && error.name === 'AbortError');
 }
 
-function errorInfo(status: number, kind: string, message: string, type: string, code: string | null, param: string | null = null): GatewayErrorInfo {
+function errorInfo(
+  status: number,
+  kind: string,
+  message: string,
+  type: string,
+  code: string | null,
+  param: string | null = null,
+): GatewayErrorInfo {
   return { status, kind, error: { message, type, param, code } };
 }
 
@@ -66,11 +73,25 @@ function codeString(code: string | number | undefined, fallback: string): string
 export function describeGatewayError(error: unknown, provider: string | undefined): GatewayErrorInfo {
   const who = provider ?? 'the platform';
   if (error instanceof ChatRequestError) {
-    return errorInfo(error.status, error.status === 404 ? 'model_not_found' : 'invalid_request', error.message, 'invalid_request_error', error.code, error.param);
+    return errorInfo(
+      error.status,
+      error.status === 404 ? 'model_not_found' : 'invalid_request',
+      error.message,
+      'invalid_request_error',
+      error.code,
+      error.param,
+    );
   }
   if (MissingConfigError.isInstance(error)) {
     const what = error.envVar ? `set the ${error.envVar} environment variable` : `configure "${error.setting}"`;
-    return errorInfo(400, 'not_configured', `${who} is not configured on this server: ${what}`, 'invalid_request_error', 'provider_not_configured', 'model');
+    return errorInfo(
+      400,
+      'not_configured',
+      `${who} is not configured on this server: ${what}`,
+      'invalid_request_error',
+      'provider_not_configured',
+      'model',
+    );
   }
   if (InvalidArgumentError.isInstance(error)) {
     return errorInfo(400, 'invalid_request', error.message, 'invalid_request_error', 'invalid_value');
@@ -78,27 +99,60 @@ export function describeGatewayError(error: unknown, provider: string | undefine
   if (ApiCallError.isInstance(error)) {
     const code = codeString(error.code, `upstream_${error.status}`);
     const message = error.message;
-    if (error.status === 400 || error.status === 422) return errorInfo(400, 'upstream_status', message, 'invalid_request_error', code);
+    if (error.status === 400 || error.status === 422)
+      return errorInfo(400, 'upstream_status', message, 'invalid_request_error', code);
     if (error.status === 404) return errorInfo(404, 'upstream_status', message, 'invalid_request_error', code);
     if (error.status === 429) {
       const info = errorInfo(429, 'upstream_rate_limit', message, 'rate_limit_error', code);
-      if (error.retryAfterMs !== undefined) info.headers = { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))) };
+      if (error.retryAfterMs !== undefined)
+        info.headers = { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))) };
       return info;
     }
-    if (error.isAuthError) return errorInfo(502, 'upstream_auth', `${who} refused this server's credentials: ${message}`, 'server_error', code);
+    if (error.isAuthError)
+      return errorInfo(
+        502,
+        'upstream_auth',
+        `${who} refused this server's credentials: ${message}`,
+        'server_error',
+        code,
+      );
     return errorInfo(502, 'upstream_status', message, 'server_error', code);
   }
   if (TimeoutError.isInstance(error)) {
-    return errorInfo(504, 'upstream_timeout', `${who} did not answer in time (${error.phase} timeout, ${error.timeoutMs} ms)`, 'server_error', 'upstream_timeout');
+    return errorInfo(
+      504,
+      'upstream_timeout',
+      `${who} did not answer in time (${error.phase} timeout, ${error.timeoutMs} ms)`,
+      'server_error',
+      'upstream_timeout',
+    );
   }
   if (ConnectionError.isInstance(error)) {
-    return errorInfo(502, 'upstream_connection', `could not reach ${who}${error.afterFirstByte ? ' (connection lost mid-answer)' : ''}`, 'server_error', 'upstream_unreachable');
+    return errorInfo(
+      502,
+      'upstream_connection',
+      `could not reach ${who}${error.afterFirstByte ? ' (connection lost mid-answer)' : ''}`,
+      'server_error',
+      'upstream_unreachable',
+    );
   }
   if (ResponseDecodeError.isInstance(error)) {
-    return errorInfo(502, 'upstream_decode', `${who} sent an answer that could not be read: ${error.message}`, 'server_error', 'upstream_bad_response');
+    return errorInfo(
+      502,
+      'upstream_decode',
+      `${who} sent an answer that could not be read: ${error.message}`,
+      'server_error',
+      'upstream_bad_response',
+    );
   }
   if (AgentStreamError.isInstance(error)) {
-    return errorInfo(502, 'stream_error', error.message, 'server_error', codeString(error.code, 'upstream_stream_error'));
+    return errorInfo(
+      502,
+      'stream_error',
+      error.message,
+      'server_error',
+      codeString(error.code, 'upstream_stream_error'),
+    );
   }
   if (KakehashiError.isInstance(error)) {
     return errorInfo(502, 'upstream_other', error.message, 'server_error', error.kind);
@@ -127,6 +181,11 @@ export function describeAgentErrorEvent(event: AgentErrorEvent, provider: string
 export function errorResponse(info: GatewayErrorInfo, extraHeaders?: Record<string, string>): Response {
   return new Response(JSON.stringify({ error: info.error }), {
     status: info.status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...info.headers, ...extraHeaders },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      ...info.headers,
+      ...extraHeaders,
+    },
   });
 }

@@ -33,8 +33,18 @@ import { MissingConfigError, redact, validateArgument } from '@kakehashi/sse-cor
 import { z } from 'zod';
 import { ChatCompletionChunkWriter, type KakehashiIds } from './chat-completions-chunks';
 import { collectCompletion } from './chat-completions-collect';
-import { ChatRequestError, describeGatewayError, errorResponse, type GatewayErrorInfo } from './chat-completions-errors';
-import { TurnObserver, safely, type ChatCompletionsLogger, type ChatCompletionsMetrics } from './chat-completions-hooks';
+import {
+  ChatRequestError,
+  describeGatewayError,
+  errorResponse,
+  type GatewayErrorInfo,
+} from './chat-completions-errors';
+import {
+  TurnObserver,
+  safely,
+  type ChatCompletionsLogger,
+  type ChatCompletionsMetrics,
+} from './chat-completions-hooks';
 import { parseModel, type ChatPlatform } from './chat-completions-model';
 import { modelList } from './chat-completions-models';
 import { ChatCompletionsPlatforms, type ChatCompletionsPlatformOptions } from './chat-completions-platforms';
@@ -95,7 +105,13 @@ export interface ChatCompletionsHandler {
 }
 
 const objectOrFalse = (what: string) =>
-  z.union([z.literal(false), z.custom<object>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), `must be ${what}, its settings, or false`)]);
+  z.union([
+    z.literal(false),
+    z.custom<object>(
+      (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+      `must be ${what}, its settings, or false`,
+    ),
+  ]);
 const hookObject = (what: string) => z.custom<object>((v) => typeof v === 'object' && v !== null, `must be ${what}`);
 const agentList = z.array(z.string().min(1, 'must not be empty').regex(/^\S+$/, 'must not contain spaces'));
 
@@ -104,7 +120,9 @@ const optionsSchema = z.strictObject({
   codeer: objectOrFalse('a Codeer provider').optional(),
   miibo: objectOrFalse('a miibo provider').optional(),
   env: z.record(z.string(), z.string().optional()).optional(),
-  models: z.strictObject({ agenticstar: agentList.optional(), codeer: agentList.optional(), miibo: agentList.optional() }).optional(),
+  models: z
+    .strictObject({ agenticstar: agentList.optional(), codeer: agentList.optional(), miibo: agentList.optional() })
+    .optional(),
   heartbeatMs: z.number().finite().nonnegative().optional(),
   firstEventWaitMs: z.number().nonnegative().optional(),
   maxBodyBytes: z.number().int().positive().optional(),
@@ -129,13 +147,21 @@ function methodNotAllowed(allow: string): Response {
   const info: GatewayErrorInfo = {
     status: 405,
     kind: 'invalid_request',
-    error: { message: `Method not allowed: use ${allow}.`, type: 'invalid_request_error', param: null, code: 'method_not_allowed' },
+    error: {
+      message: `Method not allowed: use ${allow}.`,
+      type: 'invalid_request_error',
+      param: null,
+      code: 'method_not_allowed',
+    },
   };
   return errorResponse(info, { allow });
 }
 
 function json(body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers } });
+  return new Response(JSON.stringify(body), {
+    status: 200,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+  });
 }
 
 /**
@@ -171,15 +197,22 @@ export function createChatCompletionsHandler(options: ChatCompletionsHandlerOpti
       platform = target.platform;
       const status = platforms.status(target.platform);
       if (status.state === 'off') {
-        throw new ChatRequestError(`The model '${req.model}' does not exist: ${target.platform} is switched off on this server.`, {
-          status: 404,
-          param: 'model',
-          code: 'model_not_found',
-        });
+        throw new ChatRequestError(
+          `The model '${req.model}' does not exist: ${target.platform} is switched off on this server.`,
+          {
+            status: 404,
+            param: 'model',
+            code: 'model_not_found',
+          },
+        );
       }
       if (status.state === 'missing') throw new MissingConfigError(`${target.platform} credentials`, status.envVar);
       const turn = openAgentTurn(platforms, target, req);
-      observer = new TurnObserver(target.platform, metrics, logger, { platform: target.platform, model: req.model, stream: req.stream });
+      observer = new TurnObserver(target.platform, metrics, logger, {
+        platform: target.platform,
+        model: req.model,
+        stream: req.stream,
+      });
       const signal = request.signal;
       const onAbort = () => turn.abort(signal.reason);
       if (signal.aborted) turn.abort(signal.reason);
@@ -190,7 +223,14 @@ export function createChatCompletionsHandler(options: ChatCompletionsHandlerOpti
       const id = `chatcmpl-${crypto.randomUUID().replaceAll('-', '')}`;
       const created = Math.floor(Date.now() / 1000);
       if (req.stream) {
-        const writer = new ChatCompletionChunkWriter({ id, created, model: req.model, provider: target.platform, ids: turn.ids, includeUsage: req.includeUsage });
+        const writer = new ChatCompletionChunkWriter({
+          id,
+          created,
+          model: req.model,
+          provider: target.platform,
+          ids: turn.ids,
+          includeUsage: req.includeUsage,
+        });
         return await streamAnswer(turn, {
           writer,
           observer,
@@ -202,13 +242,20 @@ export function createChatCompletionsHandler(options: ChatCompletionsHandlerOpti
         });
       }
       const result = await collectCompletion(turn, observer, { id, created, model: req.model });
-      return result.ok ? json(result.body, kakehashiHeaders(result.ids)) : errorResponse(result.info, kakehashiHeaders(result.ids));
+      return result.ok
+        ? json(result.body, kakehashiHeaders(result.ids))
+        : errorResponse(result.info, kakehashiHeaders(result.ids));
     } catch (error) {
       const info = describeGatewayError(error, platform);
       if (observer) observer.close('failed', { kind: info.kind, message: info.error.message, status: info.status });
       else {
         safely(() => metrics?.error?.(platform ?? 'unknown', info.kind));
-        safely(() => logger?.debug?.({ platform, status: info.status, kind: info.kind, error: info.error.message }, 'chat completion refused'));
+        safely(() =>
+          logger?.debug?.(
+            { platform, status: info.status, kind: info.kind, error: info.error.message },
+            'chat completion refused',
+          ),
+        );
       }
       if (info.kind === 'internal') {
         const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -46,7 +46,12 @@ export class TurnObserver {
   #closed = false;
   #cleanup: (() => void) | undefined;
 
-  constructor(platform: string, metrics: ChatCompletionsMetrics | undefined, logger: ChatCompletionsLogger | undefined, fields: Record<string, unknown>) {
+  constructor(
+    platform: string,
+    metrics: ChatCompletionsMetrics | undefined,
+    logger: ChatCompletionsLogger | undefined,
+    fields: Record<string, unknown>,
+  ) {
     this.platform = platform;
     this.#metrics = metrics;
     this.#logger = logger;
@@ -85,7 +90,12 @@ export class TurnObserver {
     };
     if (outcome === 'failed') {
       if (detail?.kind) safely(() => this.#metrics?.error?.(this.platform, detail.kind!));
-      safely(() => this.#logger?.warn?.({ ...fields, kind: detail?.kind, status: detail?.status, error: detail?.message }, 'chat completion failed'));
+      safely(() =>
+        this.#logger?.warn?.(
+          { ...fields, kind: detail?.kind, status: detail?.status, error: detail?.message },
+          'chat completion failed',
+        ),
+      );
     } else if (outcome === 'cancelled') {
       safely(() => this.#logger?.debug?.(fields, 'chat completion cancelled by the caller'));
     } else {

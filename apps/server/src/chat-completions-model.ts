@@ -34,6 +34,10 @@ export function parseModel(model: string): ModelTarget {
   }
   if (slash === -1) return { platform: prefix, agentId: undefined };
   const agentId = model.slice(slash + 1).trim();
-  if (agentId === '') throw new ChatRequestError(`Invalid value for 'model': the agent id after "${prefix}/" is empty.`, { param: 'model', code: 'invalid_value' });
+  if (agentId === '')
+    throw new ChatRequestError(`Invalid value for 'model': the agent id after "${prefix}/" is empty.`, {
+      param: 'model',
+      code: 'invalid_value',
+    });
   return { platform: prefix, agentId };
 }

@@ -1,6 +1,10 @@
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
-import { createChatCompletionsHandler, type ChatCompletionsHandlerOptions, type ChatCompletionsTarget } from './chat-completions-handler';
+import {
+  createChatCompletionsHandler,
+  type ChatCompletionsHandlerOptions,
+  type ChatCompletionsTarget,
+} from './chat-completions-handler';
 import type { ChatCompletionsMetrics } from './chat-completions-hooks';
 import { playgroundResponse } from './playground-page';
 import type { ServerMetrics } from './server-metrics';

@@ -1,4 +1,9 @@
-import { AGENTICSTAR_ENV, createAgenticStar, type AgenticStarProvider, type AgenticStarSettings } from '@kakehashi/agenticstar';
+import {
+  AGENTICSTAR_ENV,
+  createAgenticStar,
+  type AgenticStarProvider,
+  type AgenticStarSettings,
+} from '@kakehashi/agenticstar';
 import { CODEER_ENV, createCodeer, type CodeerProvider, type CodeerProviderSettings } from '@kakehashi/codeer';
 import { MIIBO_ENV, createMiibo, type MiiboProvider, type MiiboSettings } from '@kakehashi/miibo';
 import type { ChatPlatform } from './chat-completions-model';
@@ -33,7 +38,9 @@ type Env = Record<string, string | undefined>;
 export type PlatformStatus = { state: 'off' } | { state: 'missing'; envVar: string } | { state: 'ready' };
 
 function isInstance(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && typeof (value as { streamChat?: unknown }).streamChat === 'function';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { streamChat?: unknown }).streamChat === 'function'
+  );
 }
 
 function present(value: string | undefined): string | undefined {
@@ -52,7 +59,11 @@ export class ChatCompletionsPlatforms {
   readonly #extraAgents: Partial<Record<ChatPlatform, readonly string[]>>;
   readonly #created: Partial<ChatPlatformProviders> = {};
 
-  constructor(options: ChatCompletionsPlatformOptions, env: Env | undefined, extraAgents: Partial<Record<ChatPlatform, readonly string[]>> = {}) {
+  constructor(
+    options: ChatCompletionsPlatformOptions,
+    env: Env | undefined,
+    extraAgents: Partial<Record<ChatPlatform, readonly string[]>> = {},
+  ) {
     this.#options = options;
     this.#env = env;
     this.#extraAgents = extraAgents;
@@ -76,11 +87,16 @@ export class ChatCompletionsPlatforms {
     const s = this.#settings(platform)!;
     const env = this.#envOf(s);
     const need = (value: unknown, envVar: string): PlatformStatus | undefined =>
-      (typeof value === 'string' && value !== '') || present(env[envVar]) !== undefined ? undefined : { state: 'missing', envVar };
+      (typeof value === 'string' && value !== '') || present(env[envVar]) !== undefined
+        ? undefined
+        : { state: 'missing', envVar };
     switch (platform) {
       case 'agenticstar':
         if (s.tokenProvider !== undefined) return { state: 'ready' };
-        return need(s.clientId, AGENTICSTAR_ENV.clientId) ?? need(s.clientSecret, AGENTICSTAR_ENV.clientSecret) ?? { state: 'ready' };
+        return (
+          need(s.clientId, AGENTICSTAR_ENV.clientId) ??
+          need(s.clientSecret, AGENTICSTAR_ENV.clientSecret) ?? { state: 'ready' }
+        );
       case 'codeer':
         return need(s.apiKey, CODEER_ENV.apiKey) ?? { state: 'ready' };
       case 'miibo':
@@ -101,7 +117,12 @@ export class ChatCompletionsPlatforms {
       }
     }
     const s = this.#settings(platform)!;
-    const envVar = platform === 'agenticstar' ? AGENTICSTAR_ENV.agentId : platform === 'codeer' ? CODEER_ENV.agentId : MIIBO_ENV.agentId;
+    const envVar =
+      platform === 'agenticstar'
+        ? AGENTICSTAR_ENV.agentId
+        : platform === 'codeer'
+          ? CODEER_ENV.agentId
+          : MIIBO_ENV.agentId;
     return present(s.agentId as string | undefined) ?? present(this.#envOf(s)[envVar]);
   }
 
@@ -111,7 +132,8 @@ export class ChatCompletionsPlatforms {
     if (this.defaultAgentId(platform) !== undefined) return true;
     if (platform !== 'agenticstar') return false;
     const s = this.#settings(platform)!;
-    const edition = (s.edition as string | undefined) ?? present(this.#envOf(s)[AGENTICSTAR_ENV.edition])?.toLowerCase();
+    const edition =
+      (s.edition as string | undefined) ?? present(this.#envOf(s)[AGENTICSTAR_ENV.edition])?.toLowerCase();
     return edition !== 'marketplace';
   }
 
@@ -144,7 +166,8 @@ export class ChatCompletionsPlatforms {
     else {
       const s = { ...(this.#settings(platform) ?? {}) };
       const env = this.#env;
-      if (platform === 'agenticstar') created = createAgenticStar((env && !s.env ? { ...s, env } : s) as AgenticStarSettings);
+      if (platform === 'agenticstar')
+        created = createAgenticStar((env && !s.env ? { ...s, env } : s) as AgenticStarSettings);
       else if (platform === 'miibo') created = createMiibo((env && !s.env ? { ...s, env } : s) as MiiboSettings);
       else {
         // The Codeer SDK reads process.env itself; an explicit env record is copied into its settings.

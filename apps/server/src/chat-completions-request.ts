@@ -80,10 +80,13 @@ function contentText(content: z.infer<typeof messageSchema>['content'], index: n
     const part = content[j]!;
     if ((part.type === 'text' || part.type === 'input_text') && typeof part.text === 'string') text += part.text;
     else {
-      throw new ChatRequestError(`Invalid value for 'messages[${index}].content[${j}].type': only text content is supported by the agent platforms (got "${part.type}").`, {
-        param: `messages[${index}].content[${j}].type`,
-        code: 'unsupported_value',
-      });
+      throw new ChatRequestError(
+        `Invalid value for 'messages[${index}].content[${j}].type': only text content is supported by the agent platforms (got "${part.type}").`,
+        {
+          param: `messages[${index}].content[${j}].type`,
+          code: 'unsupported_value',
+        },
+      );
     }
   }
   return text;
@@ -109,7 +112,10 @@ export function toChatCompletionsRequest(body: unknown): ChatCompletionsRequest 
     const param = openAIParamPath(issue.path);
     const missing = valueAt(body, issue.path) === undefined;
     if (missing && issue.code === 'invalid_type') {
-      throw new ChatRequestError(`Missing required parameter: '${param}'.`, { param, code: 'missing_required_parameter' });
+      throw new ChatRequestError(`Missing required parameter: '${param}'.`, {
+        param,
+        code: 'missing_required_parameter',
+      });
     }
     const code = issue.code === 'invalid_type' || issue.code === 'invalid_union' ? 'invalid_type' : 'invalid_value';
     throw new ChatRequestError(`Invalid value for '${param}': ${issue.message}.`, { param, code });
@@ -132,16 +138,24 @@ export function toChatCompletionsRequest(body: unknown): ChatCompletionsRequest 
  *
  * @throws ChatRequestError for a body that is too large, not JSON, or invalid.
  */
-export async function readChatCompletionsRequest(request: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<ChatCompletionsRequest> {
+export async function readChatCompletionsRequest(
+  request: Request,
+  maxBytes = DEFAULT_MAX_BODY_BYTES,
+): Promise<ChatCompletionsRequest> {
   const text = await readRequestText(request, maxBytes);
   if (text === undefined || text.length > maxBytes) {
-    throw new ChatRequestError(`The request body is larger than ${maxBytes} bytes.`, { status: 413, code: 'request_too_large' });
+    throw new ChatRequestError(`The request body is larger than ${maxBytes} bytes.`, {
+      status: 413,
+      code: 'request_too_large',
+    });
   }
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new ChatRequestError('We could not parse the JSON body of your request: it must be one JSON object.', { code: 'invalid_json' });
+    throw new ChatRequestError('We could not parse the JSON body of your request: it must be one JSON object.', {
+      code: 'invalid_json',
+    });
   }
   return toChatCompletionsRequest(body);
 }

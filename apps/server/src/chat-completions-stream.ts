@@ -1,8 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createSSEStream, pipeSSE, type AgentEvent } from '@kakehashi/sse-core';
-import { ChatCompletionChunkWriter, sseErrorEvent } from './chat-completions-chunks';
-import { describeAgentErrorEvent, describeGatewayError, isAbort, type GatewayErrorInfo } from './chat-completions-errors';
+import { type ChatCompletionChunkWriter, sseErrorEvent } from './chat-completions-chunks';
+import {
+  describeAgentErrorEvent,
+  describeGatewayError,
+  isAbort,
+  type GatewayErrorInfo,
+} from './chat-completions-errors';
 import type { TurnObserver } from './chat-completions-hooks';
 import { releaseAfterFinish, type AgentTurn } from './chat-completions-turn';
 
@@ -122,7 +127,10 @@ class ChunkSource implements AsyncIterableIterator<string> {
   #take(r: IteratorResult<AgentEvent>): string {
     this.#observer.firstEvent();
     if (r.done) {
-      const info = describeAgentErrorEvent({ type: 'error', message: 'the answer ended before its finish signal', code: 'stream-cut', retryable: true }, this.#observer.platform);
+      const info = describeAgentErrorEvent(
+        { type: 'error', message: 'the answer ended before its finish signal', code: 'stream-cut', retryable: true },
+        this.#observer.platform,
+      );
       this.#end('failed', info);
       return sseErrorEvent(info.error);
     }
@@ -162,7 +170,10 @@ class ChunkSource implements AsyncIterableIterator<string> {
 
   #end(outcome: 'finished' | 'failed' | 'cancelled', info?: GatewayErrorInfo): void {
     this.#done = true;
-    this.#observer.close(outcome, info ? { kind: info.kind, message: info.error.message, status: info.status } : undefined);
+    this.#observer.close(
+      outcome,
+      info ? { kind: info.kind, message: info.error.message, status: info.status } : undefined,
+    );
     // After a finish, let the upstream body end so its connection is reused; otherwise close it now.
     if (outcome === 'finished') releaseAfterFinish(this.#turn.events);
     else void this.#turn.events.return?.()?.catch(() => {});
@@ -187,7 +198,11 @@ export async function streamAnswer(turn: AgentTurn, options: StreamAnswerOptions
     first = await withTimeout(firstPromise, options.firstEventWaitMs);
   } catch (error) {
     const info = describeGatewayError(error, observer.platform);
-    observer.close(isAbort(error) ? 'cancelled' : 'failed', { kind: info.kind, message: info.error.message, status: info.status });
+    observer.close(isAbort(error) ? 'cancelled' : 'failed', {
+      kind: info.kind,
+      message: info.error.message,
+      status: info.status,
+    });
     return options.failed(info);
   }
   if (first !== PENDING) {
@@ -208,7 +223,8 @@ export async function streamAnswer(turn: AgentTurn, options: StreamAnswerOptions
     firstPromise.catch(() => {});
   }
   // The first event is replayed through the source (the writer only noted its ids for the headers).
-  const replay: IteratorResult<AgentEvent> | Promise<IteratorResult<AgentEvent>> = first === PENDING ? firstPromise : first;
+  const replay: IteratorResult<AgentEvent> | Promise<IteratorResult<AgentEvent>> =
+    first === PENDING ? firstPromise : first;
   const outgoing = options.outgoing !== undefined && !options.outgoing.headersSent ? options.outgoing : undefined;
   // Written to Node's response, events need no coalescing here: pipeSSE joins the events of one tick
   // (one upstream read) into one write by itself.

@@ -78,9 +78,12 @@ export function agenticStarMessages(messages: readonly ChatMessage[], continuing
     else if (m.role === 'developer') out.push({ role: 'system', content: m.text });
   }
   if (!out.some((m) => m.role === 'user')) {
-    throw new ChatRequestError("Invalid value for 'messages': a user message with text is required (after the last assistant message when continuing a conversation).", {
-      param: 'messages',
-    });
+    throw new ChatRequestError(
+      "Invalid value for 'messages': a user message with text is required (after the last assistant message when continuing a conversation).",
+      {
+        param: 'messages',
+      },
+    );
   }
   return out;
 }
@@ -88,7 +91,10 @@ export function agenticStarMessages(messages: readonly ChatMessage[], continuing
 function requireUserText(messages: readonly ChatMessage[], allowEmpty: boolean): string {
   const text = lastUserText(messages);
   if (text === undefined || (!allowEmpty && text.trim() === '')) {
-    throw new ChatRequestError("Invalid value for 'messages': the last user message must have text (it is what the agent answers).", { param: 'messages' });
+    throw new ChatRequestError(
+      "Invalid value for 'messages': the last user message must have text (it is what the agent answers).",
+      { param: 'messages' },
+    );
   }
   return text;
 }
@@ -117,14 +123,20 @@ async function* opened(open: () => Promise<AsyncIterable<AgentEvent>>): AsyncGen
  * Nothing is sent until the first `next()` (Codeer and miibo) or it is sent lazily by the SDK
  * (AgenticStar). Bad input throws here, before anything is sent.
  */
-export function openAgentTurn(platforms: ChatCompletionsPlatforms, target: ModelTarget, request: ChatCompletionsRequest): AgentTurn {
+export function openAgentTurn(
+  platforms: ChatCompletionsPlatforms,
+  target: ModelTarget,
+  request: ChatCompletionsRequest,
+): AgentTurn {
   const controller = new AbortController();
   const signal = controller.signal;
   const ids: TurnIds = {};
   switch (target.platform) {
     case 'agenticstar': {
       const provider = platforms.provider('agenticstar');
-      const input: AgenticStarChatInput = { messages: agenticStarMessages(request.messages, request.conversationId !== undefined) };
+      const input: AgenticStarChatInput = {
+        messages: agenticStarMessages(request.messages, request.conversationId !== undefined),
+      };
       if (request.conversationId !== undefined) input.conversationId = ids.conversationId = request.conversationId;
       if (target.agentId !== undefined) input.agentId = target.agentId;
       let stream;

@@ -37,11 +37,20 @@ export {
 } from './agent-group-store';
 export { openAgentGroupStore } from './agent-group-store-open';
 export { openSqliteAgentGroupStore, type SqliteAgentGroupStoreOptions } from './agent-group-store-sqlite';
-export { openPostgresAgentGroupStore, AGENT_GROUP_NOTIFY_CHANNEL, type PostgresAgentGroupStoreOptions } from './agent-group-store-postgres';
+export {
+  openPostgresAgentGroupStore,
+  AGENT_GROUP_NOTIFY_CHANNEL,
+  type PostgresAgentGroupStoreOptions,
+} from './agent-group-store-postgres';
 export { AGENT_GROUP_PATHS } from './agent-group-routes';
 
 // The OpenAI-compatible chat handler, framework-agnostic (Request → Response), for embedding elsewhere.
-export { createChatCompletionsHandler, type ChatCompletionsHandler, type ChatCompletionsHandlerOptions, type ChatCompletionsTarget } from './chat-completions-handler';
+export {
+  createChatCompletionsHandler,
+  type ChatCompletionsHandler,
+  type ChatCompletionsHandlerOptions,
+  type ChatCompletionsTarget,
+} from './chat-completions-handler';
 export type { ChatCompletionsMetrics, ChatCompletionsLogger } from './chat-completions-hooks';
 export { playgroundResponse } from './playground-page';
 export type { ChatCompletionsPlatformOptions } from './chat-completions-platforms';

@@ -70,14 +70,22 @@ export interface KakehashiServer {
 
 function readVersion(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
+    return (
+      (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ??
+      '0.0.0'
+    );
   } catch {
     return '0.0.0';
   }
 }
 
 function isLogger(value: unknown): value is Logger {
-  return typeof value === 'object' && value !== null && typeof (value as Logger).child === 'function' && typeof (value as Logger).info === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Logger).child === 'function' &&
+    typeof (value as Logger).info === 'function'
+  );
 }
 
 function isMiiboProvider(value: unknown): value is MiiboProvider {
@@ -92,19 +100,30 @@ function positiveInteger(value: unknown, setting: string, min: number, max: numb
 
 function checkConfig(config: KakehashiServerConfig): void {
   if (typeof config !== 'object' || config === null) throw new ServerConfigError('config', 'config must be an object');
-  if (config.host !== undefined && (typeof config.host !== 'string' || config.host.trim() === '')) throw new ServerConfigError('host', 'host must be a non-empty string');
+  if (config.host !== undefined && (typeof config.host !== 'string' || config.host.trim() === ''))
+    throw new ServerConfigError('host', 'host must be a non-empty string');
   positiveInteger(config.port, 'port', 0, 65_535);
   positiveInteger(config.bodyLimitBytes, 'bodyLimitBytes', 1, Number.MAX_SAFE_INTEGER);
   positiveInteger(config.shutdownTimeoutMs, 'shutdownTimeoutMs', 0, 3_600_000);
-  if (config.agentGroupMaxWaitSeconds !== undefined && (typeof config.agentGroupMaxWaitSeconds !== 'number' || !(config.agentGroupMaxWaitSeconds >= 0))) {
-    throw new ServerConfigError('agentGroupMaxWaitSeconds', 'agentGroupMaxWaitSeconds must be a number of seconds, 0 or more');
+  if (
+    config.agentGroupMaxWaitSeconds !== undefined &&
+    (typeof config.agentGroupMaxWaitSeconds !== 'number' || !(config.agentGroupMaxWaitSeconds >= 0))
+  ) {
+    throw new ServerConfigError(
+      'agentGroupMaxWaitSeconds',
+      'agentGroupMaxWaitSeconds must be a number of seconds, 0 or more',
+    );
   }
-  if (config.apiKeys !== undefined && (!Array.isArray(config.apiKeys) || config.apiKeys.some((k) => typeof k !== 'string' || k.trim() === ''))) {
+  if (
+    config.apiKeys !== undefined &&
+    (!Array.isArray(config.apiKeys) || config.apiKeys.some((k) => typeof k !== 'string' || k.trim() === ''))
+  ) {
     throw new ServerConfigError('apiKeys', 'apiKeys must be an array of non-empty strings');
   }
   for (const key of ['webhookSecret', 'webhookHmacSecret', 'publicUrl'] as const) {
     const value = config[key];
-    if (value !== undefined && (typeof value !== 'string' || value === '')) throw new ServerConfigError(key, `${key} must be a non-empty string`);
+    if (value !== undefined && (typeof value !== 'string' || value === ''))
+      throw new ServerConfigError(key, `${key} must be a non-empty string`);
   }
 }
 
@@ -128,16 +147,24 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
   }
   const bodyLimitBytes = config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const env = config.env;
-  const logger = config.logger === false ? pino({ level: 'silent' }) : isLogger(config.logger) ? config.logger : createServerLogger(config.logger ?? {});
+  const logger =
+    config.logger === false
+      ? pino({ level: 'silent' })
+      : isLogger(config.logger)
+        ? config.logger
+        : createServerLogger(config.logger ?? {});
   const metrics = config.metrics ?? createServerMetrics();
   const webhookSecret = config.webhookSecret ?? randomBytes(32).toString('base64url');
   registerSecret(webhookSecret);
   if (config.webhookHmacSecret) registerSecret(config.webhookHmacSecret);
-  const miibo: MiiboProvider = isMiiboProvider(config.miibo) ? config.miibo : createMiibo({ ...config.miibo, ...(env && !config.miibo?.env ? { env: { ...env } } : {}) });
+  const miibo: MiiboProvider = isMiiboProvider(config.miibo)
+    ? config.miibo
+    : createMiibo({ ...config.miibo, ...(env && !config.miibo?.env ? { env: { ...env } } : {}) });
   const version = readVersion();
 
   let address: ListeningAddress | undefined;
-  const publicUrl = () => config.publicUrl?.replace(/\/+$/, '') ?? `http://${urlHost(host)}:${address?.port ?? config.port ?? DEFAULT_PORT}`;
+  const publicUrl = () =>
+    config.publicUrl?.replace(/\/+$/, '') ?? `http://${urlHost(host)}:${address?.port ?? config.port ?? DEFAULT_PORT}`;
 
   const storePromise = openAgentGroupStore(config.store ?? { sqlitePath: DEFAULT_SQLITE_PATH }, logger);
   storePromise.catch(() => {}); // surfaced by listen() and by the routes that need it
@@ -148,13 +175,20 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
   app.use('*', instrumentationMiddleware({ logger, metrics, isShuttingDown }));
   app.use('/v1/*', apiKeyMiddleware(apiKeys));
   app.use('*', bodyLimitMiddleware(bodyLimitBytes));
-  app.notFound((c) => errorResponse(404, `No route for ${c.req.method} ${c.req.path}.`, { code: 'not_found', type: 'not_found_error' }));
+  app.notFound((c) =>
+    errorResponse(404, `No route for ${c.req.method} ${c.req.path}.`, { code: 'not_found', type: 'not_found_error' }),
+  );
   app.onError((error, c) => {
     logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
     return errorResponse(500, 'The server failed to handle the request.', { code: 'internal_error' });
   });
   config.routes?.(app);
-  mountOpsRoutes(app, { metrics, isShuttingDown, publicUrl: () => (address || config.publicUrl ? publicUrl() : undefined), version });
+  mountOpsRoutes(app, {
+    metrics,
+    isShuttingDown,
+    publicUrl: () => (address || config.publicUrl ? publicUrl() : undefined),
+    version,
+  });
   mountChatRoutes(app, { options: config.chat ?? {}, env, bodyLimitBytes, logger, metrics });
   mountAgentGroupRoutes(app, {
     miibo: () => miibo,
@@ -167,7 +201,13 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     logger,
     metrics,
   });
-  mountAppServerRoutes(app, { options: { ...(env ? { env } : {}), ...config.appServer }, apiKeys, bodyLimitBytes, logger, metrics });
+  mountAppServerRoutes(app, {
+    options: { ...(env ? { env } : {}), ...config.appServer },
+    apiKeys,
+    bodyLimitBytes,
+    logger,
+    metrics,
+  });
 
   const fetch = async (request: Request) => app.fetch(request);
   let server: Server | undefined;
@@ -199,7 +239,10 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     const port = (node.address() as AddressInfo).port;
     address = { url: `http://${urlHost(host)}:${port}`, host, port };
     const store = await storePromise;
-    logger.info({ url: address.url, pid: process.pid, store: store.kind, apiKeys: apiKeys.length, publicUrl: publicUrl() }, 'listening');
+    logger.info(
+      { url: address.url, pid: process.pid, store: store.kind, apiKeys: apiKeys.length, publicUrl: publicUrl() },
+      'listening',
+    );
     return address;
   }
 
@@ -222,7 +265,9 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
       node.closeAllConnections();
       await closed;
     }
-    await storePromise.then((store) => store.close()).catch((error) => logger.warn({ err: error }, 'closing the store failed'));
+    await storePromise
+      .then((store) => store.close())
+      .catch((error) => logger.warn({ err: error }, 'closing the store failed'));
     logger.info('closed');
   }
 

@@ -26,11 +26,19 @@ Prints "listening on http://HOST:PORT" when ready; logs are JSON lines on stderr
  *
  * @throws ServerConfigError for an unknown flag or a missing value (the binary exits 2).
  */
-export function applyServerArgs(argv: string[], env: Readonly<Record<string, string | undefined>>): { env: Record<string, string | undefined>; help: boolean } {
+export function applyServerArgs(
+  argv: string[],
+  env: Readonly<Record<string, string | undefined>>,
+): { env: Record<string, string | undefined>; help: boolean } {
   let values: Record<string, string | boolean | undefined>;
   try {
     const options = Object.fromEntries(Object.keys(SERVER_FLAGS).map((flag) => [flag, { type: 'string' as const }]));
-    values = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true }).values;
+    values = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: false,
+      strict: true,
+    }).values;
   } catch (error) {
     throw new ServerConfigError('argv', `${error instanceof Error ? error.message : String(error)}\n${SERVER_USAGE}`);
   }

@@ -45,6 +45,9 @@ export function apiKeyMiddleware(keys: readonly string[]): MiddlewareHandler {
     const message = header
       ? 'Incorrect API key provided. Send one of the keys in KAKEHASHI_API_KEYS as "Authorization: Bearer <key>".'
       : 'You didn\'t provide an API key. Send "Authorization: Bearer <key>" with one of the keys in KAKEHASHI_API_KEYS.';
-    return errorResponse(401, message, { code: 'invalid_api_key', headers: { 'www-authenticate': 'Bearer realm="kakehashi"' } });
+    return errorResponse(401, message, {
+      code: 'invalid_api_key',
+      headers: { 'www-authenticate': 'Bearer realm="kakehashi"' },
+    });
   };
 }

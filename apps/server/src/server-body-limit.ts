@@ -3,10 +3,14 @@ import { readBodyWithin } from '@kakehashi/sse-core';
 import { errorResponse } from './server-errors';
 
 function tooLarge(limit: number): Response {
-  return errorResponse(413, `Request body is larger than the server's limit of ${limit} bytes (KAKEHASHI_BODY_LIMIT).`, {
-    code: 'request_too_large',
-    headers: { connection: 'close' },
-  });
+  return errorResponse(
+    413,
+    `Request body is larger than the server's limit of ${limit} bytes (KAKEHASHI_BODY_LIMIT).`,
+    {
+      code: 'request_too_large',
+      headers: { connection: 'close' },
+    },
+  );
 }
 
 /**

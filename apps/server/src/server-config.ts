@@ -142,16 +142,22 @@ export function urlHost(host: string): string {
 /** Parses `1048576`, `512k`, `512KiB`, `1m`, `2MB` into bytes. */
 export function parseByteSize(value: string, setting: string): number {
   const match = /^\s*(\d+)\s*(b|k|kb|kib|m|mb|mib)?\s*$/i.exec(value);
-  if (!match) throw new ServerConfigError(setting, `${setting} must be a size in bytes such as 1048576, 512k or 1m (got "${value}")`);
+  if (!match)
+    throw new ServerConfigError(
+      setting,
+      `${setting} must be a size in bytes such as 1048576, 512k or 1m (got "${value}")`,
+    );
   const unit = (match[2] ?? 'b').toLowerCase();
   const bytes = Number(match[1]) * (unit.startsWith('m') ? 1024 * 1024 : unit.startsWith('k') ? 1024 : 1);
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new ServerConfigError(setting, `${setting} must be a positive size (got "${value}")`);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0)
+    throw new ServerConfigError(setting, `${setting} must be a positive size (got "${value}")`);
   return bytes;
 }
 
 function integer(value: string, setting: string, min: number, max: number): number {
   const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new ServerConfigError(setting, `${setting} must be an integer from ${min} to ${max} (got "${value}")`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new ServerConfigError(setting, `${setting} must be an integer from ${min} to ${max} (got "${value}")`);
   return n;
 }
 
@@ -179,7 +185,9 @@ export function parseApiKeys(value: string | undefined): string[] {
  *
  * @throws ServerConfigError naming the variable when a value is malformed.
  */
-export function serverConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): KakehashiServerConfig {
+export function serverConfigFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): KakehashiServerConfig {
   const get = (name: string) => {
     const value = env[name]?.trim();
     return value ? value : undefined;
@@ -208,7 +216,10 @@ export function serverConfigFromEnv(env: Readonly<Record<string, string | undefi
   const appServer: ServerAppServerOptions = { env };
   const corsOrigin = get(SERVER_ENV.appServerCorsOrigin);
   if (corsOrigin) {
-    const origins = corsOrigin.split(',').map((o) => o.trim()).filter(Boolean);
+    const origins = corsOrigin
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
     appServer.cors = { origin: origins.length === 1 ? origins[0]! : origins };
   }
   const region = get(SERVER_ENV.aliyunRegion);

@@ -55,7 +55,11 @@ export function createServerLogger(options: ServerLoggerOptions = {}): Logger {
       base: { service: 'kakehashi-server' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: LOG_REDACT_PATHS, censor: REDACTED },
-      serializers: { err: errorSerializer, error: errorSerializer, headers: (h: Record<string, string>) => redactHeaders(h) },
+      serializers: {
+        err: errorSerializer,
+        error: errorSerializer,
+        headers: (h: Record<string, string>) => redactHeaders(h),
+      },
       formatters: { level: (label) => ({ level: label }) },
     },
     destination,

@@ -37,14 +37,20 @@ const appServerEndpoint = (summary: string, request: unknown, response: unknown)
     requestBody: { required: true, content: json(request) },
     responses: {
       200: {
-        description: 'Flat JSON. `code: 200` on success; business failures also come as HTTP 200 with another `code`, `message`, `error_code`, `request_id`.',
+        description:
+          'Flat JSON. `code: 200` on success; business failures also come as HTTP 200 with another `code`, `message`, `error_code`, `request_id`.',
         content: json(response),
       },
       403: { description: 'Missing or refused Authorization (the official clients read it as "login expired")' },
       413: { description: 'Request body over the limit' },
     },
   },
-  options: { tags: ['AICall AppServer'], summary: 'CORS preflight', security: [], responses: { 204: { description: 'CORS headers, no body' } } },
+  options: {
+    tags: ['AICall AppServer'],
+    summary: 'CORS preflight',
+    security: [],
+    responses: { 204: { description: 'CORS headers, no body' } },
+  },
 });
 
 /**
@@ -104,9 +110,19 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Reco
           },
           responses: {
             200: {
-              description: 'A `chat.completion` object, or with `stream: true` a `text/event-stream` of `chat.completion.chunk` events ending with `data: [DONE]`',
+              description:
+                'A `chat.completion` object, or with `stream: true` a `text/event-stream` of `chat.completion.chunk` events ending with `data: [DONE]`',
               content: {
-                'application/json': { schema: { type: 'object', properties: { id: { type: 'string' }, object: { const: 'chat.completion' }, choices: { type: 'array' } } } },
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      id: { type: 'string' },
+                      object: { const: 'chat.completion' },
+                      choices: { type: 'array' },
+                    },
+                  },
+                },
                 'text/event-stream': { schema: { type: 'string' } },
               },
             },
@@ -121,20 +137,32 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Reco
           responses: {
             200: {
               description: 'OpenAI `list` of `model` objects',
-              content: json({ type: 'object', properties: { object: { const: 'list' }, data: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' } } } } } }),
+              content: json({
+                type: 'object',
+                properties: {
+                  object: { const: 'list' },
+                  data: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' } } } },
+                },
+              }),
             },
             ...errorResponses(401),
           },
         },
       },
       '/': {
-        get: { tags: ['Chat'], summary: 'Playground page (HTML) that chats through /v1/chat/completions', security: [], responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } } },
+        get: {
+          tags: ['Chat'],
+          summary: 'Playground page (HTML) that chats through /v1/chat/completions',
+          security: [],
+          responses: { 200: { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } } },
+        },
       },
       '/v1/agent-groups': {
         post: {
           tags: ['Agent groups'],
           summary: 'Start a miibo agent group with this server as its result webhook',
-          description: 'The body is the miibo start body (camelCase) without `resultWebhookUrl`, which the server sets.',
+          description:
+            'The body is the miibo start body (camelCase) without `resultWebhookUrl`, which the server sets.',
           requestBody: {
             required: true,
             content: json({
@@ -147,7 +175,11 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Reco
                   type: 'array',
                   minItems: 1,
                   maxItems: 5,
-                  items: { type: 'object', required: ['agentId', 'apiKey'], properties: { agentId: { type: 'string' }, apiKey: { type: 'string' } } },
+                  items: {
+                    type: 'object',
+                    required: ['agentId', 'apiKey'],
+                    properties: { agentId: { type: 'string' }, apiKey: { type: 'string' } },
+                  },
                 },
                 groupName: { type: 'string' },
                 groupMission: { type: 'string' },
@@ -164,7 +196,10 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Reco
               },
             }),
           },
-          responses: { 200: { description: 'Started', content: json(agentGroup) }, ...errorResponses(400, 401, 413, 429, 500, 502, 504) },
+          responses: {
+            200: { description: 'Started', content: json(agentGroup) },
+            ...errorResponses(400, 401, 413, 429, 500, 502, 504),
+          },
         },
       },
       '/v1/agent-groups/{groupId}': {
@@ -173,7 +208,13 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Reco
           summary: "A run's status and result, optionally waiting for a final status",
           parameters: [
             { name: 'groupId', in: 'path', required: true, schema: { type: 'string' } },
-            { name: 'wait', in: 'query', required: false, description: 'Seconds to wait for `completed` or `error` (capped, default 60).', schema: { type: 'number', minimum: 0 } },
+            {
+              name: 'wait',
+              in: 'query',
+              required: false,
+              description: 'Seconds to wait for `completed` or `error` (capped, default 60).',
+              schema: { type: 'number', minimum: 0 },
+            },
           ],
           responses: { 200: { description: 'The run', content: json(agentGroup) }, ...errorResponses(400, 401, 404) },
         },
@@ -188,13 +229,26 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Reco
             content: json({
               type: 'object',
               required: ['groupId', 'status'],
-              properties: { groupId: { type: 'string' }, status: { type: 'string' }, result: { type: 'object' }, error: { type: 'string' }, customParameters: { type: 'object' } },
+              properties: {
+                groupId: { type: 'string' },
+                status: { type: 'string' },
+                result: { type: 'object' },
+                error: { type: 'string' },
+                customParameters: { type: 'object' },
+              },
             }),
           },
           responses: {
             200: {
               description: 'Received; `stored: false, duplicate: true` for a repeated delivery',
-              content: json({ type: 'object', properties: { received: { type: 'boolean' }, stored: { type: 'boolean' }, duplicate: { type: 'boolean' } } }),
+              content: json({
+                type: 'object',
+                properties: {
+                  received: { type: 'boolean' },
+                  stored: { type: 'boolean' },
+                  duplicate: { type: 'boolean' },
+                },
+              }),
             },
             ...errorResponses(400, 401, 413),
           },
@@ -202,15 +256,33 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Reco
       },
       '/api/v2/aiagent/getRtcAuthToken': appServerEndpoint(
         'ARTC join token for a user',
-        { type: 'object', required: ['user_id'], properties: { user_id: { type: 'string' }, channel_id: { type: 'string' } } },
-        { type: 'object', properties: { code: { type: 'integer' }, rtc_auth_token: { type: 'string' }, channel_id: { type: 'string' }, timestamp: { type: 'integer' } } },
+        {
+          type: 'object',
+          required: ['user_id'],
+          properties: { user_id: { type: 'string' }, channel_id: { type: 'string' } },
+        },
+        {
+          type: 'object',
+          properties: {
+            code: { type: 'integer' },
+            rtc_auth_token: { type: 'string' },
+            channel_id: { type: 'string' },
+            timestamp: { type: 'integer' },
+          },
+        },
       ),
       '/api/v2/aiagent/generateMessageChatToken': appServerEndpoint(
         'Message chat (IM) token, from ICE GenerateMessageChatToken',
         {
           type: 'object',
           required: ['ai_agent_id', 'user_id'],
-          properties: { ai_agent_id: { type: 'string' }, user_id: { type: 'string' }, role: { type: 'string' }, expire: { type: 'integer' }, region: { type: 'string' } },
+          properties: {
+            ai_agent_id: { type: 'string' },
+            user_id: { type: 'string' },
+            role: { type: 'string' },
+            expire: { type: 'integer' },
+            region: { type: 'string' },
+          },
         },
         {
           type: 'object',
@@ -229,7 +301,15 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Reco
       ),
       '/api/v2/aiagent/describeAIAgentInstance': appServerEndpoint(
         'An agent instance, from ICE DescribeAIAgentInstance (configs as JSON strings)',
-        { type: 'object', required: ['user_id', 'ai_agent_instance_id'], properties: { user_id: { type: 'string' }, ai_agent_instance_id: { type: 'string' }, region: { type: 'string' } } },
+        {
+          type: 'object',
+          required: ['user_id', 'ai_agent_instance_id'],
+          properties: {
+            user_id: { type: 'string' },
+            ai_agent_instance_id: { type: 'string' },
+            region: { type: 'string' },
+          },
+        },
         {
           type: 'object',
           properties: {
@@ -249,20 +329,44 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Reco
           tags: ['Operations'],
           summary: 'Liveness (503 while shutting down)',
           security: [],
-          responses: { 200: { description: 'Serving', content: json({ type: 'object', properties: { status: { const: 'ok' } } }) }, 503: { description: 'Shutting down' } },
+          responses: {
+            200: { description: 'Serving', content: json({ type: 'object', properties: { status: { const: 'ok' } } }) },
+            503: { description: 'Shutting down' },
+          },
         },
       },
       '/metrics': {
-        get: { tags: ['Operations'], summary: 'Prometheus metrics', security: [], responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+        get: {
+          tags: ['Operations'],
+          summary: 'Prometheus metrics',
+          security: [],
+          responses: {
+            200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+          },
+        },
       },
       '/openapi.json': {
-        get: { tags: ['Operations'], summary: 'This document', security: [], responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } } },
+        get: {
+          tags: ['Operations'],
+          summary: 'This document',
+          security: [],
+          responses: { 200: { description: 'OpenAPI 3.1', content: json({ type: 'object' }) } },
+        },
       },
     },
     components: {
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', description: 'One of KAKEHASHI_API_KEYS (not checked when none are configured)' },
-        bareKey: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'AppServer only: the bare key, as the official clients send it' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'One of KAKEHASHI_API_KEYS (not checked when none are configured)',
+        },
+        bareKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'AppServer only: the bare key, as the official clients send it',
+        },
         webhookSecret: { type: 'apiKey', in: 'header', name: 'X-Kakehashi-Webhook-Secret' },
       },
       schemas: {
@@ -273,7 +377,12 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Reco
             error: {
               type: 'object',
               required: ['message', 'type'],
-              properties: { message: { type: 'string' }, type: { type: 'string' }, param: { type: ['string', 'null'] }, code: { type: ['string', 'null'] } },
+              properties: {
+                message: { type: 'string' },
+                type: { type: 'string' },
+                param: { type: ['string', 'null'] },
+                code: { type: ['string', 'null'] },
+              },
             },
           },
         },

@@ -15,11 +15,16 @@ export interface OpsRouteContext {
 /** Mounts `GET /healthz`, `GET /metrics` (Prometheus) and `GET /openapi.json`. None needs an API key. */
 export function mountOpsRoutes(app: Hono, ctx: OpsRouteContext): void {
   app.get('/healthz', () =>
-    ctx.isShuttingDown() ? jsonResponse(503, { status: 'shutting-down' }) : jsonResponse(200, { status: 'ok' }, { 'cache-control': 'no-store' }),
+    ctx.isShuttingDown()
+      ? jsonResponse(503, { status: 'shutting-down' })
+      : jsonResponse(200, { status: 'ok' }, { 'cache-control': 'no-store' }),
   );
   app.get('/metrics', async () => {
     const text = await ctx.metrics.registry.metrics();
-    return new Response(text, { status: 200, headers: { 'content-type': ctx.metrics.registry.contentType, 'cache-control': 'no-store' } });
+    return new Response(text, {
+      status: 200,
+      headers: { 'content-type': ctx.metrics.registry.contentType, 'cache-control': 'no-store' },
+    });
   });
   app.get('/openapi.json', () => {
     const serverUrl = ctx.publicUrl();

@@ -21,7 +21,10 @@ afterEach(async () => {
 });
 
 async function server(extra: Parameters<typeof startInProcess>[0] = {}) {
-  const started = await startInProcess({ env: { MIIBO_ADMIN_API_KEY: ADMIN_KEY, MIIBO_BASE_URL: miibo.url }, ...extra });
+  const started = await startInProcess({
+    env: { MIIBO_ADMIN_API_KEY: ADMIN_KEY, MIIBO_BASE_URL: miibo.url },
+    ...extra,
+  });
   servers.push(started.server);
   return started;
 }
@@ -42,7 +45,11 @@ describe('miibo agent groups', () => {
 
     const res = await fetch(`${url}/v1/agent-groups/${started.groupId}?wait=10`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { groupId: string; status: string; result: { orchestrationResponse: { finalResponse: string; interactions: unknown[] } } };
+    const body = (await res.json()) as {
+      groupId: string;
+      status: string;
+      result: { orchestrationResponse: { finalResponse: string; interactions: unknown[] } };
+    };
     expect(body.status).toBe('completed');
     expect(body.groupId).toBe(started.groupId);
     const delivered = JSON.parse((await deliveryFor(miibo, started.groupId)).body) as { result: unknown };
@@ -54,7 +61,9 @@ describe('miibo agent groups', () => {
   it('answers "started" without wait, and "error" with the error text for a failed run', async () => {
     const { url } = await server();
     miibo.set({ groupOutcome: 'error', webhookDelayMs: 300 });
-    const { groupId } = (await (await postJson(`${url}/v1/agent-groups`, groupStartBody())).json()) as { groupId: string };
+    const { groupId } = (await (await postJson(`${url}/v1/agent-groups`, groupStartBody())).json()) as {
+      groupId: string;
+    };
     expect(await (await fetch(`${url}/v1/agent-groups/${groupId}`)).json()).toEqual({ groupId, status: 'started' });
     const done = (await (await fetch(`${url}/v1/agent-groups/${groupId}?wait=10`)).json()) as Record<string, unknown>;
     expect(done).toEqual({ groupId, status: 'error', error: expect.stringContaining('エラー') });
@@ -63,28 +72,46 @@ describe('miibo agent groups', () => {
   it('stores a repeated webhook delivery once (the first final result wins)', async () => {
     const { url, server: s } = await server();
     const headers = { 'x-kakehashi-webhook-secret': s.webhookSecret };
-    const first = { groupId: 'dup-1', status: 'completed', result: { orchestrationResponse: { finalResponse: '一回目' } } };
+    const first = {
+      groupId: 'dup-1',
+      status: 'completed',
+      result: { orchestrationResponse: { finalResponse: '一回目' } },
+    };
     const r1 = await postJson(`${url}/webhooks/miibo/agent-groups`, first, headers);
     expect(await r1.json()).toEqual({ received: true, stored: true, duplicate: false });
     const r2 = await postJson(`${url}/webhooks/miibo/agent-groups`, first, headers);
     expect(r2.status).toBe(200);
     expect(await r2.json()).toEqual({ received: true, stored: false, duplicate: true });
     const other = { groupId: 'dup-1', status: 'error', error: 'late' };
-    expect(await (await postJson(`${url}/webhooks/miibo/agent-groups`, other, headers)).json()).toMatchObject({ stored: false });
+    expect(await (await postJson(`${url}/webhooks/miibo/agent-groups`, other, headers)).json()).toMatchObject({
+      stored: false,
+    });
 
     const record = await (await s.store()).get('dup-1');
     expect(record).toMatchObject({ status: 'completed', deliveries: 3, result: first.result });
-    expect(await (await fetch(`${url}/v1/agent-groups/dup-1`)).json()).toEqual({ groupId: 'dup-1', status: 'completed', result: first.result });
+    expect(await (await fetch(`${url}/v1/agent-groups/dup-1`)).json()).toEqual({
+      groupId: 'dup-1',
+      status: 'completed',
+      result: first.result,
+    });
   });
 
   it('rejects a webhook with a missing or wrong secret (401) and stores nothing', async () => {
     const { url, server: s } = await server();
-    const payload = { groupId: 'forged-1', status: 'completed', result: { orchestrationResponse: { finalResponse: '偽物' } } };
+    const payload = {
+      groupId: 'forged-1',
+      status: 'completed',
+      result: { orchestrationResponse: { finalResponse: '偽物' } },
+    };
     const missing = await postJson(`${url}/webhooks/miibo/agent-groups`, payload);
     expect(missing.status).toBe(401);
-    const wrong = await postJson(`${url}/webhooks/miibo/agent-groups`, payload, { 'x-kakehashi-webhook-secret': 'not-the-secret' });
+    const wrong = await postJson(`${url}/webhooks/miibo/agent-groups`, payload, {
+      'x-kakehashi-webhook-secret': 'not-the-secret',
+    });
     expect(wrong.status).toBe(401);
-    expect(((await wrong.json()) as { error: { message: string } }).error.message).toContain('X-Kakehashi-Webhook-Secret');
+    expect(((await wrong.json()) as { error: { message: string } }).error.message).toContain(
+      'X-Kakehashi-Webhook-Secret',
+    );
     expect(await (await s.store()).get('forged-1')).toBeUndefined();
     expect((await fetch(`${url}/v1/agent-groups/forged-1`)).status).toBe(404);
   });
@@ -94,10 +121,17 @@ describe('miibo agent groups', () => {
     const { url, server: s } = await server({ webhookHmacSecret: hmac });
     const signing = await startMiiboSimulator({ adminApiKey: ADMIN_KEY, webhookSigningSecret: hmac });
     try {
-      const signed = await startInProcess({ env: { MIIBO_ADMIN_API_KEY: ADMIN_KEY, MIIBO_BASE_URL: signing.url }, webhookHmacSecret: hmac });
+      const signed = await startInProcess({
+        env: { MIIBO_ADMIN_API_KEY: ADMIN_KEY, MIIBO_BASE_URL: signing.url },
+        webhookHmacSecret: hmac,
+      });
       servers.push(signed.server);
-      const { groupId } = (await (await postJson(`${signed.url}/v1/agent-groups`, groupStartBody())).json()) as { groupId: string };
-      expect(await (await fetch(`${signed.url}/v1/agent-groups/${groupId}?wait=10`)).json()).toMatchObject({ status: 'completed' });
+      const { groupId } = (await (await postJson(`${signed.url}/v1/agent-groups`, groupStartBody())).json()) as {
+        groupId: string;
+      };
+      expect(await (await fetch(`${signed.url}/v1/agent-groups/${groupId}?wait=10`)).json()).toMatchObject({
+        status: 'completed',
+      });
     } finally {
       await signing.close();
     }
@@ -105,9 +139,17 @@ describe('miibo agent groups', () => {
     const headers = { 'content-type': 'application/json', 'x-kakehashi-webhook-secret': s.webhookSecret };
     const unsigned = await fetch(`${url}/webhooks/miibo/agent-groups`, { method: 'POST', headers, body });
     expect(unsigned.status).toBe(401);
-    const badSig = await fetch(`${url}/webhooks/miibo/agent-groups`, { method: 'POST', headers: { ...headers, 'x-hmac': createHmac('sha256', 'other').update(body).digest('hex') }, body });
+    const badSig = await fetch(`${url}/webhooks/miibo/agent-groups`, {
+      method: 'POST',
+      headers: { ...headers, 'x-hmac': createHmac('sha256', 'other').update(body).digest('hex') },
+      body,
+    });
     expect(badSig.status).toBe(401);
-    const good = await fetch(`${url}/webhooks/miibo/agent-groups`, { method: 'POST', headers: { ...headers, 'x-hmac': createHmac('sha256', hmac).update(body).digest('hex') }, body });
+    const good = await fetch(`${url}/webhooks/miibo/agent-groups`, {
+      method: 'POST',
+      headers: { ...headers, 'x-hmac': createHmac('sha256', hmac).update(body).digest('hex') },
+      body,
+    });
     expect(good.status).toBe(200);
   });
 
@@ -120,15 +162,27 @@ describe('miibo agent groups', () => {
     expect(missingBody.error).toMatchObject({ param: 'groupName', type: 'invalid_request_error' });
     expect(missingBody.error.message).toContain('groupName');
 
-    const webhook = await postJson(`${url}/v1/agent-groups`, groupStartBody({ resultWebhookUrl: 'https://example.com/hook' }));
+    const webhook = await postJson(
+      `${url}/v1/agent-groups`,
+      groupStartBody({ resultWebhookUrl: 'https://example.com/hook' }),
+    );
     expect(webhook.status).toBe(400);
     expect(((await webhook.json()) as { error: { param: string } }).error.param).toBe('resultWebhookUrl');
 
-    const tooMany = await postJson(`${url}/v1/agent-groups`, groupStartBody({ agentIds: Array.from({ length: 6 }, (_, i) => ({ agentId: `a${i}`, apiKey: `key-${i}-123456` })) }));
+    const tooMany = await postJson(
+      `${url}/v1/agent-groups`,
+      groupStartBody({
+        agentIds: Array.from({ length: 6 }, (_, i) => ({ agentId: `a${i}`, apiKey: `key-${i}-123456` })),
+      }),
+    );
     expect(tooMany.status).toBe(400);
     expect(((await tooMany.json()) as { error: { param: string } }).error.param).toBe('agentIds');
 
-    const notJson = await fetch(`${url}/v1/agent-groups`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
+    const notJson = await fetch(`${url}/v1/agent-groups`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{oops',
+    });
     expect(notJson.status).toBe(400);
     expect(((await notJson.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
 
@@ -145,7 +199,7 @@ describe('miibo agent groups', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('agent_group_not_found');
   });
 
-  it('keeps the caller\'s webhookHeaders (but not a forged secret header), and never logs member API keys', async () => {
+  it("keeps the caller's webhookHeaders (but not a forged secret header), and never logs member API keys", async () => {
     const logs = logSink();
     const { url, server: s } = await server({ logger: { level: 'debug', destination: logs.destination } });
     const res = await postJson(

@@ -33,14 +33,20 @@ function storeContract(open: () => Promise<[AgentGroupStore, AgentGroupStore]>) 
     expect(again.stored).toBe(false);
     const late = await b.recordOutcome({ groupId: 'c-1', status: 'error', error: 'late', payload: {} });
     expect(late.stored).toBe(false);
-    expect(await b.get('c-1')).toMatchObject({ status: 'completed', deliveries: 3, result: { orchestrationResponse: { finalResponse: '最初' } } });
+    expect(await b.get('c-1')).toMatchObject({
+      status: 'completed',
+      deliveries: 3,
+      result: { orchestrationResponse: { finalResponse: '最初' } },
+    });
     // A later start call does not reset a finished run.
     await b.recordStart('c-1');
     expect((await a.get('c-1'))!.status).toBe('completed');
   });
 
   it('stores a result that arrives before its start is recorded', async () => {
-    expect((await a.recordOutcome({ groupId: 'c-2', status: 'error', error: '失敗', payload: { x: 1 } })).stored).toBe(true);
+    expect((await a.recordOutcome({ groupId: 'c-2', status: 'error', error: '失敗', payload: { x: 1 } })).stored).toBe(
+      true,
+    );
     await a.recordStart('c-2');
     expect(await a.get('c-2')).toMatchObject({ status: 'error', error: '失敗', payload: { x: 1 } });
   });
@@ -50,7 +56,10 @@ function storeContract(open: () => Promise<[AgentGroupStore, AgentGroupStore]>) 
     const waiting = a.waitForFinal('c-3', { timeoutMs: 15_000 });
     await new Promise((r) => setTimeout(r, 50));
     await b.recordOutcome(completed('c-3', '届きました'));
-    expect(await waiting).toMatchObject({ status: 'completed', result: { orchestrationResponse: { finalResponse: '届きました' } } });
+    expect(await waiting).toMatchObject({
+      status: 'completed',
+      result: { orchestrationResponse: { finalResponse: '届きました' } },
+    });
   });
 
   it('answers the current state after the timeout or on abort, and undefined for unknown ids', async () => {
@@ -69,26 +78,32 @@ describe('SQLite store (two handles on one file, as two processes would be)', ()
   afterAll(() => dir.remove());
   storeContract(async () => {
     const path = join(dir.path, 'nested', 'groups.sqlite');
-    return [await openSqliteAgentGroupStore({ path, pollIntervalMs: 50 }), await openSqliteAgentGroupStore({ path, pollIntervalMs: 50 })];
+    return [
+      await openSqliteAgentGroupStore({ path, pollIntervalMs: 50 }),
+      await openSqliteAgentGroupStore({ path, pollIntervalMs: 50 }),
+    ];
   });
 });
 
 const databaseUrl = inject('databaseUrl');
-describe.skipIf(!databaseUrl)(`PostgreSQL store (two instances, LISTEN/NOTIFY)${databaseUrl ? '' : ` — skipped: ${inject('postgresSkipReason')}`}`, () => {
-  storeContract(async () => {
-    // A fresh database per run, so repeated runs on a shared server do not see each other's ids.
-    const name = `kakehashi_store_${process.pid}_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(databaseUrl);
-    url.pathname = `/${name}`;
-    // A long poll interval: the waiter must be woken by NOTIFY, not by polling.
-    const [a, b] = await Promise.all([
-      openPostgresAgentGroupStore({ connectionString: url.href, pollIntervalMs: 60_000 }),
-      openPostgresAgentGroupStore({ connectionString: url.href, pollIntervalMs: 60_000 }),
-    ]);
-    return [a, b];
-  });
-});
+describe.skipIf(!databaseUrl)(
+  `PostgreSQL store (two instances, LISTEN/NOTIFY)${databaseUrl ? '' : ` — skipped: ${inject('postgresSkipReason')}`}`,
+  () => {
+    storeContract(async () => {
+      // A fresh database per run, so repeated runs on a shared server do not see each other's ids.
+      const name = `kakehashi_store_${process.pid}_${Date.now()}`;
+      const admin = new pg.Client({ connectionString: databaseUrl });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      const url = new URL(databaseUrl);
+      url.pathname = `/${name}`;
+      // A long poll interval: the waiter must be woken by NOTIFY, not by polling.
+      const [a, b] = await Promise.all([
+        openPostgresAgentGroupStore({ connectionString: url.href, pollIntervalMs: 60_000 }),
+        openPostgresAgentGroupStore({ connectionString: url.href, pollIntervalMs: 60_000 }),
+      ]);
+      return [a, b];
+    });
+  },
+);

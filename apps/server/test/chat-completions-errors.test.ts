@@ -6,7 +6,15 @@ import { CODEER_SIM_UNPUBLISHED_AGENT_ID } from '@kakehashi/testkit';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatCompletionsHandler } from '../src/chat-completions-handler';
-import { MIIBO_TEST_AGENT, MIIBO_TEST_KEY, simulatorEnv, startGateway, startSimulators, type Gateway, type Simulators } from './chat-completions-harness';
+import {
+  MIIBO_TEST_AGENT,
+  MIIBO_TEST_KEY,
+  simulatorEnv,
+  startGateway,
+  startSimulators,
+  type Gateway,
+  type Simulators,
+} from './chat-completions-harness';
 
 let sims: Simulators;
 let gw: Gateway;
@@ -28,7 +36,11 @@ async function post(body: unknown, base = gw.baseURL, init: RequestInit = {}) {
     ...init,
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, json: JSON.parse(text) as { error: { message: string; type: string; param: string | null; code: string | null } } };
+  return {
+    status: res.status,
+    headers: res.headers,
+    json: JSON.parse(text) as { error: { message: string; type: string; param: string | null; code: string | null } },
+  };
 }
 
 const user = (content: unknown) => [{ role: 'user', content }];
@@ -39,14 +51,39 @@ describe('request validation (400, OpenAI error naming the field)', () => {
     ['missing model', { messages: user('hi') }, 'model', 'missing_required_parameter'],
     ['model of the wrong type', { model: 42, messages: user('hi') }, 'model', 'invalid_type'],
     ['empty messages', { model: 'codeer', messages: [] }, 'messages', 'invalid_value'],
-    ['a bad role', { model: 'codeer', messages: [{ role: 'robot', content: 'hi' }] }, 'messages[0].role', 'invalid_value'],
-    ['content of the wrong type', { model: 'codeer', messages: [{ role: 'user', content: 5 }] }, 'messages[0].content', 'invalid_type'],
-    ['an image part', { model: 'codeer', messages: user([{ type: 'image_url', image_url: { url: 'data:,' } }]) }, 'messages[0].content[0].type', 'unsupported_value'],
+    [
+      'a bad role',
+      { model: 'codeer', messages: [{ role: 'robot', content: 'hi' }] },
+      'messages[0].role',
+      'invalid_value',
+    ],
+    [
+      'content of the wrong type',
+      { model: 'codeer', messages: [{ role: 'user', content: 5 }] },
+      'messages[0].content',
+      'invalid_type',
+    ],
+    [
+      'an image part',
+      { model: 'codeer', messages: user([{ type: 'image_url', image_url: { url: 'data:,' } }]) },
+      'messages[0].content[0].type',
+      'unsupported_value',
+    ],
     ['n > 1', { model: 'codeer', n: 2, messages: user('hi') }, 'n', 'invalid_value'],
     ['stream not a boolean', { model: 'codeer', stream: 'yes', messages: user('hi') }, 'stream', 'invalid_type'],
     ['an empty user', { model: 'miibo', user: '', messages: user('hi') }, 'user', 'invalid_value'],
-    ['no user text for Codeer', { model: 'codeer', messages: [{ role: 'system', content: 'be nice' }] }, 'messages', 'invalid_value'],
-    ['a chat_id Codeer cannot use', { model: 'codeer', chat_id: 'abc', messages: user('hi') }, 'chat_id', 'invalid_value'],
+    [
+      'no user text for Codeer',
+      { model: 'codeer', messages: [{ role: 'system', content: 'be nice' }] },
+      'messages',
+      'invalid_value',
+    ],
+    [
+      'a chat_id Codeer cannot use',
+      { model: 'codeer', chat_id: 'abc', messages: user('hi') },
+      'chat_id',
+      'invalid_value',
+    ],
   ])('%s', async (_name, body, param, code) => {
     const r = await post(body);
     expect(r.status).toBe(400);
@@ -73,7 +110,9 @@ describe('request validation (400, OpenAI error naming the field)', () => {
 
   it('the official client sees a BadRequestError with param', async () => {
     const openai = new OpenAI({ baseURL: gw.baseURL, apiKey: 'x', maxRetries: 0 });
-    await expect(openai.chat.completions.create({ model: 'codeer', messages: [{ role: 'user', content: '' }] })).rejects.toMatchObject({
+    await expect(
+      openai.chat.completions.create({ model: 'codeer', messages: [{ role: 'user', content: '' }] }),
+    ).rejects.toMatchObject({
       status: 400,
       param: 'messages',
     });
@@ -95,7 +134,9 @@ describe('models', () => {
     expect(r.status).toBe(404);
     expect(r.json.error).toMatchObject({ type: 'invalid_request_error', param: 'model', code: 'model_not_found' });
     const openai = new OpenAI({ baseURL: gw.baseURL, apiKey: 'x', maxRetries: 0 });
-    await expect(openai.chat.completions.create({ model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(
+      openai.chat.completions.create({ model: 'openai/gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
+    ).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 
   it('an empty agent id is 400', async () => {
@@ -108,7 +149,13 @@ describe('models', () => {
     const openai = new OpenAI({ baseURL: gw.baseURL, apiKey: 'x', maxRetries: 0 });
     const list = [];
     for await (const m of openai.models.list()) list.push(m);
-    expect(list.map((m) => m.id)).toEqual(['agenticstar', 'codeer', `codeer/${sims.codeer.agentId}`, 'miibo', `miibo/${MIIBO_TEST_AGENT}`]);
+    expect(list.map((m) => m.id)).toEqual([
+      'agenticstar',
+      'codeer',
+      `codeer/${sims.codeer.agentId}`,
+      'miibo',
+      `miibo/${MIIBO_TEST_AGENT}`,
+    ]);
     expect(list[0]).toMatchObject({ object: 'model', owned_by: 'agenticstar' });
     expect(typeof list[0]!.created).toBe('number');
   });
@@ -116,7 +163,10 @@ describe('models', () => {
   it('lists extra agents, leaves out unconfigured platforms, and the bare name only with a default agent', async () => {
     const env = { CODEER_API_KEY: 'k', MIIBO_API_KEY: 'k', AGENTICSTAR_AGENT_ID: 'a1' };
     const handler = createChatCompletionsHandler({ env, models: { codeer: ['c-1', 'c-2'], agenticstar: ['a2'] } });
-    const body = (await (await handler.models(new Request('http://x/v1/models'))).json()) as { object: string; data: Array<{ id: string }> };
+    const body = (await (await handler.models(new Request('http://x/v1/models'))).json()) as {
+      object: string;
+      data: Array<{ id: string }>;
+    };
     expect(body.object).toBe('list');
     // AgenticStar has no credentials: not listed even with agents; miibo has no agent: nothing to list.
     expect(body.data.map((m) => m.id)).toEqual(['codeer/c-1', 'codeer/c-2']);
@@ -178,7 +228,13 @@ describe('upstream failures before the answer starts get a real HTTP status', ()
   let strict: Gateway;
   beforeAll(async () => {
     strict = await startGateway({
-      agenticstar: { baseURL: sims.agenticstar.url, tokenUrl: sims.agenticstar.tokenUrl, clientId: sims.agenticstar.clientId, clientSecret: sims.agenticstar.clientSecret, maxRetries: 0 },
+      agenticstar: {
+        baseURL: sims.agenticstar.url,
+        tokenUrl: sims.agenticstar.tokenUrl,
+        clientId: sims.agenticstar.clientId,
+        clientSecret: sims.agenticstar.clientSecret,
+        maxRetries: 0,
+      },
       codeer: { baseURL: sims.codeer.url, apiKey: sims.codeer.apiKey, agentId: sims.codeer.agentId, maxRetries: 0 },
       miibo: { baseURL: sims.miibo.url, apiKey: MIIBO_TEST_KEY, agentId: MIIBO_TEST_AGENT, maxRetries: 0 },
     });
@@ -202,14 +258,23 @@ describe('upstream failures before the answer starts get a real HTTP status', ()
   });
 
   it('an unpublished Codeer agent is 404', async () => {
-    const r = await post({ model: `codeer/${CODEER_SIM_UNPUBLISHED_AGENT_ID}`, stream: true, messages: user('hi') }, strict.baseURL);
+    const r = await post(
+      { model: `codeer/${CODEER_SIM_UNPUBLISHED_AGENT_ID}`, stream: true, messages: user('hi') },
+      strict.baseURL,
+    );
     expect(r.status).toBe(404);
     expect(r.json.error.message).toMatch(/not found/i);
   });
 
   it('credentials the platform refuses are 502, and the secret never shows', async () => {
     const wrong = await startGateway({
-      agenticstar: { baseURL: sims.agenticstar.url, tokenUrl: sims.agenticstar.tokenUrl, clientId: sims.agenticstar.clientId, clientSecret: 'wrong-secret-value-123', maxRetries: 0 },
+      agenticstar: {
+        baseURL: sims.agenticstar.url,
+        tokenUrl: sims.agenticstar.tokenUrl,
+        clientId: sims.agenticstar.clientId,
+        clientSecret: 'wrong-secret-value-123',
+        maxRetries: 0,
+      },
     });
     try {
       const r = await post({ model: 'agenticstar', stream: true, messages: user('hi') }, wrong.baseURL);
@@ -221,7 +286,9 @@ describe('upstream failures before the answer starts get a real HTTP status', ()
   });
 
   it('an unreachable platform is 502 without its address', async () => {
-    const down = await startGateway({ codeer: { baseURL: 'http://127.0.0.1:9/api/v1', apiKey: 'k', agentId: 'a', maxRetries: 0 } });
+    const down = await startGateway({
+      codeer: { baseURL: 'http://127.0.0.1:9/api/v1', apiKey: 'k', agentId: 'a', maxRetries: 0 },
+    });
     try {
       const r = await post({ model: 'codeer', messages: user('hi') }, down.baseURL);
       expect(r.status).toBe(502);

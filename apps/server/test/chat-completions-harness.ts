@@ -17,7 +17,12 @@ import {
   type MiiboSimulatorOptions,
 } from '@kakehashi/testkit';
 import { Hono } from 'hono';
-import { createChatCompletionsHandler, type ChatCompletionsHandler, type ChatCompletionsHandlerOptions, type ChatCompletionsTarget } from '../src/chat-completions-handler';
+import {
+  createChatCompletionsHandler,
+  type ChatCompletionsHandler,
+  type ChatCompletionsHandlerOptions,
+  type ChatCompletionsTarget,
+} from '../src/chat-completions-handler';
 import { playgroundResponse } from '../src/playground-page';
 
 export interface Simulators {
@@ -31,7 +36,11 @@ export const MIIBO_TEST_KEY = 'sim-miibo-key';
 export const MIIBO_TEST_AGENT = 'sim-miibo-agent';
 
 export async function startSimulators(
-  options: { agenticstar?: AgenticStarSimulatorOptions; codeer?: CodeerSimulatorOptions; miibo?: MiiboSimulatorOptions } = {},
+  options: {
+    agenticstar?: AgenticStarSimulatorOptions;
+    codeer?: CodeerSimulatorOptions;
+    miibo?: MiiboSimulatorOptions;
+  } = {},
 ): Promise<Simulators> {
   const [agenticstar, codeer, miibo] = await Promise.all([
     startAgenticStarSimulator(options.agenticstar ?? {}),
@@ -82,11 +91,16 @@ export type GatewayMount = 'node' | 'web';
 export const GATEWAY_MOUNTS: GatewayMount[] = ['node', 'web'];
 
 /** Serves the handler (and the playground at `/`) on loopback. */
-export async function startGateway(options: ChatCompletionsHandlerOptions, mount: GatewayMount = 'node'): Promise<Gateway> {
+export async function startGateway(
+  options: ChatCompletionsHandlerOptions,
+  mount: GatewayMount = 'node',
+): Promise<Gateway> {
   const handler = createChatCompletionsHandler(options);
   const app = new Hono();
   app.get('/', () => playgroundResponse());
-  app.post('/v1/chat/completions', (c) => (mount === 'node' ? handler.completions(c.req.raw, c.env as ChatCompletionsTarget) : handler.completions(c.req.raw)));
+  app.post('/v1/chat/completions', (c) =>
+    mount === 'node' ? handler.completions(c.req.raw, c.env as ChatCompletionsTarget) : handler.completions(c.req.raw),
+  );
   app.get('/v1/models', (c) => handler.models(c.req.raw));
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));

@@ -13,7 +13,17 @@ import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createChatCompletionsHandler, type ChatCompletionsHandlerOptions } from '../src/chat-completions-handler';
 import type { ChatCompletionsMetrics } from '../src/chat-completions-hooks';
-import { GATEWAY_MOUNTS, MIIBO_TEST_AGENT, eventually, simulatorEnv, startGateway, startSimulators, type Gateway, type GatewayMount, type Simulators } from './chat-completions-harness';
+import {
+  GATEWAY_MOUNTS,
+  MIIBO_TEST_AGENT,
+  eventually,
+  simulatorEnv,
+  startGateway,
+  startSimulators,
+  type Gateway,
+  type GatewayMount,
+  type Simulators,
+} from './chat-completions-harness';
 
 let sims: Simulators;
 const gateways: Gateway[] = [];
@@ -29,7 +39,10 @@ afterEach(async () => {
 });
 afterAll(() => sims?.close());
 
-async function gateway(options: Partial<ChatCompletionsHandlerOptions> = {}, mount: GatewayMount = 'node'): Promise<Gateway> {
+async function gateway(
+  options: Partial<ChatCompletionsHandlerOptions> = {},
+  mount: GatewayMount = 'node',
+): Promise<Gateway> {
   const g = await startGateway({ env: simulatorEnv(sims), ...options }, mount);
   gateways.push(g);
   return g;
@@ -87,7 +100,12 @@ describe.each(GATEWAY_MOUNTS)('a caller that disconnects cancels the upstream re
       // the client may end the loop quietly or throw its abort error
     }
     expect(text).not.toBe('');
-    const upstream = platform === 'agenticstar' ? sims.agenticstar.chatRequests.at(-1)! : platform === 'codeer' ? sims.codeer.requests.at(-1)! : sims.miibo.requests.at(-1)!;
+    const upstream =
+      platform === 'agenticstar'
+        ? sims.agenticstar.chatRequests.at(-1)!
+        : platform === 'codeer'
+          ? sims.codeer.requests.at(-1)!
+          : sims.miibo.requests.at(-1)!;
     const started = Date.now();
     await expect(upstream.closed).resolves.toEqual({ byClient: true });
     expect(Date.now() - started).toBeLessThan(1000);
@@ -100,8 +118,15 @@ describe.each(GATEWAY_MOUNTS)('a caller that disconnects cancels the upstream re
     const g = await gateway({ firstEventWaitMs: 10_000 }, mount);
     sims.agenticstar.stall({ afterEvents: 0 });
     const controller = new AbortController();
-    const pending = fetch(`${g.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('agenticstar'), signal: controller.signal });
-    const [upstream] = await sims.agenticstar.waitForRequests(sims.agenticstar.requests.length + 1).then(() => [sims.agenticstar.chatRequests.at(-1)!]);
+    const pending = fetch(`${g.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body('agenticstar'),
+      signal: controller.signal,
+    });
+    const [upstream] = await sims.agenticstar
+      .waitForRequests(sims.agenticstar.requests.length + 1)
+      .then(() => [sims.agenticstar.chatRequests.at(-1)!]);
     await new Promise((r) => setTimeout(r, 50));
     controller.abort();
     await expect(pending).rejects.toThrow();
@@ -112,7 +137,12 @@ describe.each(GATEWAY_MOUNTS)('a caller that disconnects cancels the upstream re
     const g = await gateway({}, mount);
     sims.codeer.stall({ afterEvents: 5 });
     const controller = new AbortController();
-    const result = streamText({ model: createOpenAICompatible({ baseURL: g.baseURL, name: 'kakehashi' })('codeer'), prompt: '続けて', abortSignal: controller.signal, maxRetries: 0 });
+    const result = streamText({
+      model: createOpenAICompatible({ baseURL: g.baseURL, name: 'kakehashi' })('codeer'),
+      prompt: '続けて',
+      abortSignal: controller.signal,
+      maxRetries: 0,
+    });
     for await (const piece of result.textStream) {
       if (piece) break;
     }
@@ -126,7 +156,12 @@ describe.each(GATEWAY_MOUNTS)('heartbeats while the agent is silent (%s mount)',
     const g = await gateway({ heartbeatMs: 40 }, mount);
     sims.agenticstar.stall({ afterEvents: 3 });
     const controller = new AbortController();
-    const res = await fetch(`${g.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('agenticstar'), signal: controller.signal });
+    const res = await fetch(`${g.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body('agenticstar'),
+      signal: controller.signal,
+    });
     expect(res.status).toBe(200);
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     let text = '';
@@ -145,21 +180,38 @@ describe.each(GATEWAY_MOUNTS)('heartbeats while the agent is silent (%s mount)',
 
   it('before the first event: 200 headers after firstEventWaitMs, then heartbeats, then the answer', async () => {
     // Its own simulator: the script stays configured for its lifetime.
-    const slow = await startAgenticStarSimulator({ script: [{ wait: 250 }, { content: '遅い答え' }], heartbeatIntervalMs: 0 });
+    const slow = await startAgenticStarSimulator({
+      script: [{ wait: 250 }, { content: '遅い答え' }],
+      heartbeatIntervalMs: 0,
+    });
     try {
-      const g = await gateway({
-        heartbeatMs: 30,
-        agenticstar: { baseURL: slow.url, tokenUrl: slow.tokenUrl, clientId: slow.clientId, clientSecret: slow.clientSecret },
-      }, mount);
+      const g = await gateway(
+        {
+          heartbeatMs: 30,
+          agenticstar: {
+            baseURL: slow.url,
+            tokenUrl: slow.tokenUrl,
+            clientId: slow.clientId,
+            clientSecret: slow.clientSecret,
+          },
+        },
+        mount,
+      );
       const started = Date.now();
-      const res = await fetch(`${g.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('agenticstar') });
+      const res = await fetch(`${g.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body('agenticstar'),
+      });
       expect(res.status).toBe(200);
       const text = await res.text();
       expect(Date.now() - started).toBeGreaterThanOrEqual(200);
       const { data, comments } = parseSSE(text);
       expect(comments.filter((c) => c === 'heartbeat').length).toBeGreaterThanOrEqual(3);
       expect(data.at(-1)).toBe('[DONE]');
-      expect(data.map((d) => (d === '[DONE]' ? '' : (JSON.parse(d).choices[0]?.delta?.content ?? ''))).join('')).toBe('遅い答え');
+      expect(data.map((d) => (d === '[DONE]' ? '' : (JSON.parse(d).choices[0]?.delta?.content ?? ''))).join('')).toBe(
+        '遅い答え',
+      );
     } finally {
       await slow.close();
     }
@@ -170,7 +222,11 @@ describe.each(GATEWAY_MOUNTS)('heartbeats while the agent is silent (%s mount)',
     sims.codeer.configure({ eventDelayMs: 30 });
     try {
       const openai = new OpenAI({ baseURL: g.baseURL, apiKey: 'x', maxRetries: 0 });
-      const stream = await openai.chat.completions.create({ model: 'codeer', stream: true, messages: [{ role: 'user', content: 'こんにちは' }] });
+      const stream = await openai.chat.completions.create({
+        model: 'codeer',
+        stream: true,
+        messages: [{ role: 'user', content: 'こんにちは' }],
+      });
       let text = '';
       for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
       expect(text.length).toBeGreaterThan(10);
@@ -180,81 +236,120 @@ describe.each(GATEWAY_MOUNTS)('heartbeats while the agent is silent (%s mount)',
   });
 });
 
-describe.each(GATEWAY_MOUNTS)('a platform error mid-stream becomes an OpenAI error event, then the stream ends (%s mount)', (mount) => {
-  it('Codeer in-stream error: raw SSE', async () => {
-    const rec = recordingMetrics();
-    const g = await gateway({ metrics: rec.metrics }, mount);
-    sims.codeer.inStreamError({ afterDeltas: 2, code: 10005, message: '処理に失敗しました' });
-    const res = await fetch(`${g.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('codeer') });
-    expect(res.status).toBe(200);
-    const { data } = parseSSE(await res.text());
-    const last = JSON.parse(data.at(-1)!) as { error: { message: string; type: string; code: string } };
-    expect(last.error).toMatchObject({ type: 'server_error', code: '10005' });
-    expect(last.error.message).toContain('処理に失敗しました');
-    expect(data).not.toContain('[DONE]');
-    expect(data.slice(0, -1).map((d) => JSON.parse(d).choices[0]?.delta?.content ?? '').join('')).not.toBe('');
-    expect(rec.calls).toContainEqual(['error', 'codeer', 'stream_error']);
-  });
-
-  it('the official client throws an APIError with the message', async () => {
-    const g = await gateway({}, mount);
-    sims.codeer.inStreamError({ afterDeltas: 1, message: 'quota exceeded' });
-    const openai = new OpenAI({ baseURL: g.baseURL, apiKey: 'x', maxRetries: 0 });
-    const stream = await openai.chat.completions.create({ model: 'codeer', stream: true, messages: [{ role: 'user', content: 'hi' }] });
-    let text = '';
-    const error = await (async () => {
-      try {
-        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
-      } catch (e) {
-        return e;
-      }
-      return undefined;
-    })();
-    expect(error).toBeInstanceOf(OpenAI.APIError);
-    expect((error as Error).message).toContain('quota exceeded');
-    expect(text).not.toBe('');
-  });
-
-  it('the AI SDK reports an error part', async () => {
-    const g = await gateway({}, mount);
-    sims.agenticstar.reset({ afterEvents: 4 });
-    const parts: string[] = [];
-    const errors: unknown[] = [];
-    const result = streamText({
-      model: createOpenAICompatible({ baseURL: g.baseURL, name: 'kakehashi' })('agenticstar'),
-      prompt: 'hi',
-      maxRetries: 0,
-      onError: ({ error }) => void errors.push(error),
+describe.each(GATEWAY_MOUNTS)(
+  'a platform error mid-stream becomes an OpenAI error event, then the stream ends (%s mount)',
+  (mount) => {
+    it('Codeer in-stream error: raw SSE', async () => {
+      const rec = recordingMetrics();
+      const g = await gateway({ metrics: rec.metrics }, mount);
+      sims.codeer.inStreamError({ afterDeltas: 2, code: 10005, message: '処理に失敗しました' });
+      const res = await fetch(`${g.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body('codeer'),
+      });
+      expect(res.status).toBe(200);
+      const { data } = parseSSE(await res.text());
+      const last = JSON.parse(data.at(-1)!) as { error: { message: string; type: string; code: string } };
+      expect(last.error).toMatchObject({ type: 'server_error', code: '10005' });
+      expect(last.error.message).toContain('処理に失敗しました');
+      expect(data).not.toContain('[DONE]');
+      expect(
+        data
+          .slice(0, -1)
+          .map((d) => JSON.parse(d).choices[0]?.delta?.content ?? '')
+          .join(''),
+      ).not.toBe('');
+      expect(rec.calls).toContainEqual(['error', 'codeer', 'stream_error']);
     });
-    for await (const part of result.fullStream) parts.push(part.type);
-    expect(parts).toContain('error');
-    expect(await result.finishReason).toBe('error');
-    expect(String((errors[0] as Error).message)).toContain('connection');
-    expect(String((errors[0] as Error).message)).not.toContain('127.0.0.1');
-  });
 
-  it('a cut miibo stream (no final object) is an error, not a silent success', async () => {
-    const g = await gateway({}, mount);
-    sims.miibo.set({ endWithoutFinal: true });
-    const res = await fetch(`${g.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('miibo') });
-    const { data } = parseSSE(await res.text());
-    expect(JSON.parse(data.at(-1)!).error.code).toBe('stream-cut');
-    // and not streaming: a 502 JSON error
-    const whole = await fetch(`${g.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('miibo', { stream: false }) });
-    expect(whole.status).toBe(502);
-    expect(((await whole.json()) as { error: { code: string } }).error.code).toBe('stream-cut');
-  });
-});
+    it('the official client throws an APIError with the message', async () => {
+      const g = await gateway({}, mount);
+      sims.codeer.inStreamError({ afterDeltas: 1, message: 'quota exceeded' });
+      const openai = new OpenAI({ baseURL: g.baseURL, apiKey: 'x', maxRetries: 0 });
+      const stream = await openai.chat.completions.create({
+        model: 'codeer',
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      let text = '';
+      const error = await (async () => {
+        try {
+          for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(OpenAI.APIError);
+      expect((error as Error).message).toContain('quota exceeded');
+      expect(text).not.toBe('');
+    });
+
+    it('the AI SDK reports an error part', async () => {
+      const g = await gateway({}, mount);
+      sims.agenticstar.reset({ afterEvents: 4 });
+      const parts: string[] = [];
+      const errors: unknown[] = [];
+      const result = streamText({
+        model: createOpenAICompatible({ baseURL: g.baseURL, name: 'kakehashi' })('agenticstar'),
+        prompt: 'hi',
+        maxRetries: 0,
+        onError: ({ error }) => void errors.push(error),
+      });
+      for await (const part of result.fullStream) parts.push(part.type);
+      expect(parts).toContain('error');
+      expect(await result.finishReason).toBe('error');
+      expect(String((errors[0] as Error).message)).toContain('connection');
+      expect(String((errors[0] as Error).message)).not.toContain('127.0.0.1');
+    });
+
+    it('a cut miibo stream (no final object) is an error, not a silent success', async () => {
+      const g = await gateway({}, mount);
+      sims.miibo.set({ endWithoutFinal: true });
+      const res = await fetch(`${g.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body('miibo'),
+      });
+      const { data } = parseSSE(await res.text());
+      expect(JSON.parse(data.at(-1)!).error.code).toBe('stream-cut');
+      // and not streaming: a 502 JSON error
+      const whole = await fetch(`${g.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: body('miibo', { stream: false }),
+      });
+      expect(whole.status).toBe(502);
+      expect(((await whole.json()) as { error: { code: string } }).error.code).toBe('stream-cut');
+    });
+  },
+);
 
 describe('miibo rewrites (text-replace)', () => {
   it('a rewrite carries the whole text with kakehashi.text_replace; applying it gives the final answer', async () => {
     const g = await gateway();
     sims.miibo.set({ rewrite: true });
-    const res = await fetch(`${g.baseURL}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body('miibo', { user: 'u-rw' }) });
+    const res = await fetch(`${g.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body('miibo', { user: 'u-rw' }),
+    });
     const chunks = parseSSE(await res.text())
       .data.filter((d) => d !== '[DONE]')
-      .map((d) => JSON.parse(d) as { choices: Array<{ delta: { content?: string } }>; kakehashi?: { text_replace?: boolean; text?: string } });
-    const expected = defaultMiiboAnswer({ utterance: '調べてください', uid: 'u-rw', agentId: MIIBO_TEST_AGENT, body: {} });
+      .map(
+        (d) =>
+          JSON.parse(d) as {
+            choices: Array<{ delta: { content?: string } }>;
+            kakehashi?: { text_replace?: boolean; text?: string };
+          },
+      );
+    const expected = defaultMiiboAnswer({
+      utterance: '調べてください',
+      uid: 'u-rw',
+      agentId: MIIBO_TEST_AGENT,
+      body: {},
+    });
     let aware = '';
     let plain = '';
     for (const c of chunks) {
@@ -272,8 +367,14 @@ describe('miibo rewrites (text-replace)', () => {
     const g = await gateway();
     sims.miibo.set({ rewrite: true });
     const openai = new OpenAI({ baseURL: g.baseURL, apiKey: 'x', maxRetries: 0 });
-    const completion = await openai.chat.completions.create({ model: 'miibo', user: 'u-rw', messages: [{ role: 'user', content: '調べてください' }] });
-    expect(completion.choices[0]!.message.content).toBe(defaultMiiboAnswer({ utterance: '調べてください', uid: 'u-rw', agentId: MIIBO_TEST_AGENT, body: {} }));
+    const completion = await openai.chat.completions.create({
+      model: 'miibo',
+      user: 'u-rw',
+      messages: [{ role: 'user', content: '調べてください' }],
+    });
+    expect(completion.choices[0]!.message.content).toBe(
+      defaultMiiboAnswer({ utterance: '調べてください', uid: 'u-rw', agentId: MIIBO_TEST_AGENT, body: {} }),
+    );
   });
 });
 
@@ -306,7 +407,9 @@ describe('backpressure and cancellation at the handler', () => {
   it('reads the platform only as fast as the caller reads, and cancelling stops it', async () => {
     const { provider, state } = lazyMiibo(10_000);
     const handler = createChatCompletionsHandler({ miibo: provider, heartbeatMs: 0 });
-    const res = await handler.completions(new Request('http://x/v1/chat/completions', { method: 'POST', body: body('miibo/any') }));
+    const res = await handler.completions(
+      new Request('http://x/v1/chat/completions', { method: 'POST', body: body('miibo/any') }),
+    );
     const reader = res.body!.getReader();
     for (let i = 0; i < 3; i++) await reader.read();
     const pulledAfterThreeChunks = state.pulled;
@@ -329,7 +432,9 @@ describe.each(GATEWAY_MOUNTS)('backpressure over HTTP (%s mount)', (mount) => {
     const payload = body('miibo/any');
     const socket = connect(Number(new URL(g.url).port), '127.0.0.1');
     socket.pause(); // reads nothing
-    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`);
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
+    );
     await eventually(() => state.pulled > 0, 3000, 'the first platform read');
     await whenSteady(() => state.pulled); // the gateway has stopped reading the platform
     expect(state.pulled).toBeLessThan(total / 3);
@@ -348,13 +453,20 @@ describe('hooks', () => {
   it('metrics: opened/closed balanced, latency measured, errors counted by kind; the logger never sees a secret', async () => {
     const rec = recordingMetrics();
     const lines: string[] = [];
-    const log = (fields: Record<string, unknown>, message: string) => lines.push(`${message} ${JSON.stringify(fields)}`);
+    const log = (fields: Record<string, unknown>, message: string) =>
+      lines.push(`${message} ${JSON.stringify(fields)}`);
     const g = await gateway({ metrics: rec.metrics, logger: { debug: log, info: log, warn: log, error: log } });
     const openai = new OpenAI({ baseURL: g.baseURL, apiKey: 'x', maxRetries: 0 });
     await openai.chat.completions.create({ model: 'agenticstar', messages: [{ role: 'user', content: 'a' }] });
-    const s = await openai.chat.completions.create({ model: 'miibo', stream: true, messages: [{ role: 'user', content: 'b' }] });
+    const s = await openai.chat.completions.create({
+      model: 'miibo',
+      stream: true,
+      messages: [{ role: 'user', content: 'b' }],
+    });
     for await (const _ of s) void _;
-    await expect(openai.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'c' }] })).rejects.toThrow();
+    await expect(
+      openai.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'c' }] }),
+    ).rejects.toThrow();
     await eventually(() => rec.count('closed') === 2, 2000, 'two closed turns');
     expect(rec.count('opened')).toBe(2);
     expect(rec.calls.filter((c) => c[0] === 'latency').every((c) => typeof c[2] === 'number' && c[2] >= 0)).toBe(true);
@@ -370,7 +482,10 @@ describe('hooks', () => {
     const boom = () => {
       throw new Error('hook failed');
     };
-    const g = await gateway({ metrics: { streamOpened: boom, streamClosed: boom, upstreamLatency: boom, error: boom }, logger: { debug: boom, warn: boom } });
+    const g = await gateway({
+      metrics: { streamOpened: boom, streamClosed: boom, upstreamLatency: boom, error: boom },
+      logger: { debug: boom, warn: boom },
+    });
     const openai = new OpenAI({ baseURL: g.baseURL, apiKey: 'x', maxRetries: 0 });
     const c = await openai.chat.completions.create({ model: 'codeer', messages: [{ role: 'user', content: 'hi' }] });
     expect(c.choices[0]!.message.content).not.toBe('');

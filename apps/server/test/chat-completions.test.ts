@@ -7,7 +7,14 @@ import { CODEER_SIM_DEFAULT_ANSWER, agenticStarDefaultAnswer, defaultMiiboAnswer
 import { generateText, streamText } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIIBO_TEST_AGENT, simulatorEnv, startGateway, startSimulators, type Gateway, type Simulators } from './chat-completions-harness';
+import {
+  MIIBO_TEST_AGENT,
+  simulatorEnv,
+  startGateway,
+  startSimulators,
+  type Gateway,
+  type Simulators,
+} from './chat-completions-harness';
 
 let sims: Simulators;
 let gw: Gateway;
@@ -28,7 +35,10 @@ const QUESTION = '営業時間を教えてください';
 const platforms = [
   { model: 'agenticstar', expected: () => agenticStarDefaultAnswer(QUESTION) },
   { model: 'codeer', expected: () => CODEER_SIM_DEFAULT_ANSWER },
-  { model: 'miibo', expected: () => defaultMiiboAnswer({ utterance: QUESTION, uid: 'user-1', agentId: MIIBO_TEST_AGENT, body: {} }) },
+  {
+    model: 'miibo',
+    expected: () => defaultMiiboAnswer({ utterance: QUESTION, uid: 'user-1', agentId: MIIBO_TEST_AGENT, body: {} }),
+  },
 ] as const;
 
 type Extension = { kakehashi?: Record<string, unknown> };
@@ -95,7 +105,12 @@ describe.each(platforms)('AI SDK (openai-compatible), $model', ({ model, expecte
   });
 
   it('generateText answers whole', async () => {
-    const result = await generateText({ model: provider()(model), prompt: QUESTION, providerOptions: { kakehashi: { user: 'user-1' } }, maxRetries: 0 });
+    const result = await generateText({
+      model: provider()(model),
+      prompt: QUESTION,
+      providerOptions: { kakehashi: { user: 'user-1' } },
+      maxRetries: 0,
+    });
     expect(result.text).toBe(expected());
     expect(result.finishReason).toBe('stop');
     expect(result.response.headers?.['x-kakehashi-provider']).toBe(model);
@@ -104,11 +119,24 @@ describe.each(platforms)('AI SDK (openai-compatible), $model', ({ model, expecte
 
 describe('platform mapping', () => {
   it('maps `user` to miibo uid and Codeer external_user_id, and the agent from the model', async () => {
-    await openai.chat.completions.create({ model: `miibo/${MIIBO_TEST_AGENT}`, user: 'shop_user_42', messages: [{ role: 'user', content: 'こんにちは' }] });
+    await openai.chat.completions.create({
+      model: `miibo/${MIIBO_TEST_AGENT}`,
+      user: 'shop_user_42',
+      messages: [{ role: 'user', content: 'こんにちは' }],
+    });
     const miiboBody = sims.miibo.requests.at(-1)!.json<Record<string, unknown>>();
-    expect(miiboBody).toMatchObject({ uid: 'shop_user_42', agent_id: MIIBO_TEST_AGENT, utterance: 'こんにちは', stream: true });
+    expect(miiboBody).toMatchObject({
+      uid: 'shop_user_42',
+      agent_id: MIIBO_TEST_AGENT,
+      utterance: 'こんにちは',
+      stream: true,
+    });
 
-    await openai.chat.completions.create({ model: `codeer/${sims.codeer.agentId}`, user: 'shop_user_42', messages: [{ role: 'user', content: 'こんにちは' }] });
+    await openai.chat.completions.create({
+      model: `codeer/${sims.codeer.agentId}`,
+      user: 'shop_user_42',
+      messages: [{ role: 'user', content: 'こんにちは' }],
+    });
     const createChat = sims.codeer.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/chats')).at(-1)!;
     expect(createChat.json()).toMatchObject({ agent_id: sims.codeer.agentId, external_user_id: 'shop_user_42' });
   });
@@ -118,7 +146,13 @@ describe('platform mapping', () => {
       model: 'agenticstar/agent-7',
       messages: [
         { role: 'developer', content: '簡潔に' },
-        { role: 'user', content: [{ type: 'text', text: '東京の' }, { type: 'text', text: '天気は?' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: '東京の' },
+            { type: 'text', text: '天気は?' },
+          ],
+        },
       ],
     });
     const body = sims.agenticstar.chatRequests.at(-1)!.json<Record<string, unknown>>();
@@ -130,7 +164,10 @@ describe('platform mapping', () => {
   });
 
   it('continues an AgenticStar conversation with conversation_id, sending only the new turn', async () => {
-    const first = await openai.chat.completions.create({ model: 'agenticstar', messages: [{ role: 'user', content: '一つ目の質問' }] });
+    const first = await openai.chat.completions.create({
+      model: 'agenticstar',
+      messages: [{ role: 'user', content: '一つ目の質問' }],
+    });
     const conversationId = (first as Extension).kakehashi?.conversation_id as string;
     expect(conversationId).toMatch(/\S/);
     const second = await openai.chat.completions.create({
@@ -155,7 +192,12 @@ describe('platform mapping', () => {
     const chatId = first.response.headers?.['x-kakehashi-chat-id'];
     expect(chatId).toMatch(/^\d+$/);
     const chatsBefore = sims.codeer.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/chats')).length;
-    const second = await generateText({ model: provider('codeer'), prompt: '次の質問', providerOptions: { kakehashi: { chat_id: chatId } }, maxRetries: 0 });
+    const second = await generateText({
+      model: provider('codeer'),
+      prompt: '次の質問',
+      providerOptions: { kakehashi: { chat_id: chatId } },
+      maxRetries: 0,
+    });
     expect(second.response.headers?.['x-kakehashi-chat-id']).toBe(chatId);
     const chatsAfter = sims.codeer.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/chats')).length;
     expect(chatsAfter).toBe(chatsBefore); // no new chat: the message went to the same one
@@ -163,9 +205,16 @@ describe('platform mapping', () => {
   });
 
   it('accepts the ids in OpenAI `metadata` too (typed in the official client)', async () => {
-    const first = await openai.chat.completions.create({ model: 'agenticstar', messages: [{ role: 'user', content: 'はじめまして' }] });
+    const first = await openai.chat.completions.create({
+      model: 'agenticstar',
+      messages: [{ role: 'user', content: 'はじめまして' }],
+    });
     const conversationId = (first as Extension).kakehashi?.conversation_id as string;
-    await openai.chat.completions.create({ model: 'agenticstar', metadata: { conversation_id: conversationId }, messages: [{ role: 'user', content: '続き' }] });
+    await openai.chat.completions.create({
+      model: 'agenticstar',
+      metadata: { conversation_id: conversationId },
+      messages: [{ role: 'user', content: '続き' }],
+    });
     expect(sims.agenticstar.chatRequests.at(-1)!.json<Record<string, unknown>>().conversationId).toBe(conversationId);
   });
 });

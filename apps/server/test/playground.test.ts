@@ -8,7 +8,14 @@ import { CODEER_SIM_DEFAULT_ANSWER, agenticStarDefaultAnswer, defaultMiiboAnswer
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { playgroundResponse } from '../src/playground-page';
-import { MIIBO_TEST_AGENT, simulatorEnv, startGateway, startSimulators, type Gateway, type Simulators } from './chat-completions-harness';
+import {
+  MIIBO_TEST_AGENT,
+  simulatorEnv,
+  startGateway,
+  startSimulators,
+  type Gateway,
+  type Simulators,
+} from './chat-completions-harness';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -133,7 +140,9 @@ describe.skipIf(!hasChromium)('playground in headless Chromium', () => {
     await page.selectOption('#platform', 'miibo');
     await page.fill('#user', 'shop_user_7');
     const question = 'こんにちは、予約できますか?';
-    expect(await ask(question)).toBe(defaultMiiboAnswer({ utterance: question, uid: 'shop_user_7', agentId: MIIBO_TEST_AGENT, body: {} }));
+    expect(await ask(question)).toBe(
+      defaultMiiboAnswer({ utterance: question, uid: 'shop_user_7', agentId: MIIBO_TEST_AGENT, body: {} }),
+    );
     const sent = sims.miibo.requests.at(-1)!;
     expect(sent.json<Record<string, unknown>>().uid).toBe('shop_user_7');
     // Show a multi-step answer in the screenshot too.

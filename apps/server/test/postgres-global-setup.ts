@@ -70,7 +70,10 @@ function userIds(name: string): { uid: number; gid: number } | undefined {
 }
 
 function unavailable(project: TestProject, reason: string): void {
-  if (isCI) throw new Error(`PostgreSQL is required in CI but ${reason}. Install it (scripts/setup.mjs does on Debian as root) or set KAKEHASHI_TEST_DATABASE_URL.`);
+  if (isCI)
+    throw new Error(
+      `PostgreSQL is required in CI but ${reason}. Install it (scripts/setup.mjs does on Debian as root) or set KAKEHASHI_TEST_DATABASE_URL.`,
+    );
   console.warn(`\n[postgres] ${reason}: the PostgreSQL tests are skipped.\n`);
   project.provide('databaseUrl', '');
   project.provide('postgresSkipReason', reason);
@@ -95,7 +98,9 @@ export default async function setup(project: TestProject): Promise<(() => void) 
     return undefined;
   }
   const run = (tool: string, args: string[]) => {
-    const [cmd, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] : [join(bin, tool), args];
+    const [cmd, argv] = isRoot
+      ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]]
+      : [join(bin, tool), args];
     return spawnSync(cmd as string, argv as string[], { encoding: 'utf8', cwd: tmpdir(), timeout: 60_000 });
   };
 

@@ -6,7 +6,15 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startAliyunIceSimulator, startMiiboSimulator, type MiiboSimulator } from '@kakehashi/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryFor, groupStartBody, postJson, spawnServer, startServer, tempDir, type ServerProcess } from './server-harness';
+import {
+  deliveryFor,
+  groupStartBody,
+  postJson,
+  spawnServer,
+  startServer,
+  tempDir,
+  type ServerProcess,
+} from './server-harness';
 
 let miibo: MiiboSimulator;
 const running: ServerProcess[] = [];
@@ -25,7 +33,10 @@ afterEach(async () => {
 });
 
 async function start(env: Record<string, string>): Promise<ServerProcess> {
-  const proc = await startServer({ KAKEHASHI_SQLITE_PATH: join(dir.path, `s-${Math.random().toString(36).slice(2)}.sqlite`), ...env });
+  const proc = await startServer({
+    KAKEHASHI_SQLITE_PATH: join(dir.path, `s-${Math.random().toString(36).slice(2)}.sqlite`),
+    ...env,
+  });
   running.push(proc);
   return proc;
 }
@@ -70,7 +81,12 @@ describe('kakehashi-server binary', () => {
 
   it('takes --host / --port flags over the environment', async () => {
     const port = await freePort();
-    const proc = await startServer({ PORT: '1', KAKEHASHI_SQLITE_PATH: join(dir.path, 'flags.sqlite') }, ['--host', 'localhost', '--port', String(port)]);
+    const proc = await startServer({ PORT: '1', KAKEHASHI_SQLITE_PATH: join(dir.path, 'flags.sqlite') }, [
+      '--host',
+      'localhost',
+      '--port',
+      String(port),
+    ]);
     running.push(proc);
     expect(proc.stdout[0]).toBe(`listening on http://localhost:${port}`);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
@@ -86,7 +102,9 @@ describe('kakehashi-server binary', () => {
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
     }
     expect((await fetch(`${local}/v1/models`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-    expect((await fetch(`${local}/v1/models`, { headers: { authorization: 'Bearer second-key-123456' } })).status).toBe(200);
+    expect((await fetch(`${local}/v1/models`, { headers: { authorization: 'Bearer second-key-123456' } })).status).toBe(
+      200,
+    );
     expect((await fetch(`${local}/healthz`)).status).toBe(200);
   });
 
@@ -102,11 +120,29 @@ describe('kakehashi-server binary', () => {
         ALIYUN_ICE_ENDPOINT: ice.url,
         ALIYUN_REGION: 'cn-shanghai',
       });
-      const rtc = await postJson(`${proc.url}/api/v2/aiagent/getRtcAuthToken`, { user_id: 'user_1' }, { authorization: 'app-login-key-123456' });
+      const rtc = await postJson(
+        `${proc.url}/api/v2/aiagent/getRtcAuthToken`,
+        { user_id: 'user_1' },
+        { authorization: 'app-login-key-123456' },
+      );
       expect(rtc.status).toBe(200);
-      expect(await rtc.json()).toMatchObject({ code: 200, rtc_auth_token: expect.any(String), channel_id: expect.any(String), timestamp: expect.any(Number) });
-      const chat = await postJson(`${proc.url}/api/v2/aiagent/generateMessageChatToken`, { ai_agent_id: 'agent-1', user_id: 'user_1' }, { authorization: 'Bearer app-login-key-123456' });
-      expect(await chat.json()).toMatchObject({ code: 200, app_id: expect.any(String), app_sign: expect.any(String), token: expect.any(String) });
+      expect(await rtc.json()).toMatchObject({
+        code: 200,
+        rtc_auth_token: expect.any(String),
+        channel_id: expect.any(String),
+        timestamp: expect.any(Number),
+      });
+      const chat = await postJson(
+        `${proc.url}/api/v2/aiagent/generateMessageChatToken`,
+        { ai_agent_id: 'agent-1', user_id: 'user_1' },
+        { authorization: 'Bearer app-login-key-123456' },
+      );
+      expect(await chat.json()).toMatchObject({
+        code: 200,
+        app_id: expect.any(String),
+        app_sign: expect.any(String),
+        token: expect.any(String),
+      });
       expect((await postJson(`${proc.url}/api/v2/aiagent/getRtcAuthToken`, { user_id: 'user_1' })).status).toBe(403);
       expect(proc.stderr()).not.toContain('rtc-app-key-secret');
       expect(proc.stderr()).not.toContain(ice.accessKeySecret);
@@ -123,7 +159,10 @@ describe('kakehashi-server binary', () => {
     expect(started.status).toBe(200);
     const { groupId, status } = (await started.json()) as { groupId: string; status: string };
     expect(status).toBe('started');
-    const done = (await (await fetch(`${first.url}/v1/agent-groups/${groupId}?wait=10`)).json()) as { status: string; result: unknown };
+    const done = (await (await fetch(`${first.url}/v1/agent-groups/${groupId}?wait=10`)).json()) as {
+      status: string;
+      result: unknown;
+    };
     expect(done.status).toBe('completed');
     expect(done.result).toEqual((JSON.parse((await deliveryFor(miibo, groupId)).body) as { result: unknown }).result);
 
@@ -131,7 +170,11 @@ describe('kakehashi-server binary', () => {
     running.splice(running.indexOf(first), 1);
     expect(first.stderr()).toContain('"msg":"closed"');
     const second = await start(env);
-    expect(await (await fetch(`${second.url}/v1/agent-groups/${groupId}`)).json()).toEqual({ groupId, status: 'completed', result: done.result });
+    expect(await (await fetch(`${second.url}/v1/agent-groups/${groupId}`)).json()).toEqual({
+      groupId,
+      status: 'completed',
+      result: done.result,
+    });
   });
 
   it('a result delivered while the server restarts is accepted by the next process sharing KAKEHASHI_WEBHOOK_SECRET', async () => {
@@ -146,7 +189,9 @@ describe('kakehashi-server binary', () => {
     // The result is POSTed 2.5 s after the start: after the first process has gone and the second is up.
     miibo.set({ webhookDelayMs: 2500 });
     const first = await start(env);
-    const { groupId } = (await (await postJson(`${first.url}/v1/agent-groups`, groupStartBody())).json()) as { groupId: string };
+    const { groupId } = (await (await postJson(`${first.url}/v1/agent-groups`, groupStartBody())).json()) as {
+      groupId: string;
+    };
     await first.stop();
     running.splice(running.indexOf(first), 1);
     const second = await start(env);
@@ -156,8 +201,16 @@ describe('kakehashi-server binary', () => {
 
   it('on SIGTERM, lets an open chat stream finish, then exits', async () => {
     miibo.set({ writeDelayMs: 100 });
-    const proc = await start({ MIIBO_API_KEY: 'miibo-chat-key-123456', MIIBO_AGENT_ID: 'agent-1', MIIBO_BASE_URL: miibo.url });
-    const res = await postJson(`${proc.url}/v1/chat/completions`, { model: 'miibo/agent-1', stream: true, messages: [{ role: 'user', content: 'こんにちは' }] });
+    const proc = await start({
+      MIIBO_API_KEY: 'miibo-chat-key-123456',
+      MIIBO_AGENT_ID: 'agent-1',
+      MIIBO_BASE_URL: miibo.url,
+    });
+    const res = await postJson(`${proc.url}/v1/chat/completions`, {
+      model: 'miibo/agent-1',
+      stream: true,
+      messages: [{ role: 'user', content: 'こんにちは' }],
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = res.body!.getReader();

@@ -43,7 +43,10 @@ export function baseEnv(extra: Record<string, string>): Record<string, string> {
 }
 
 /** Spawns the binary and collects its output; does not wait for anything. */
-export function spawnServer(env: Record<string, string>, args: string[] = []): Omit<ServerProcess, 'url' | 'serverPid' | 'serverGone' | 'stop'> & { listening: Promise<string> } {
+export function spawnServer(
+  env: Record<string, string>,
+  args: string[] = [],
+): Omit<ServerProcess, 'url' | 'serverPid' | 'serverGone' | 'stop'> & { listening: Promise<string> } {
   const child = spawn(SERVER_BIN, args, { cwd: REPO_ROOT, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   let stderr = '';
@@ -62,7 +65,9 @@ export function spawnServer(env: Record<string, string>, args: string[] = []): O
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   const listening = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "listening on" line within 15 s; stderr:\n${stderr}`)), 15_000);
     onLine = (line) => {
@@ -105,7 +110,10 @@ export async function startServer(env: Record<string, string>, args: string[] = 
   const url = await proc.listening;
   let serverPid: number | undefined;
   for (let i = 0; i < 200 && serverPid === undefined; i++) {
-    const line = proc.stderr().split('\n').find((l) => l.includes('"msg":"listening"'));
+    const line = proc
+      .stderr()
+      .split('\n')
+      .find((l) => l.includes('"msg":"listening"'));
     if (line) serverPid = (JSON.parse(line) as { pid: number }).pid;
     else await sleep(10);
   }
@@ -158,7 +166,9 @@ export function logSink(): { destination: Writable; lines: () => Record<string, 
 }
 
 /** An in-process server on 127.0.0.1 and a free port, with an in-memory SQLite store unless given one. */
-export async function startInProcess(config: KakehashiServerConfig = {}): Promise<{ server: KakehashiServer; url: string }> {
+export async function startInProcess(
+  config: KakehashiServerConfig = {},
+): Promise<{ server: KakehashiServer; url: string }> {
   const server = createKakehashiServer({
     host: '127.0.0.1',
     port: 0,
@@ -189,7 +199,11 @@ export function groupStartBody(extra: Record<string, unknown> = {}): Record<stri
 
 /** POSTs JSON. */
 export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 /** The simulator's record of the webhook delivery for a group, once it has finished (the receiver may answer first). */

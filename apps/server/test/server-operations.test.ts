@@ -47,15 +47,26 @@ describe('operations', () => {
     const body = (await none.json()) as { error: { type: string; code: string; message: string } };
     expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_api_key' });
     expect((await fetch(`${url}/v1/agent-groups/x`, { headers: { authorization: 'Bearer nope' } })).status).toBe(401);
-    expect((await fetch(`${url}/v1/agent-groups/x`, { headers: { authorization: 'key-two-123456' } })).status).toBe(401);
+    expect((await fetch(`${url}/v1/agent-groups/x`, { headers: { authorization: 'key-two-123456' } })).status).toBe(
+      401,
+    );
     const ok = await fetch(`${url}/v1/agent-groups/x`, { headers: { authorization: 'Bearer key-two-123456' } });
     expect(ok.status).toBe(404); // authenticated; the group is unknown
   });
 
   it('refuses a non-loopback host without API keys, and accepts it with keys', () => {
-    expect(() => createKakehashiServer({ host: '0.0.0.0', logger: false, store: { sqlitePath: ':memory:' } })).toThrow(ServerConfigError);
-    expect(() => createKakehashiServer({ host: '0.0.0.0', logger: false, store: { sqlitePath: ':memory:' } })).toThrow(/KAKEHASHI_API_KEYS/);
-    const ok = createKakehashiServer({ host: '0.0.0.0', apiKeys: ['k-123456'], logger: false, store: { sqlitePath: ':memory:' } });
+    expect(() => createKakehashiServer({ host: '0.0.0.0', logger: false, store: { sqlitePath: ':memory:' } })).toThrow(
+      ServerConfigError,
+    );
+    expect(() => createKakehashiServer({ host: '0.0.0.0', logger: false, store: { sqlitePath: ':memory:' } })).toThrow(
+      /KAKEHASHI_API_KEYS/,
+    );
+    const ok = createKakehashiServer({
+      host: '0.0.0.0',
+      apiKeys: ['k-123456'],
+      logger: false,
+      store: { sqlitePath: ':memory:' },
+    });
     servers.push(ok);
   });
 
@@ -106,7 +117,9 @@ describe('operations', () => {
     expect(text).toContain('kakehashi_http_requests_total{method="GET",route="/healthz",status="200"} 2');
     expect(text).toContain('kakehashi_http_requests_total{method="GET",route="unmatched",status="404"} 1');
     expect(text).toContain('kakehashi_active_streams{route="/test/slow-stream"} 0');
-    expect(text).toMatch(/kakehashi_upstream_latency_seconds_count\{provider="codeer",operation="chat",outcome="ok"\} 1/);
+    expect(text).toMatch(
+      /kakehashi_upstream_latency_seconds_count\{provider="codeer",operation="chat",outcome="ok"\} 1/,
+    );
     expect(text).toContain('kakehashi_provider_errors_total{provider="miibo",kind="api-call"} 1');
     expect(text).toContain('kakehashi_http_request_duration_seconds_bucket');
     expect(text).toContain('kakehashi_process_cpu_user_seconds_total');
@@ -114,10 +127,16 @@ describe('operations', () => {
 
   it('GET /openapi.json is an OpenAPI 3.1 document listing every route', async () => {
     const { url } = await server();
-    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>>; servers: { url: string }[] };
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+      servers: { url: string }[];
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.servers[0]!.url).toBe(url);
-    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(routes).toEqual(
       expect.arrayContaining([
         'POST /v1/chat/completions',
@@ -148,13 +167,30 @@ describe('operations', () => {
   it('logs JSON lines without secrets (Authorization, API keys, webhook secret)', async () => {
     const logs = logSink();
     const key = 'very-secret-api-key-0001';
-    const { url, server: s } = await server({ apiKeys: [key], logger: { level: 'debug', destination: logs.destination } });
-    await fetch(`${url}/v1/agent-groups/abc`, { headers: { authorization: `Bearer ${key}`, 'x-request-id': 'req-42' } });
-    await postJson(`${url}/webhooks/miibo/agent-groups`, { groupId: 'g', status: 'completed' }, { 'x-kakehashi-webhook-secret': 'wrong-secret-value' });
+    const { url, server: s } = await server({
+      apiKeys: [key],
+      logger: { level: 'debug', destination: logs.destination },
+    });
+    await fetch(`${url}/v1/agent-groups/abc`, {
+      headers: { authorization: `Bearer ${key}`, 'x-request-id': 'req-42' },
+    });
+    await postJson(
+      `${url}/webhooks/miibo/agent-groups`,
+      { groupId: 'g', status: 'completed' },
+      { 'x-kakehashi-webhook-secret': 'wrong-secret-value' },
+    );
     s.logger.info({ headers: { authorization: `Bearer ${key}`, 'x-api-key': key }, api_key: key }, 'probe');
     const lines = logs.lines();
-    expect(lines.find((l) => l.reqId === 'req-42')).toMatchObject({ method: 'GET', route: '/v1/agent-groups/:groupId', status: 404, level: 'info' });
-    expect(lines.find((l) => l.msg === 'probe')).toMatchObject({ api_key: '[REDACTED]', headers: { authorization: '[REDACTED]' } });
+    expect(lines.find((l) => l.reqId === 'req-42')).toMatchObject({
+      method: 'GET',
+      route: '/v1/agent-groups/:groupId',
+      status: 404,
+      level: 'info',
+    });
+    expect(lines.find((l) => l.msg === 'probe')).toMatchObject({
+      api_key: '[REDACTED]',
+      headers: { authorization: '[REDACTED]' },
+    });
     expect(logs.text()).not.toContain(key);
     expect(logs.text()).not.toContain(s.webhookSecret);
   });
@@ -184,15 +220,31 @@ describe('operations', () => {
   });
 
   it('a chat stream written straight to the socket: x-request-id, counted as an active stream, finished by close()', async () => {
-    const sim = await startAgenticStarSimulator({ script: [{ content: '前半' }, { wait: 300 }, { content: '後半' }], heartbeatIntervalMs: 0 });
+    const sim = await startAgenticStarSimulator({
+      script: [{ content: '前半' }, { wait: 300 }, { content: '後半' }],
+      heartbeatIntervalMs: 0,
+    });
     try {
       const { url, server: s } = await server({
-        chat: { agenticstar: { baseURL: sim.url, tokenUrl: sim.tokenUrl, clientId: sim.clientId, clientSecret: sim.clientSecret }, codeer: false, miibo: false },
+        chat: {
+          agenticstar: {
+            baseURL: sim.url,
+            tokenUrl: sim.tokenUrl,
+            clientId: sim.clientId,
+            clientSecret: sim.clientSecret,
+          },
+          codeer: false,
+          miibo: false,
+        },
       });
       const res = await fetch(`${url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-request-id': 'req-stream-1' },
-        body: JSON.stringify({ model: 'agenticstar', stream: true, messages: [{ role: 'user', content: 'こんにちは' }] }),
+        body: JSON.stringify({
+          model: 'agenticstar',
+          stream: true,
+          messages: [{ role: 'user', content: 'こんにちは' }],
+        }),
       });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -232,7 +284,10 @@ describe('operations', () => {
   it('a long poll is answered at once on shutdown', async () => {
     const { url, server: s } = await server();
     await (await s.store()).recordStart('waiting-1');
-    const poll = fetch(`${url}/v1/agent-groups/waiting-1?wait=60`).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const poll = fetch(`${url}/v1/agent-groups/waiting-1?wait=60`).then(async (r) => ({
+      status: r.status,
+      body: await r.json(),
+    }));
     await new Promise((r) => setTimeout(r, 50));
     await s.close(5000);
     expect(await poll).toEqual({ status: 200, body: { groupId: 'waiting-1', status: 'started' } });
@@ -240,7 +295,7 @@ describe('operations', () => {
 });
 
 describe('chat metrics hooks', () => {
-  it('record turns, first-event latency and provider errors (not the caller\'s mistakes)', async () => {
+  it("record turns, first-event latency and provider errors (not the caller's mistakes)", async () => {
     const { createServerMetrics, chatMetricsHooks } = await import('../src/index');
     const metrics = createServerMetrics({ defaultMetrics: false });
     const hooks = chatMetricsHooks(metrics);
@@ -250,7 +305,9 @@ describe('chat metrics hooks', () => {
     hooks.error!('codeer', 'invalid_request');
     const text = await metrics.registry.metrics();
     expect(text).toContain('kakehashi_upstream_turns_active{provider="codeer"} 1');
-    expect(text).toContain('kakehashi_upstream_latency_seconds_sum{provider="codeer",operation="chat",outcome="ok"} 0.25');
+    expect(text).toContain(
+      'kakehashi_upstream_latency_seconds_sum{provider="codeer",operation="chat",outcome="ok"} 0.25',
+    );
     expect(text).toContain('kakehashi_provider_errors_total{provider="codeer",kind="upstream_timeout"} 1');
     expect(text).not.toContain('kind="invalid_request"');
     hooks.streamClosed!('codeer');

@@ -1,4 +1,10 @@
-import { guardAgentStream, mapAgentEvents, type AgentEvent, type AgentEventStream, type ByteSource } from '@kakehashi/sse-core';
+import {
+  guardAgentStream,
+  mapAgentEvents,
+  type AgentEvent,
+  type AgentEventStream,
+  type ByteSource,
+} from '@kakehashi/sse-core';
 import {
   decodeAgenticStarMessages,
   toAgenticStarStreamEvent,
@@ -57,7 +63,13 @@ export interface AgenticStarDecodeAgentEventsOptions extends AgenticStarDecodeOp
  * Bytes of a chat stream straight to `AgentEvent`s: {@link decodeAgenticStarStream} and
  * {@link toAgenticStarAgentEvents} in one pass (one iterator step per event instead of two).
  */
-export function decodeAgenticStarAgentEvents(bytes: ByteSource, options: AgenticStarDecodeAgentEventsOptions = {}): AgentEventStream {
+export function decodeAgenticStarAgentEvents(
+  bytes: ByteSource,
+  options: AgenticStarDecodeAgentEventsOptions = {},
+): AgentEventStream {
   const state = options.state ?? new AgenticStarTurnState();
-  return guardAgentStream(AGENTICSTAR_PROVIDER, agentEventIterator(decodeAgenticStarMessages(bytes, options), toAgenticStarStreamEvent, state));
+  return guardAgentStream(
+    AGENTICSTAR_PROVIDER,
+    agentEventIterator(decodeAgenticStarMessages(bytes, options), toAgenticStarStreamEvent, state),
+  );
 }

@@ -103,7 +103,10 @@ export class AgenticStarChatStream implements AsyncIterable<AgenticStarStreamEve
 
   /** The stream as `AgentEvent`s (guarded: a cut stream ends with an `error` event). */
   agentEvents(): AgentEventStream {
-    return guardAgentStream(AGENTICSTAR_PROVIDER, agentEventIterator(this.#lazyMessages(), toAgenticStarStreamEvent, this.state));
+    return guardAgentStream(
+      AGENTICSTAR_PROVIDER,
+      agentEventIterator(this.#lazyMessages(), toAgenticStarStreamEvent, this.state),
+    );
   }
 
   /**
@@ -164,4 +167,3 @@ export class AgenticStarChatStream implements AsyncIterable<AgenticStarStreamEve
     };
   }
 }
-

@@ -87,7 +87,13 @@ function isPlainTasks(v: unknown): boolean {
   for (let i = 0; i < v.length; i++) {
     const t = v[i] as unknown;
     if (!isRecord(t)) return false;
-    if (!isOptionalId(t.messageId) || !isOptionalId(t.conversationId) || !isOptionalId(t.callId) || !isOptionalId(t.timestamp)) return false;
+    if (
+      !isOptionalId(t.messageId) ||
+      !isOptionalId(t.conversationId) ||
+      !isOptionalId(t.callId) ||
+      !isOptionalId(t.timestamp)
+    )
+      return false;
     if (!isOptionalString(t.actionType) || !isOptionalString(t.title) || !isOptionalString(t.status)) return false;
   }
   return true;
@@ -100,7 +106,13 @@ function isPlainTasks(v: unknown): boolean {
  * hold the two to the same verdicts.
  */
 export function isPlainAgenticStarChunk(value: Record<string, unknown>): value is AgenticStarChunk {
-  if (!isOptionalId(value.id) || !isOptionalId(value.createdAt) || !isOptionalString(value.model) || value.usage !== undefined) return false;
+  if (
+    !isOptionalId(value.id) ||
+    !isOptionalId(value.createdAt) ||
+    !isOptionalString(value.model) ||
+    value.usage !== undefined
+  )
+    return false;
   const choices = value.choices;
   if (!Array.isArray(choices)) return false;
   for (let i = 0; i < choices.length; i++) {
@@ -111,7 +123,13 @@ export function isPlainAgenticStarChunk(value: Record<string, unknown>): value i
     const d = c.delta;
     if (d === undefined || d === null) continue;
     if (!isRecord(d)) return false;
-    if (!isOptionalString(d.content) || !isOptionalString(d.role) || !isPlainMessageInfo(d.messageInfo) || !isPlainTasks(d.tasks)) return false;
+    if (
+      !isOptionalString(d.content) ||
+      !isOptionalString(d.role) ||
+      !isPlainMessageInfo(d.messageInfo) ||
+      !isPlainTasks(d.tasks)
+    )
+      return false;
   }
   return true;
 }

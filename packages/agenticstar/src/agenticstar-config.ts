@@ -72,7 +72,10 @@ export function resolveAgenticStarEndpoints(settings: AgenticStarSettings = {}):
     const fromEnv = blankToUndefined(source[AGENTICSTAR_ENV.edition])?.toLowerCase();
     if (fromEnv !== undefined) {
       if (fromEnv !== 'saas' && fromEnv !== 'marketplace') {
-        throw new InvalidArgumentError('edition', `${AGENTICSTAR_ENV.edition} must be "saas" or "marketplace", got "${fromEnv}"`);
+        throw new InvalidArgumentError(
+          'edition',
+          `${AGENTICSTAR_ENV.edition} must be "saas" or "marketplace", got "${fromEnv}"`,
+        );
       }
       edition = fromEnv;
     }
@@ -87,7 +90,13 @@ export function resolveAgenticStarEndpoints(settings: AgenticStarSettings = {}):
   });
   let tokenUrl: string;
   if (settings.tokenUrl !== undefined || blankToUndefined(source[AGENTICSTAR_ENV.tokenUrl]) !== undefined) {
-    tokenUrl = readSetting({ value: settings.tokenUrl, env: AGENTICSTAR_ENV.tokenUrl, setting: 'tokenUrl', kind: 'url', source });
+    tokenUrl = readSetting({
+      value: settings.tokenUrl,
+      env: AGENTICSTAR_ENV.tokenUrl,
+      setting: 'tokenUrl',
+      kind: 'url',
+      source,
+    });
   } else if (edition === 'marketplace') {
     tokenUrl = `${baseURL}${AGENTICSTAR_MARKETPLACE_TOKEN_PATH}`;
   } else if (settings.authBaseURL !== undefined) {
@@ -128,8 +137,18 @@ export function createAgenticStarRuntime(settings: AgenticStarSettings): Agentic
       ? tokenSourceAuth(settings.tokenProvider)
       : createClientCredentialsProvider({
           tokenUrl: endpoints.tokenUrl,
-          clientId: lazySetting({ value: settings.clientId, env: AGENTICSTAR_ENV.clientId, setting: 'clientId', source }),
-          clientSecret: lazySecret({ value: settings.clientSecret, env: AGENTICSTAR_ENV.clientSecret, setting: 'clientSecret', source }),
+          clientId: lazySetting({
+            value: settings.clientId,
+            env: AGENTICSTAR_ENV.clientId,
+            setting: 'clientId',
+            source,
+          }),
+          clientSecret: lazySecret({
+            value: settings.clientSecret,
+            env: AGENTICSTAR_ENV.clientSecret,
+            setting: 'clientSecret',
+            source,
+          }),
           style: endpoints.edition === 'marketplace' ? 'json' : 'form',
           provider: AGENTICSTAR_PROVIDER,
           ...(settings.fetch ? { fetch: settings.fetch } : {}),

@@ -33,7 +33,10 @@ export class AgenticStarConversation {
   }
 
   /** Streams one turn of this conversation. A string is shorthand for `{ message }`. */
-  stream(input: string | Omit<AgenticStarChatInput, 'conversationId'>, options?: AgenticStarCallOptions): AgenticStarChatStream {
+  stream(
+    input: string | Omit<AgenticStarChatInput, 'conversationId'>,
+    options?: AgenticStarCallOptions,
+  ): AgenticStarChatStream {
     const base = typeof input === 'string' ? { message: input } : input;
     const withId = this.#id === undefined ? base : { ...base, conversationId: this.#id };
     return this.#start(withId as AgenticStarChatInput, options, (ids) => {
@@ -42,7 +45,10 @@ export class AgenticStarConversation {
   }
 
   /** Sends one turn and returns the whole answer. */
-  send(input: string | Omit<AgenticStarChatInput, 'conversationId'>, options?: AgenticStarCallOptions): Promise<AgenticStarChatResult> {
+  send(
+    input: string | Omit<AgenticStarChatInput, 'conversationId'>,
+    options?: AgenticStarCallOptions,
+  ): Promise<AgenticStarChatResult> {
     try {
       return this.stream(input, options).collect();
     } catch (error) {

@@ -61,7 +61,9 @@ function itemsOf(body: Record<string, unknown>): unknown[] {
   for (const name of AGENTICSTAR_CONVERSATION_ITEM_FIELDS) {
     const v = body[name];
     if (Array.isArray(v)) return v;
-    if (isRecord(v)) for (const inner of AGENTICSTAR_CONVERSATION_ITEM_FIELDS) if (Array.isArray(v[inner])) return v[inner] as unknown[];
+    if (isRecord(v))
+      for (const inner of AGENTICSTAR_CONVERSATION_ITEM_FIELDS)
+        if (Array.isArray(v[inner])) return v[inner] as unknown[];
   }
   for (const v of Object.values(body)) if (Array.isArray(v)) return v;
   return [];
@@ -77,9 +79,12 @@ function summaryOf(item: unknown): AgenticStarConversationSummary {
 
 /** Reads one page tolerantly: the items array under any of the usual names, `hasMore`, `cursor`. */
 export function parseConversationPage(body: unknown, url: string): AgenticStarConversationPage {
-  if (Array.isArray(body)) return { items: body.map(summaryOf), hasMore: false, cursor: undefined, raw: { items: body } };
+  if (Array.isArray(body))
+    return { items: body.map(summaryOf), hasMore: false, cursor: undefined, raw: { items: body } };
   if (!isRecord(body)) {
-    throw new ResponseDecodeError('invalid-event', `Conversations list from ${url} is not a JSON object`, { excerpt: JSON.stringify(body) ?? '' });
+    throw new ResponseDecodeError('invalid-event', `Conversations list from ${url} is not a JSON object`, {
+      excerpt: JSON.stringify(body) ?? '',
+    });
   }
   const page = pageSchema.safeParse(body);
   const meta = page.success ? page.data : {};

@@ -3,7 +3,10 @@
  * several microtask turns per `yield`. `return()` (leaving a `for await` early) reaches the source at
  * once, so the HTTP request it reads from is cancelled.
  */
-export function mapAsyncIterator<A, B>(source: AsyncIterator<A>, map: (item: A) => B): AsyncIterableIterator<B> & AsyncDisposable {
+export function mapAsyncIterator<A, B>(
+  source: AsyncIterator<A>,
+  map: (item: A) => B,
+): AsyncIterableIterator<B> & AsyncDisposable {
   let finished = false;
   const step = (r: IteratorResult<A>): IteratorResult<B, undefined> => {
     if (r.done) {

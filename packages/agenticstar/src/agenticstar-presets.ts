@@ -28,18 +28,19 @@ export const AGENTICSTAR_MARKETPLACE_TOKEN_PATH = '/v1/auth/external-service-tok
  * - `softbank-fd`: the newer documented hosts, `https://api.fd.agenticstar.tm.softbank.jp/api` and
  *   `https://auth.fd.agenticstar.tm.softbank.jp/federation/auth/v1/token`.
  */
-export const AGENTICSTAR_PRESETS: Readonly<Record<AgenticStarPresetName, Readonly<AgenticStarHostPreset>>> = Object.freeze({
-  'agenticstar-jp': Object.freeze({
-    baseURL: 'https://api.agenticstar.jp',
-    authBaseURL: 'https://auth.agenticstar.jp',
-    tokenUrl: `https://auth.agenticstar.jp${AGENTICSTAR_SAAS_TOKEN_PATH}`,
-  }),
-  'softbank-fd': Object.freeze({
-    baseURL: 'https://api.fd.agenticstar.tm.softbank.jp/api',
-    authBaseURL: 'https://auth.fd.agenticstar.tm.softbank.jp',
-    tokenUrl: `https://auth.fd.agenticstar.tm.softbank.jp${AGENTICSTAR_SAAS_TOKEN_PATH}`,
-  }),
-});
+export const AGENTICSTAR_PRESETS: Readonly<Record<AgenticStarPresetName, Readonly<AgenticStarHostPreset>>> =
+  Object.freeze({
+    'agenticstar-jp': Object.freeze({
+      baseURL: 'https://api.agenticstar.jp',
+      authBaseURL: 'https://auth.agenticstar.jp',
+      tokenUrl: `https://auth.agenticstar.jp${AGENTICSTAR_SAAS_TOKEN_PATH}`,
+    }),
+    'softbank-fd': Object.freeze({
+      baseURL: 'https://api.fd.agenticstar.tm.softbank.jp/api',
+      authBaseURL: 'https://auth.fd.agenticstar.tm.softbank.jp',
+      tokenUrl: `https://auth.fd.agenticstar.tm.softbank.jp${AGENTICSTAR_SAAS_TOKEN_PATH}`,
+    }),
+  });
 
 /** The preset used when none is named. */
 export const AGENTICSTAR_DEFAULT_PRESET: AgenticStarPresetName = 'agenticstar-jp';

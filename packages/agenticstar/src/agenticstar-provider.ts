@@ -1,4 +1,10 @@
-import { ApiCallError, MissingConfigError, ResponseDecodeError, registerSecret, validateArgument } from '@kakehashi/sse-core';
+import {
+  ApiCallError,
+  MissingConfigError,
+  ResponseDecodeError,
+  registerSecret,
+  validateArgument,
+} from '@kakehashi/sse-core';
 import {
   buildChatBody,
   callOptionsSchema,
@@ -21,7 +27,12 @@ import {
   type AgenticStarListConversationsParams,
   type ConversationPageRequest,
 } from './agenticstar-conversations';
-import { AGENTICSTAR_DEFAULT_MODEL, AGENTICSTAR_ENV, settingsSchema, type AgenticStarSettings } from './agenticstar-settings';
+import {
+  AGENTICSTAR_DEFAULT_MODEL,
+  AGENTICSTAR_ENV,
+  settingsSchema,
+  type AgenticStarSettings,
+} from './agenticstar-settings';
 import { decodeAgenticStarMessages } from './agenticstar-stream-events';
 import { AGENTICSTAR_PROVIDER, AgenticStarTurnState, type AgenticStarIdsListener } from './agenticstar-turn';
 
@@ -44,11 +55,20 @@ export interface AgenticStarProvider {
   /** A conversation that carries its `conversationId` from turn to turn; pass an id to continue an existing one. */
   conversation(conversationId?: string): AgenticStarConversation;
   /** One page of `GET /v1/conversations`. */
-  getConversationPage(params?: AgenticStarListConversationsParams, options?: AgenticStarListOptions): Promise<AgenticStarConversationPage>;
+  getConversationPage(
+    params?: AgenticStarListConversationsParams,
+    options?: AgenticStarListOptions,
+  ): Promise<AgenticStarConversationPage>;
   /** Every page of `GET /v1/conversations`, following the cursor until `hasMore` is false. */
-  listConversationPages(params?: AgenticStarListConversationsParams, options?: AgenticStarListOptions): AsyncGenerator<AgenticStarConversationPage, void, undefined>;
+  listConversationPages(
+    params?: AgenticStarListConversationsParams,
+    options?: AgenticStarListOptions,
+  ): AsyncGenerator<AgenticStarConversationPage, void, undefined>;
   /** Every conversation, page after page (the next page is fetched when the previous one is used up). */
-  listConversations(params?: AgenticStarListConversationsParams, options?: AgenticStarListOptions): AsyncGenerator<AgenticStarConversationSummary, void, undefined>;
+  listConversations(
+    params?: AgenticStarListConversationsParams,
+    options?: AgenticStarListOptions,
+  ): AsyncGenerator<AgenticStarConversationSummary, void, undefined>;
   /**
    * The edition, base URL, token URL and agent id in effect (reads the environment on first use).
    *
@@ -101,11 +121,18 @@ class AgenticStarClient implements AgenticStarProvider {
   }
 
   conversation(conversationId?: string): AgenticStarConversation {
-    if (conversationId !== undefined) validateArgument(chatInputSchema.shape.conversationId, conversationId, 'conversationId');
-    return new AgenticStarConversation((input, options, onIds) => this.#startTurn(input, options, onIds), conversationId);
+    if (conversationId !== undefined)
+      validateArgument(chatInputSchema.shape.conversationId, conversationId, 'conversationId');
+    return new AgenticStarConversation(
+      (input, options, onIds) => this.#startTurn(input, options, onIds),
+      conversationId,
+    );
   }
 
-  getConversationPage(params: AgenticStarListConversationsParams = {}, options?: AgenticStarListOptions): Promise<AgenticStarConversationPage> {
+  getConversationPage(
+    params: AgenticStarListConversationsParams = {},
+    options?: AgenticStarListOptions,
+  ): Promise<AgenticStarConversationPage> {
     try {
       const p = validateArgument(listConversationsSchema, params, 'params');
       const o = requestOptions(validateArgument(callOptionsSchema.omit({ onComment: true }), options ?? {}, 'options'));
@@ -115,30 +142,47 @@ class AgenticStarClient implements AgenticStarProvider {
     }
   }
 
-  listConversationPages(params: AgenticStarListConversationsParams = {}, options?: AgenticStarListOptions): AsyncGenerator<AgenticStarConversationPage, void, undefined> {
+  listConversationPages(
+    params: AgenticStarListConversationsParams = {},
+    options?: AgenticStarListOptions,
+  ): AsyncGenerator<AgenticStarConversationPage, void, undefined> {
     const p = validateArgument(listConversationsSchema, params, 'params');
     const o = requestOptions(validateArgument(callOptionsSchema.omit({ onComment: true }), options ?? {}, 'options'));
     return conversationPages((page) => fetchConversationPage(this.#rt().client, page, o), p);
   }
 
-  listConversations(params: AgenticStarListConversationsParams = {}, options?: AgenticStarListOptions): AsyncGenerator<AgenticStarConversationSummary, void, undefined> {
+  listConversations(
+    params: AgenticStarListConversationsParams = {},
+    options?: AgenticStarListOptions,
+  ): AsyncGenerator<AgenticStarConversationSummary, void, undefined> {
     const pages = this.listConversationPages(params, options);
     return (async function* () {
       for await (const page of pages) yield* page.items;
     })();
   }
 
-  #startTurn(input: string | AgenticStarChatInput, options: AgenticStarCallOptions | undefined, onIds: AgenticStarIdsListener | undefined): AgenticStarChatStream {
+  #startTurn(
+    input: string | AgenticStarChatInput,
+    options: AgenticStarCallOptions | undefined,
+    onIds: AgenticStarIdsListener | undefined,
+  ): AgenticStarChatStream {
     const normalised = normaliseChatInput(input);
-    const parsed = plainChatInput(normalised) ?? (validateArgument(chatInputSchema, normalised, 'input') as AgenticStarChatInput);
-    const opts: AgenticStarCallOptions = plainCallOptions(options) ?? validateArgument(callOptionsSchema, options ?? {}, 'options');
+    const parsed =
+      plainChatInput(normalised) ?? (validateArgument(chatInputSchema, normalised, 'input') as AgenticStarChatInput);
+    const opts: AgenticStarCallOptions =
+      plainCallOptions(options) ?? validateArgument(callOptionsSchema, options ?? {}, 'options');
     const state = new AgenticStarTurnState(onIds ? { onIds } : {});
     const open = async (signal: AbortSignal | readonly AbortSignal[]) => {
       const rt = this.#rt();
       const agentId = parsed.agentId ?? rt.endpoints.agentId;
-      if (rt.endpoints.edition === 'marketplace' && agentId === undefined) throw new MissingConfigError('agentId', AGENTICSTAR_ENV.agentId);
+      if (rt.endpoints.edition === 'marketplace' && agentId === undefined)
+        throw new MissingConfigError('agentId', AGENTICSTAR_ENV.agentId);
       const inQuery = this.#settings.agentIdPlacement === 'query';
-      const body = buildChatBody(parsed, { model: this.#settings.model ?? AGENTICSTAR_DEFAULT_MODEL, agentId, agentIdInBody: !inQuery });
+      const body = buildChatBody(parsed, {
+        model: this.#settings.model ?? AGENTICSTAR_DEFAULT_MODEL,
+        agentId,
+        agentIdInBody: !inQuery,
+      });
       const res = await rt.client.request({
         path: '/v1/chat/completions',
         method: 'POST',
@@ -153,11 +197,25 @@ class AgenticStarClient implements AgenticStarProvider {
         const error = isRecord(json) ? (json.error ?? (json.success === false ? json : undefined)) : undefined;
         if (error !== undefined) {
           const e = isRecord(error) ? error : {};
-          const message = typeof e.message === 'string' ? e.message : typeof error === 'string' ? error : 'error response';
+          const message =
+            typeof e.message === 'string' ? e.message : typeof error === 'string' ? error : 'error response';
           const code = typeof e.code === 'string' || typeof e.code === 'number' ? e.code : undefined;
-          throw new ApiCallError({ url: res.url, status: res.status, provider: AGENTICSTAR_PROVIDER, message, code, requestId: res.requestId, bodyExcerpt: JSON.stringify(json), retryable: false });
+          throw new ApiCallError({
+            url: res.url,
+            status: res.status,
+            provider: AGENTICSTAR_PROVIDER,
+            message,
+            code,
+            requestId: res.requestId,
+            bodyExcerpt: JSON.stringify(json),
+            retryable: false,
+          });
         }
-        throw new ResponseDecodeError('invalid-event', `Expected a text/event-stream answer from ${res.url}, got application/json`, { excerpt: JSON.stringify(json) });
+        throw new ResponseDecodeError(
+          'invalid-event',
+          `Expected a text/event-stream answer from ${res.url}, got application/json`,
+          { excerpt: JSON.stringify(json) },
+        );
       }
       const messages = decodeAgenticStarMessages(res.body(), opts.onComment ? { onComment: opts.onComment } : {});
       return { messages, requestId: res.requestId };

@@ -110,7 +110,11 @@ const nonEmpty = z.string().min(1, 'must not be empty');
 const millis = z.number().finite().nonnegative();
 const fn = (what: string) => z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', `must be ${what}`);
 
-export const timeoutsSchema = z.strictObject({ headersMs: millis.optional(), idleMs: millis.optional(), totalMs: millis.optional() });
+export const timeoutsSchema = z.strictObject({
+  headersMs: millis.optional(),
+  idleMs: millis.optional(),
+  totalMs: millis.optional(),
+});
 
 export const settingsSchema = z.strictObject({
   edition: z.enum(['saas', 'marketplace']).optional(),

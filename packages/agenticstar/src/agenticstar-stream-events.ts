@@ -1,5 +1,10 @@
 import { decodeSSEJson, type ByteSource, type SSEJsonMessage } from '@kakehashi/sse-core';
-import { agenticStarChunkSchema, isPlainAgenticStarChunk, type AgenticStarChunk, type AgenticStarDelta } from './agenticstar-chunk';
+import {
+  agenticStarChunkSchema,
+  isPlainAgenticStarChunk,
+  type AgenticStarChunk,
+  type AgenticStarDelta,
+} from './agenticstar-chunk';
 import { mapAsyncIterator } from './agenticstar-map-iterator';
 
 /**
@@ -45,7 +50,11 @@ export interface AgenticStarUnknownEvent {
 }
 
 /** The platform's own stream events, as decoded from the SSE body. */
-export type AgenticStarStreamEvent = AgenticStarChunkEvent | AgenticStarErrorEvent | AgenticStarDoneEvent | AgenticStarUnknownEvent;
+export type AgenticStarStreamEvent =
+  | AgenticStarChunkEvent
+  | AgenticStarErrorEvent
+  | AgenticStarDoneEvent
+  | AgenticStarUnknownEvent;
 
 /** Options of {@link decodeAgenticStarStream}. */
 export interface AgenticStarDecodeOptions {
@@ -85,7 +94,11 @@ function errorEvent(data: unknown): AgenticStarErrorEvent {
   } else if (typeof data === 'string') {
     message = data;
   }
-  const event: AgenticStarErrorEvent = { type: 'error', message: message ?? (typeof code === 'string' ? code : 'the platform reported an error'), data };
+  const event: AgenticStarErrorEvent = {
+    type: 'error',
+    message: message ?? (typeof code === 'string' ? code : 'the platform reported an error'),
+    data,
+  };
   if (code !== undefined) event.code = code;
   return event;
 }
@@ -99,7 +112,9 @@ export function toAgenticStarStreamEvent(message: SSEJsonMessage): AgenticStarSt
   }
   if (isRecord(data)) {
     if (Array.isArray(data.choices)) {
-      const parsed = isPlainAgenticStarChunk(data) ? { success: true as const, data } : agenticStarChunkSchema.safeParse(data);
+      const parsed = isPlainAgenticStarChunk(data)
+        ? { success: true as const, data }
+        : agenticStarChunkSchema.safeParse(data);
       if (parsed.success) {
         const chunk = parsed.data;
         const event: AgenticStarChunkEvent = { type: 'chunk', chunk };
@@ -128,12 +143,18 @@ export function toAgenticStarStreamEvent(message: SSEJsonMessage): AgenticStarSt
  * Comments (`: connected`, `: heartbeat`) go to `onComment`. Malformed JSON throws sse-core's
  * `ResponseDecodeError` after every event before it has been delivered.
  */
-export function decodeAgenticStarStream(bytes: ByteSource, options: AgenticStarDecodeOptions = {}): AsyncIterableIterator<AgenticStarStreamEvent> & AsyncDisposable {
+export function decodeAgenticStarStream(
+  bytes: ByteSource,
+  options: AgenticStarDecodeOptions = {},
+): AsyncIterableIterator<AgenticStarStreamEvent> & AsyncDisposable {
   return mapAsyncIterator(decodeAgenticStarMessages(bytes, options), toAgenticStarStreamEvent);
 }
 
 /** The SSE layer below the typed events: sse-core's JSON SSE decoder with the options applied. */
-export function decodeAgenticStarMessages(bytes: ByteSource, options: AgenticStarDecodeOptions = {}): AsyncIterableIterator<SSEJsonMessage> {
+export function decodeAgenticStarMessages(
+  bytes: ByteSource,
+  options: AgenticStarDecodeOptions = {},
+): AsyncIterableIterator<SSEJsonMessage> {
   return decodeSSEJson(bytes, {
     ...(options.onComment ? { onComment: options.onComment } : {}),
     ...(options.maxBufferSize !== undefined ? { maxBufferSize: options.maxBufferSize } : {}),

@@ -57,7 +57,12 @@ export class AgenticStarTaskTracker {
     const key = keyOf(task) ?? `task-${++this.#anonymous}`;
     let tracked = this.#byKey.get(key);
     if (tracked === undefined) {
-      tracked = { id: key, title: typeof task.title === 'string' ? task.title : undefined, task: { ...task }, ended: false };
+      tracked = {
+        id: key,
+        title: typeof task.title === 'string' ? task.title : undefined,
+        task: { ...task },
+        ended: false,
+      };
       this.#byKey.set(key, tracked);
       const start: AgentStepStartEvent = { type: 'step-start', id: key, kind: 'task', args: task };
       if (typeof task.title === 'string') start.title = task.title;

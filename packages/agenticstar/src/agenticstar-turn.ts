@@ -1,4 +1,11 @@
-import type { AgentEvent, AgentFinishReason, AgentStartEvent, AgentStepEndEvent, AgentStepStartEvent, AgentUsage } from '@kakehashi/sse-core';
+import type {
+  AgentEvent,
+  AgentFinishReason,
+  AgentStartEvent,
+  AgentStepEndEvent,
+  AgentStepStartEvent,
+  AgentUsage,
+} from '@kakehashi/sse-core';
 import type { AgenticStarChunk, AgenticStarTask } from './agenticstar-chunk';
 import type { AgenticStarStreamEvent } from './agenticstar-stream-events';
 import { AgenticStarTaskTracker } from './agenticstar-tasks';
@@ -90,7 +97,8 @@ export class AgenticStarTurnState {
       case 'chunk': {
         const chunk = event.chunk;
         const delta = event.delta;
-        const steps: Array<AgentStepStartEvent | AgentStepEndEvent> | undefined = delta?.tasks && delta.tasks.length > 0 ? [] : undefined;
+        const steps: Array<AgentStepStartEvent | AgentStepEndEvent> | undefined =
+          delta?.tasks && delta.tasks.length > 0 ? [] : undefined;
         this.#captureIds(chunk, delta?.messageInfo, delta?.tasks);
         if (steps) for (const task of delta!.tasks!) this.#tasks.upsert(task, steps);
         if (event.finishReason !== undefined) this.finishReason = event.finishReason;
@@ -99,7 +107,8 @@ export class AgenticStarTurnState {
         const content = event.content;
         if (content !== undefined) this.text += content;
         const start = this.#started ? undefined : this.#start();
-        if (start === undefined && steps === undefined) return content === undefined ? undefined : { type: 'text-delta', delta: content };
+        if (start === undefined && steps === undefined)
+          return content === undefined ? undefined : { type: 'text-delta', delta: content };
         const out: AgentEvent[] = start ? [start] : [];
         if (steps) out.push(...steps);
         if (content !== undefined) out.push({ type: 'text-delta', delta: content });
@@ -113,14 +122,23 @@ export class AgenticStarTurnState {
         const steps: Array<AgentStepStartEvent | AgentStepEndEvent> = [];
         this.#tasks.closeOpen(steps);
         out.push(...steps);
-        const finish: AgentEvent = { type: 'finish', text: this.text, reason: mapAgenticStarFinishReason(this.finishReason) };
+        const finish: AgentEvent = {
+          type: 'finish',
+          text: this.text,
+          reason: mapAgenticStarFinishReason(this.finishReason),
+        };
         if (this.usage) finish.usage = this.usage;
         out.push(finish);
         return out;
       }
       case 'error': {
-        this.error = event.code === undefined ? { message: event.message } : { message: event.message, code: event.code };
-        const error: AgentEvent = { type: 'error', message: `agenticstar reported an error: ${event.message}`, retryable: false };
+        this.error =
+          event.code === undefined ? { message: event.message } : { message: event.message, code: event.code };
+        const error: AgentEvent = {
+          type: 'error',
+          message: `agenticstar reported an error: ${event.message}`,
+          retryable: false,
+        };
         if (event.code !== undefined) error.code = event.code;
         return error;
       }
@@ -139,7 +157,11 @@ export class AgenticStarTurnState {
     return start;
   }
 
-  #captureIds(chunk: AgenticStarChunk, info: { conversationId?: unknown; messageId?: unknown } | null | undefined, tasks: AgenticStarTask[] | null | undefined): void {
+  #captureIds(
+    chunk: AgenticStarChunk,
+    info: { conversationId?: unknown; messageId?: unknown } | null | undefined,
+    tasks: AgenticStarTask[] | null | undefined,
+  ): void {
     if (this.responseId === undefined) this.responseId = idOf(chunk.id);
     if (this.model === undefined && typeof chunk.model === 'string') this.model = chunk.model;
     if (this.conversationId !== undefined && this.messageId !== undefined) return;

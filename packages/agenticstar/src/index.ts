@@ -18,7 +18,12 @@ export {
   type AgenticStarHostPreset,
 } from './agenticstar-presets';
 export { resolveAgenticStarEndpoints, type AgenticStarEndpoints } from './agenticstar-config';
-export type { AgenticStarChatInput, AgenticStarMessage, AgenticStarFileReference, AgenticStarCallOptions } from './agenticstar-chat-request';
+export type {
+  AgenticStarChatInput,
+  AgenticStarMessage,
+  AgenticStarFileReference,
+  AgenticStarCallOptions,
+} from './agenticstar-chat-request';
 export { AgenticStarChatStream, type AgenticStarChatResult } from './agenticstar-chat-stream';
 export { AgenticStarConversation } from './agenticstar-conversation';
 export {

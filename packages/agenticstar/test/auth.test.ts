@@ -12,7 +12,11 @@ describe('SaaS client credentials (form body)', () => {
     const [token] = sim.tokenRequests;
     expect(token?.path).toBe('/federation/auth/v1/token');
     expect(token?.headers['content-type']).toBe('application/x-www-form-urlencoded');
-    expect(Object.fromEntries(token!.form())).toEqual({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret });
+    expect(Object.fromEntries(token!.form())).toEqual({
+      grant_type: 'client_credentials',
+      client_id: sim.clientId,
+      client_secret: sim.clientSecret,
+    });
   });
 
   it('derives the token endpoint from authBaseURL', async () => {

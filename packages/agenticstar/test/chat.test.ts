@@ -17,11 +17,18 @@ describe('streamChat: typed events', () => {
     expect(request?.path).toBe('/v1/chat/completions');
     expect(request?.headers['content-type']).toBe('application/json');
     expect(request?.headers.authorization).toBe(`Bearer ${sim.issuedTokens[0]!.token}`);
-    expect(request?.json()).toEqual({ model: 'AGENTIC STAR', stream: true, messages: [{ role: 'user', content: 'こんにちは' }] });
+    expect(request?.json()).toEqual({
+      model: 'AGENTIC STAR',
+      stream: true,
+      messages: [{ role: 'user', content: 'こんにちは' }],
+    });
 
     expect(comments[0]).toBe('connected');
     const first = events[0];
-    expect(first).toMatchObject({ type: 'chunk', delta: { role: 'assistant', messageInfo: { conversationId: 'conv-000001', messageId: 'msg-000001' } } });
+    expect(first).toMatchObject({
+      type: 'chunk',
+      delta: { role: 'assistant', messageInfo: { conversationId: 'conv-000001', messageId: 'msg-000001' } },
+    });
     expect(first?.type === 'chunk' && first.chunk.model).toBe('AGENTIC STAR');
     const text = events.map((e) => (e.type === 'chunk' ? (e.content ?? '') : '')).join('');
     expect(text).toBe(agenticStarDefaultAnswer('こんにちは'));
@@ -46,7 +53,11 @@ describe('streamChat: typed events', () => {
       ],
     });
     const events = await collect<AgenticStarStreamEvent>(saasClient(sim).streamChat('承認'));
-    expect(events[1]).toMatchObject({ type: 'chunk', content: '確認', delta: { interactionRequest: { kind: 'approval', prompt: '実行しますか?' } } });
+    expect(events[1]).toMatchObject({
+      type: 'chunk',
+      content: '確認',
+      delta: { interactionRequest: { kind: 'approval', prompt: '実行しますか?' } },
+    });
     expect(events[2]).toEqual({ type: 'unknown', data: { type: 'progress', percent: 50 } });
     expect(events[3]).toMatchObject({ type: 'chunk', finishReason: 'stop' });
   });
@@ -57,7 +68,13 @@ describe('streamChat: AgentEvents', () => {
     const sim = await simulator();
     const events = await collect(saasClient(sim).streamChat('天気を教えて').agentEvents());
 
-    expect(events[0]).toEqual({ type: 'start', provider: 'agenticstar', conversationId: 'conv-000001', messageId: 'msg-000001', model: 'AGENTIC STAR' });
+    expect(events[0]).toEqual({
+      type: 'start',
+      provider: 'agenticstar',
+      conversationId: 'conv-000001',
+      messageId: 'msg-000001',
+      model: 'AGENTIC STAR',
+    });
     const finish = events.at(-1);
     expect(finish).toEqual({ type: 'finish', text: agenticStarDefaultAnswer('天気を教えて'), reason: 'stop' });
     expect(appliedText(events)).toBe(agenticStarDefaultAnswer('天気を教えて'));
@@ -98,9 +115,20 @@ describe('streamChat: AgentEvents', () => {
   });
 
   it('turns an in-stream error payload into an error event and stops reading', async () => {
-    const sim = await simulator({ script: [{ content: '途中まで' }, { data: '{"error":{"code":"agent_failed","message":"エージェントが失敗しました"}}' }, { stall: true }] });
+    const sim = await simulator({
+      script: [
+        { content: '途中まで' },
+        { data: '{"error":{"code":"agent_failed","message":"エージェントが失敗しました"}}' },
+        { stall: true },
+      ],
+    });
     const events = await collect(saasClient(sim).streamChat('失敗して').agentEvents());
-    expect(events.at(-1)).toEqual({ type: 'error', message: 'agenticstar reported an error: エージェントが失敗しました', code: 'agent_failed', retryable: false });
+    expect(events.at(-1)).toEqual({
+      type: 'error',
+      message: 'agenticstar reported an error: エージェントが失敗しました',
+      code: 'agent_failed',
+      retryable: false,
+    });
     await expect(sim.chatRequests[0]!.closed).resolves.toEqual({ byClient: true });
 
     const error = await failure(() => saasClient(sim).chat('失敗して'));
@@ -144,7 +172,10 @@ describe('chat (collected answer) and conversations across turns', () => {
     expect(conversation.id).toBe('conv-000001');
     const events = await collect(conversation.stream('二つ目').agentEvents());
     expect(events.at(-1)?.type).toBe('finish');
-    expect(sim.chatRequests.map((r) => r.json<{ conversationId?: string }>().conversationId)).toEqual([undefined, 'conv-000001']);
+    expect(sim.chatRequests.map((r) => r.json<{ conversationId?: string }>().conversationId)).toEqual([
+      undefined,
+      'conv-000001',
+    ]);
     expect(sim.conversations[0]).toMatchObject({ conversationId: 'conv-000001', messageCount: 4 });
 
     const resumed = saasClient(sim).conversation('conv-000001');
@@ -199,10 +230,17 @@ describe('a JSON answer instead of a stream', () => {
     const server = await startScriptedServer();
     try {
       server.reply(
-        { headers: { 'content-type': 'application/json' }, body: '{"success":false,"error":{"code":"quota_exceeded","message":"上限に達しました"}}' },
+        {
+          headers: { 'content-type': 'application/json' },
+          body: '{"success":false,"error":{"code":"quota_exceeded","message":"上限に達しました"}}',
+        },
         { headers: { 'content-type': 'application/json' }, body: '{"choices":[{"message":{"content":"x"}}]}' },
       );
-      const agenticstar = createAgenticStar({ baseURL: server.url, tokenProvider: { getToken: () => 'scripted-token-1' }, env: {} });
+      const agenticstar = createAgenticStar({
+        baseURL: server.url,
+        tokenProvider: { getToken: () => 'scripted-token-1' },
+        env: {},
+      });
       const envelope = await failure(() => agenticstar.chat('x'));
       expect(ApiCallError.isInstance(envelope)).toBe(true);
       expect(envelope).toMatchObject({ status: 200, code: 'quota_exceeded', retryable: false });

@@ -12,10 +12,20 @@ const numbers = [undefined, null, 0, 'x'];
 
 /** Every value of `values` at `key`, over a base object (one field varied at a time). */
 function vary(base: Record<string, unknown>, key: string, values: unknown[]): Record<string, unknown>[] {
-  return values.map((v) => (v === undefined ? Object.fromEntries(Object.entries(base).filter(([k]) => k !== key)) : { ...base, [key]: v }));
+  return values.map((v) =>
+    v === undefined ? Object.fromEntries(Object.entries(base).filter(([k]) => k !== key)) : { ...base, [key]: v },
+  );
 }
 
-const task = { messageId: 'm1', conversationId: 'c1', actionType: 'search', callId: 'call-1', title: '検索', status: 'running', timestamp: 1700000000000 };
+const task = {
+  messageId: 'm1',
+  conversationId: 'c1',
+  actionType: 'search',
+  callId: 'call-1',
+  title: '検索',
+  status: 'running',
+  timestamp: 1700000000000,
+};
 const tasks: unknown[] = [
   undefined,
   null,
@@ -33,7 +43,15 @@ const tasks: unknown[] = [
   ...vary(task, 'status', strings).map((t) => [t]),
   [{ ...task, extra: { kept: true } }],
 ];
-const messageInfos: unknown[] = [undefined, null, 'x', [], { conversationId: 'c', messageId: 5 }, ...vary({ conversationId: 'c', messageId: 'm' }, 'conversationId', ids), ...vary({ conversationId: 'c', messageId: 'm' }, 'messageId', ids)];
+const messageInfos: unknown[] = [
+  undefined,
+  null,
+  'x',
+  [],
+  { conversationId: 'c', messageId: 5 },
+  ...vary({ conversationId: 'c', messageId: 'm' }, 'conversationId', ids),
+  ...vary({ conversationId: 'c', messageId: 'm' }, 'messageId', ids),
+];
 const baseDelta = { role: 'assistant', content: 'こんにちは' };
 const deltas: unknown[] = [
   undefined,

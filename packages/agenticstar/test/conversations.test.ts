@@ -91,13 +91,21 @@ describe('GET /v1/conversations (cursor pages)', () => {
 
 describe('parseConversationPage', () => {
   it('is tolerant of envelope variations', () => {
-    expect(parseConversationPage({ data: { items: [{ id: 7, name: 'x' }] }, has_more: true, nextCursor: 'n1' }, 'u')).toMatchObject({
+    expect(
+      parseConversationPage({ data: { items: [{ id: 7, name: 'x' }] }, has_more: true, nextCursor: 'n1' }, 'u'),
+    ).toMatchObject({
       items: [{ conversationId: '7', id: 7, name: 'x' }],
       hasMore: true,
       cursor: 'n1',
     });
-    expect(parseConversationPage([{ conversation_id: 'a' }], 'u')).toMatchObject({ items: [{ conversationId: 'a' }], hasMore: false });
-    expect(parseConversationPage({ results: [], hasMore: false, cursor: null }, 'u')).toMatchObject({ items: [], cursor: undefined });
+    expect(parseConversationPage([{ conversation_id: 'a' }], 'u')).toMatchObject({
+      items: [{ conversationId: 'a' }],
+      hasMore: false,
+    });
+    expect(parseConversationPage({ results: [], hasMore: false, cursor: null }, 'u')).toMatchObject({
+      items: [],
+      cursor: undefined,
+    });
     expect(() => parseConversationPage('nope', 'u')).toThrow(/not a JSON object/);
   });
 });

@@ -1,4 +1,4 @@
-import { AbortError, AgentStreamError, ApiCallError, TimeoutError } from '@kakehashi/sse-core';
+import { AbortError, AgentStreamError, ApiCallError, } from '@kakehashi/sse-core';
 import { describe, expect, it } from 'vitest';
 import { appliedText, collect, failure, saasClient, simulator } from './helpers';
 
@@ -16,7 +16,11 @@ describe('fault knobs', () => {
   it('stall mid-stream: the idle timeout ends the stream with an error event', async () => {
     const sim = await simulator();
     sim.stall({ afterEvents: 3 });
-    const events = await collect(saasClient(sim, { timeouts: { idleMs: 200 } }).streamChat('止まる').agentEvents());
+    const events = await collect(
+      saasClient(sim, { timeouts: { idleMs: 200 } })
+        .streamChat('止まる')
+        .agentEvents(),
+    );
     expect(events[0]?.type).toBe('start');
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'timeout', retryable: true });
     await expect(sim.chatRequests[0]!.closed).resolves.toEqual({ byClient: true });
@@ -101,7 +105,9 @@ describe('fault knobs', () => {
   it('heartbeats keep a slow agent within the idle timeout', async () => {
     const sim = await simulator({ thinkMs: 600, heartbeatIntervalMs: 50 });
     const comments: string[] = [];
-    const result = await saasClient(sim, { timeouts: { idleMs: 300 } }).chat('ゆっくり', { onComment: (c) => comments.push(c) });
+    const result = await saasClient(sim, { timeouts: { idleMs: 300 } }).chat('ゆっくり', {
+      onComment: (c) => comments.push(c),
+    });
     expect(result.reason).toBe('stop');
     expect(comments[0]).toBe('connected');
     expect(comments.filter((c) => c === 'heartbeat').length).toBeGreaterThan(1);
@@ -109,7 +115,11 @@ describe('fault knobs', () => {
 
   it('without heartbeats the same pause trips the idle timeout (control)', async () => {
     const sim = await simulator({ thinkMs: 600, heartbeatIntervalMs: 0 });
-    const events = await collect(saasClient(sim, { timeouts: { idleMs: 300 } }).streamChat('ゆっくり').agentEvents());
+    const events = await collect(
+      saasClient(sim, { timeouts: { idleMs: 300 } })
+        .streamChat('ゆっくり')
+        .agentEvents(),
+    );
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'timeout' });
   });
 });

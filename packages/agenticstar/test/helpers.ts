@@ -1,5 +1,9 @@
 import { applyAgentEvent, type AgentEvent } from '@kakehashi/sse-core';
-import { startAgenticStarSimulator, type AgenticStarSimulator, type AgenticStarSimulatorOptions } from '@kakehashi/testkit';
+import {
+  startAgenticStarSimulator,
+  type AgenticStarSimulator,
+  type AgenticStarSimulatorOptions,
+} from '@kakehashi/testkit';
 import { afterEach } from 'vitest';
 import { createAgenticStar, type AgenticStarProvider, type AgenticStarSettings } from '@kakehashi/agenticstar';
 

@@ -34,7 +34,9 @@ const inputs: unknown[] = [
   { messages: 'x' },
   ...messageVariants.map((m) => ({ messages: [m] })),
   ...messageVariants.map((m) => ({ messages: [message, m] })),
-  ...['message', 'conversationId', 'agentId', 'model'].flatMap((key) => strings.map((v) => ({ message: 'hi', [key]: v }))),
+  ...['message', 'conversationId', 'agentId', 'model'].flatMap((key) =>
+    strings.map((v) => ({ message: 'hi', [key]: v })),
+  ),
   { message: 'hi', agentMode: true },
   { message: 'hi', agentLevel: 'default' },
   { message: 'hi', files: ['f1'] },
@@ -78,7 +80,18 @@ describe('plainChatInput', () => {
 
 describe('plainCallOptions', () => {
   const signal = new AbortController().signal;
-  const options: unknown[] = [undefined, {}, { signal }, { signal: 'x' }, { signal: undefined }, { signal, maxRetries: 1 }, { timeouts: { idleMs: 5 } }, null, [], new (class {})()];
+  const options: unknown[] = [
+    undefined,
+    {},
+    { signal },
+    { signal: 'x' },
+    { signal: undefined },
+    { signal, maxRetries: 1 },
+    { timeouts: { idleMs: 5 } },
+    null,
+    [],
+    new (class {})(),
+  ];
   it('agrees with callOptionsSchema', () => {
     for (const o of options) {
       const plain = plainCallOptions(o);

@@ -29,11 +29,29 @@ describe('recorded stream', () => {
       'text-delta',
       'finish',
     ]);
-    expect(events[0]).toEqual({ type: 'start', provider: 'agenticstar', conversationId: 'conv-2b9c', messageId: 'msg-7f3a', model: 'AGENTIC STAR' });
+    expect(events[0]).toEqual({
+      type: 'start',
+      provider: 'agenticstar',
+      conversationId: 'conv-2b9c',
+      messageId: 'msg-7f3a',
+      model: 'AGENTIC STAR',
+    });
     expect(events.at(-1)).toEqual({ type: 'finish', text: RECORDED_TEXT, reason: 'stop' });
     expect(appliedText(events)).toBe(RECORDED_TEXT);
-    expect(events[4]).toMatchObject({ type: 'step-end', id: '0cf24f34-bbd9-4833-88c4-d7f520ce3aae', kind: 'task', title: 'data analysis', status: 'completed' });
-    expect(state).toMatchObject({ conversationId: 'conv-2b9c', messageId: 'msg-7f3a', text: RECORDED_TEXT, finishReason: 'stop', done: true });
+    expect(events[4]).toMatchObject({
+      type: 'step-end',
+      id: '0cf24f34-bbd9-4833-88c4-d7f520ce3aae',
+      kind: 'task',
+      title: 'data analysis',
+      status: 'completed',
+    });
+    expect(state).toMatchObject({
+      conversationId: 'conv-2b9c',
+      messageId: 'msg-7f3a',
+      text: RECORDED_TEXT,
+      finishReason: 'stop',
+      done: true,
+    });
     expect(state.tasks).toHaveLength(2);
   });
 
@@ -44,7 +62,9 @@ describe('recorded stream', () => {
     const comments: string[] = [];
     for (const [offset, parts] of everySplit(bytes)) {
       const t = await collect<AgenticStarStreamEvent>(decodeAgenticStarStream(chunksOf(parts)));
-      const a = await collect<AgentEvent>(decodeAgenticStarAgentEvents(chunksOf(parts), { onComment: (c) => comments.push(c) }));
+      const a = await collect<AgentEvent>(
+        decodeAgenticStarAgentEvents(chunksOf(parts), { onComment: (c) => comments.push(c) }),
+      );
       if (JSON.stringify(t) !== JSON.stringify(typed) || JSON.stringify(a) !== JSON.stringify(agent)) {
         expect({ offset, t, a }).toEqual({ offset, t: typed, a: agent });
       }
@@ -55,7 +75,9 @@ describe('recorded stream', () => {
   it('gives identical AgentEvents when every byte is its own chunk (both paths)', async () => {
     const expected = await collect(decodeAgenticStarAgentEvents(chunksOf([bytes])));
     expect(await collect(decodeAgenticStarAgentEvents(chunksOf(splitEvery(bytes, 1))))).toEqual(expected);
-    expect(await collect(toAgenticStarAgentEvents(decodeAgenticStarStream(chunksOf(splitEvery(bytes, 1)))))).toEqual(expected);
+    expect(await collect(toAgenticStarAgentEvents(decodeAgenticStarStream(chunksOf(splitEvery(bytes, 1)))))).toEqual(
+      expected,
+    );
   });
 
   it('cut before [DONE] at any event boundary ends with a stream-cut error', async () => {
@@ -72,7 +94,8 @@ describe('recorded stream', () => {
     const whole = await collect(saasClient(sim).streamChat('質問').agentEvents());
     sim.split(1);
     const split = await collect(saasClient(sim).streamChat('質問').agentEvents());
-    const normalise = (events: AgentEvent[]) => JSON.stringify(events).replace(/conv-0+\d|msg-0+\d|0cf24f34-[\w-]+|"timestamp":\d+/g, '');
+    const normalise = (events: AgentEvent[]) =>
+      JSON.stringify(events).replace(/conv-0+\d|msg-0+\d|0cf24f34-[\w-]+|"timestamp":\d+/g, '');
     expect(normalise(split)).toBe(normalise(whole));
     expect(appliedText(split)).toBe('一バイトずつ届く日本語のテキスト🍣です。');
   });

@@ -1,4 +1,10 @@
-import { AgentStreamError, ApiCallError, InvalidArgumentError, KakehashiError, MissingConfigError } from '@kakehashi/sse-core';
+import {
+  AgentStreamError,
+  ApiCallError,
+  InvalidArgumentError,
+  KakehashiError,
+  MissingConfigError,
+} from '@kakehashi/sse-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgenticStar, resolveAgenticStarEndpoints, AGENTICSTAR_PRESETS } from '@kakehashi/agenticstar';
 import { collect, failure, saasClient, simulator } from './helpers';
@@ -72,7 +78,9 @@ describe('missing configuration', () => {
 
   it('no client id: MissingConfigError naming AGENTICSTAR_CLIENT_ID, nothing sent', async () => {
     const sim = await simulator();
-    const error = await failure(() => createAgenticStar({ baseURL: sim.url, tokenUrl: sim.tokenUrl, env: {} }).chat('x'));
+    const error = await failure(() =>
+      createAgenticStar({ baseURL: sim.url, tokenUrl: sim.tokenUrl, env: {} }).chat('x'),
+    );
     expect(MissingConfigError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ setting: 'clientId', envVar: 'AGENTICSTAR_CLIENT_ID' });
     expect((error as Error).message).toContain('AGENTICSTAR_CLIENT_ID');
@@ -136,9 +144,25 @@ describe('endpoint resolution', () => {
   });
 
   it('options win over the environment, which wins over the defaults', () => {
-    const env = { AGENTICSTAR_BASE_URL: 'https://env.example.com/', AGENTICSTAR_TOKEN_URL: 'https://auth.env.example.com/token', AGENTICSTAR_AGENT_ID: 'env-agent' };
-    expect(resolveAgenticStarEndpoints({ env })).toEqual({ edition: 'saas', baseURL: 'https://env.example.com', tokenUrl: 'https://auth.env.example.com/token', agentId: 'env-agent' });
-    expect(resolveAgenticStarEndpoints({ env, baseURL: 'https://opt.example.com', tokenUrl: 'https://auth.opt.example.com/t', agentId: 'a' })).toEqual({
+    const env = {
+      AGENTICSTAR_BASE_URL: 'https://env.example.com/',
+      AGENTICSTAR_TOKEN_URL: 'https://auth.env.example.com/token',
+      AGENTICSTAR_AGENT_ID: 'env-agent',
+    };
+    expect(resolveAgenticStarEndpoints({ env })).toEqual({
+      edition: 'saas',
+      baseURL: 'https://env.example.com',
+      tokenUrl: 'https://auth.env.example.com/token',
+      agentId: 'env-agent',
+    });
+    expect(
+      resolveAgenticStarEndpoints({
+        env,
+        baseURL: 'https://opt.example.com',
+        tokenUrl: 'https://auth.opt.example.com/t',
+        agentId: 'a',
+      }),
+    ).toEqual({
       edition: 'saas',
       baseURL: 'https://opt.example.com',
       tokenUrl: 'https://auth.opt.example.com/t',
@@ -147,17 +171,27 @@ describe('endpoint resolution', () => {
   });
 
   it('marketplace: the token endpoint follows the base URL unless AGENTICSTAR_TOKEN_URL is set', () => {
-    expect(resolveAgenticStarEndpoints({ env: { AGENTICSTAR_EDITION: 'marketplace', AGENTICSTAR_BASE_URL: 'https://mp.example.com/api' } })).toMatchObject({
+    expect(
+      resolveAgenticStarEndpoints({
+        env: { AGENTICSTAR_EDITION: 'marketplace', AGENTICSTAR_BASE_URL: 'https://mp.example.com/api' },
+      }),
+    ).toMatchObject({
       edition: 'marketplace',
       tokenUrl: 'https://mp.example.com/api/v1/auth/external-service-token',
     });
     expect(
-      resolveAgenticStarEndpoints({ edition: 'marketplace', baseURL: 'https://mp.example.com', env: { AGENTICSTAR_TOKEN_URL: 'https://mp.example.com/custom-token' } }),
+      resolveAgenticStarEndpoints({
+        edition: 'marketplace',
+        baseURL: 'https://mp.example.com',
+        env: { AGENTICSTAR_TOKEN_URL: 'https://mp.example.com/custom-token' },
+      }),
     ).toMatchObject({ tokenUrl: 'https://mp.example.com/custom-token' });
   });
 
   it('authBaseURL builds the SaaS token endpoint', () => {
-    expect(resolveAgenticStarEndpoints({ authBaseURL: 'https://auth.example.com/', env: {} }).tokenUrl).toBe('https://auth.example.com/federation/auth/v1/token');
+    expect(resolveAgenticStarEndpoints({ authBaseURL: 'https://auth.example.com/', env: {} }).tokenUrl).toBe(
+      'https://auth.example.com/federation/auth/v1/token',
+    );
   });
 });
 
@@ -169,7 +203,13 @@ describe('no secret in any error', () => {
     // Wrong secret (token endpoint 401): the secret we sent must not be echoed.
     errors.push(await failure(() => saasClient(sim, { clientSecret: 'my-wrong-secret-abc123' }).chat('x')));
     // A refused token (401 twice).
-    errors.push(await failure(() => saasClient(sim, { tokenProvider: { getToken: () => 'eyJrefused.token.value', invalidate: () => undefined } }).chat('x')));
+    errors.push(
+      await failure(() =>
+        saasClient(sim, {
+          tokenProvider: { getToken: () => 'eyJrefused.token.value', invalidate: () => undefined },
+        }).chat('x'),
+      ),
+    );
     // 5xx after retries, with a valid token cached.
     const good = saasClient(sim, { maxRetries: 0 });
     await good.chat('準備');
@@ -179,7 +219,12 @@ describe('no secret in any error', () => {
     sim.reset({ afterEvents: 2 });
     errors.push(await failure(() => good.chat('x')));
 
-    const secrets = ['sim-very-secret-value-9876', 'my-wrong-secret-abc123', 'eyJrefused.token.value', ...sim.issuedTokens.map((t) => t.token)];
+    const secrets = [
+      'sim-very-secret-value-9876',
+      'my-wrong-secret-abc123',
+      'eyJrefused.token.value',
+      ...sim.issuedTokens.map((t) => t.token),
+    ];
     expect(ApiCallError.isInstance(errors[0])).toBe(true);
     expect(ApiCallError.isInstance(errors[1])).toBe(true);
     expect(ApiCallError.isInstance(errors[2])).toBe(true);
@@ -187,7 +232,14 @@ describe('no secret in any error', () => {
     for (const error of errors) {
       expect(KakehashiError.isInstance(error)).toBe(true);
       const e = error as KakehashiError & { bodyExcerpt?: string };
-      const rendered = [e.message, String(e), JSON.stringify(e), e.stack ?? '', e.bodyExcerpt ?? '', String(e.cause ?? '')].join('\n');
+      const rendered = [
+        e.message,
+        String(e),
+        JSON.stringify(e),
+        e.stack ?? '',
+        e.bodyExcerpt ?? '',
+        String(e.cause ?? ''),
+      ].join('\n');
       for (const secret of secrets) expect(rendered).not.toContain(secret);
     }
   });

@@ -35,10 +35,12 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
  * `keys` (compared in constant time). Keys are registered for redaction. An empty list accepts nobody.
  */
 export function apiKeyAuthorizer(keys: readonly string[]): AppServerAuthorize {
-  const digests = keys.filter((k) => k.length > 0).map((k) => {
-    registerSecret(k);
-    return digest(k);
-  });
+  const digests = keys
+    .filter((k) => k.length > 0)
+    .map((k) => {
+      registerSecret(k);
+      return digest(k);
+    });
   return ({ credential }) => {
     if (!credential) return false;
     const given = digest(credential);

@@ -27,13 +27,19 @@ export const describeInstanceInputSchema = z.strictObject({
 export const legacyBodySchema = z.record(z.string(), z.unknown());
 
 export const callOptionsSchema = z.strictObject({
-  authorization: z.string().regex(/^[^\r\n]*$/, 'must not contain line breaks').optional(),
+  authorization: z
+    .string()
+    .regex(/^[^\r\n]*$/, 'must not contain line breaks')
+    .optional(),
   signal: signalSchema.optional(),
   timeouts: timeoutsSchema.optional(),
   maxRetries: maxRetriesSchema.optional(),
 });
 
-export const authorizationSettingSchema = z.union([z.string().regex(/^[^\r\n]*$/, 'must not contain line breaks'), functionSchema<() => string | Promise<string>>()]);
+export const authorizationSettingSchema = z.union([
+  z.string().regex(/^[^\r\n]*$/, 'must not contain line breaks'),
+  functionSchema<() => string | Promise<string>>(),
+]);
 
 const str = z.string().optional();
 const codeSchema = z.union([z.number(), z.string().regex(/^\d+$/).transform(Number)]);

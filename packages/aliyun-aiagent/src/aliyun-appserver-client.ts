@@ -25,7 +25,12 @@ import {
   rtcAuthTokenInputSchema,
 } from './aliyun-appserver-client-schemas';
 import { APP_SERVER_PROVIDER, parseAppServerErrorBody } from './aliyun-appserver-errors';
-import { APP_SERVER_BASE_PATH, APP_SERVER_LEGACY_ENDPOINTS, APP_SERVER_SUCCESS_CODE, type AppServerLegacyEndpoint } from './aliyun-appserver-wire';
+import {
+  APP_SERVER_BASE_PATH,
+  APP_SERVER_LEGACY_ENDPOINTS,
+  APP_SERVER_SUCCESS_CODE,
+  type AppServerLegacyEndpoint,
+} from './aliyun-appserver-wire';
 import { envSchema, fetchSchema, headersSchema, maxRetriesSchema, timeoutsSchema } from './aliyun-settings';
 
 /** Settings of {@link createAppServerClient}. Unknown keys are rejected. */
@@ -155,16 +160,24 @@ export interface AppServerClient {
   /** `getRtcAuthToken`: the user's ARTC join token (the current "proxy" call flow needs only this). */
   getRtcAuthToken(input: GetRtcAuthTokenInput, options?: AppServerCallOptions): Promise<RtcAuthToken>;
   /** `generateMessageChatToken`: a message-chat token (for chat agents). */
-  generateMessageChatToken(input: GenerateMessageChatTokenRequest, options?: AppServerCallOptions): Promise<MessageChatToken>;
+  generateMessageChatToken(
+    input: GenerateMessageChatTokenRequest,
+    options?: AppServerCallOptions,
+  ): Promise<MessageChatToken>;
   /** `describeAIAgentInstance`: an instance's status and configs (JSON text). */
-  describeAIAgentInstance(input: DescribeAIAgentInstanceRequest, options?: AppServerCallOptions): Promise<AIAgentInstanceInfo>;
+  describeAIAgentInstance(
+    input: DescribeAIAgentInstanceRequest,
+    options?: AppServerCallOptions,
+  ): Promise<AIAgentInstanceInfo>;
   /**
    * Calls any endpoint under `/api/v2/aiagent/` with a snake_case body and returns the successful body
    * as received (`code` checked). For the legacy endpoints and your own additions.
    */
   call(endpoint: string, body: AppServerBody, options?: AppServerCallOptions): Promise<AppServerBody>;
   /** Legacy / extra endpoints, loosely typed (snake_case in, snake_case out). */
-  readonly legacy: Readonly<Record<AppServerLegacyEndpoint, (body: AppServerBody, options?: AppServerCallOptions) => Promise<AppServerBody>>>;
+  readonly legacy: Readonly<
+    Record<AppServerLegacyEndpoint, (body: AppServerBody, options?: AppServerCallOptions) => Promise<AppServerBody>>
+  >;
 }
 
 const settingsSchema = z.strictObject({
@@ -203,7 +216,8 @@ export function createAppServerClient(settings: AppServerClientSettings = {}): A
     } catch {
       throw new InvalidArgumentError('baseURL', `"${value}" is not an absolute URL`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('baseURL', `protocol must be http: or https:, got ${url.protocol}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new InvalidArgumentError('baseURL', `protocol must be http: or https:, got ${url.protocol}`);
     baseURL = value.replace(/\/+$/, '');
     return baseURL;
   };
@@ -217,7 +231,11 @@ export function createAppServerClient(settings: AppServerClientSettings = {}): A
     parseErrorBody: parseAppServerErrorBody,
   });
 
-  async function post(endpoint: string, body: AppServerBody, rawOptions: AppServerCallOptions | undefined): Promise<AppServerBody> {
+  async function post(
+    endpoint: string,
+    body: AppServerBody,
+    rawOptions: AppServerCallOptions | undefined,
+  ): Promise<AppServerBody> {
     const options = validateArgument(callOptionsSchema, rawOptions ?? {}, 'options');
     readBaseURL();
     const res = await http.request({
@@ -229,7 +247,8 @@ export function createAppServerClient(settings: AppServerClientSettings = {}): A
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
       ...(options.maxRetries === undefined ? {} : { retry: { maxRetries: options.maxRetries } }),
       headers: async () => {
-        const authorization = options.authorization ?? (s.authorization === undefined ? undefined : await resolveValue(s.authorization));
+        const authorization =
+          options.authorization ?? (s.authorization === undefined ? undefined : await resolveValue(s.authorization));
         if (authorization) registerSecret(authorization);
         return { ...s.headers, ...(authorization ? { authorization } : {}) };
       },
@@ -237,9 +256,13 @@ export function createAppServerClient(settings: AppServerClientSettings = {}): A
     const data = await res.json<unknown>();
     const envelope = envelopeSchema.safeParse(data);
     if (!envelope.success) {
-      throw new ResponseDecodeError('invalid-event', `${APP_SERVER_PROVIDER} ${endpoint}: the response is not an AppServer body (an object with an integer "code")`, {
-        excerpt: JSON.stringify(data),
-      });
+      throw new ResponseDecodeError(
+        'invalid-event',
+        `${APP_SERVER_PROVIDER} ${endpoint}: the response is not an AppServer body (an object with an integer "code")`,
+        {
+          excerpt: JSON.stringify(data),
+        },
+      );
     }
     const e = envelope.data;
     for (const field of SECRET_RESPONSE_FIELDS) if (typeof e[field] === 'string') registerSecret(e[field] as string);
@@ -262,9 +285,13 @@ export function createAppServerClient(settings: AppServerClientSettings = {}): A
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ResponseDecodeError('invalid-event', `${APP_SERVER_PROVIDER} ${endpoint}: unexpected field ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`, {
-        excerpt: JSON.stringify(body),
-      });
+      throw new ResponseDecodeError(
+        'invalid-event',
+        `${APP_SERVER_PROVIDER} ${endpoint}: unexpected field ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`,
+        {
+          excerpt: JSON.stringify(body),
+        },
+      );
     }
     return parsed.data;
   }
@@ -277,13 +304,20 @@ export function createAppServerClient(settings: AppServerClientSettings = {}): A
   };
 
   const legacy = Object.fromEntries(
-    APP_SERVER_LEGACY_ENDPOINTS.map((name) => [name, (body: AppServerBody, options?: AppServerCallOptions) => call(name, body, options)]),
+    APP_SERVER_LEGACY_ENDPOINTS.map((name) => [
+      name,
+      (body: AppServerBody, options?: AppServerCallOptions) => call(name, body, options),
+    ]),
   ) as AppServerClient['legacy'];
 
   return {
     async getRtcAuthToken(input, options) {
       const i = validateArgument(rtcAuthTokenInputSchema, input, 'input');
-      const raw = await post('getRtcAuthToken', { user_id: i.userId, ...(i.channelId ? { channel_id: i.channelId } : {}) }, options);
+      const raw = await post(
+        'getRtcAuthToken',
+        { user_id: i.userId, ...(i.channelId ? { channel_id: i.channelId } : {}) },
+        options,
+      );
       const b = decode(rtcAuthTokenBodySchema, raw, 'getRtcAuthToken');
       return { rtcAuthToken: b.rtc_auth_token, channelId: b.channel_id, timestamp: b.timestamp, raw };
     },
@@ -311,7 +345,11 @@ export function createAppServerClient(settings: AppServerClientSettings = {}): A
 
     async describeAIAgentInstance(input, options) {
       const i = validateArgument(describeInstanceInputSchema, input, 'input');
-      const raw = await post('describeAIAgentInstance', { user_id: i.userId, ai_agent_instance_id: i.aiAgentInstanceId, region: i.region }, options);
+      const raw = await post(
+        'describeAIAgentInstance',
+        { user_id: i.userId, ai_agent_instance_id: i.aiAgentInstanceId, region: i.region },
+        options,
+      );
       const b = decode(describeInstanceBodySchema, raw, 'describeAIAgentInstance');
       return {
         requestId: b.request_id,

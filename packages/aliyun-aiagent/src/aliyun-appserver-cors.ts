@@ -14,7 +14,11 @@ export interface AppServerCorsOptions {
 const DEFAULT_ALLOW_HEADERS = ['authorization', 'content-type'];
 
 /** Internal: the CORS headers for a response (every response carries them, 403s included, so browsers can read the status). */
-export function corsHeaders(request: Request, options: AppServerCorsOptions | false | undefined, preflight: boolean): Record<string, string> {
+export function corsHeaders(
+  request: Request,
+  options: AppServerCorsOptions | false | undefined,
+  preflight: boolean,
+): Record<string, string> {
   if (options === false) return {};
   const origin = options?.origin ?? '*';
   const requestOrigin = request.headers.get('origin');
@@ -24,7 +28,11 @@ export function corsHeaders(request: Request, options: AppServerCorsOptions | fa
   } else {
     const allowed =
       requestOrigin !== null &&
-      (typeof origin === 'string' ? origin === requestOrigin : typeof origin === 'function' ? origin(requestOrigin) : origin.includes(requestOrigin));
+      (typeof origin === 'string'
+        ? origin === requestOrigin
+        : typeof origin === 'function'
+          ? origin(requestOrigin)
+          : origin.includes(requestOrigin));
     if (allowed) headers['access-control-allow-origin'] = requestOrigin;
     headers.vary = 'Origin';
   }

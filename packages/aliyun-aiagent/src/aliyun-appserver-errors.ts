@@ -16,7 +16,11 @@ export function isAuthExpiredError(error: unknown): error is ApiCallError {
 /** Internal: reads the AppServer's error bodies; a 403 becomes {@link AUTH_EXPIRED_CODE}. */
 export function parseAppServerErrorBody(text: string, status: number): ErrorBodyDetails | undefined {
   if (status === 403) {
-    return { code: AUTH_EXPIRED_CODE, message: 'the AppServer refused the Authorization (login missing or expired)', retryable: false };
+    return {
+      code: AUTH_EXPIRED_CODE,
+      message: 'the AppServer refused the Authorization (login missing or expired)',
+      retryable: false,
+    };
   }
   const b = parseJsonObject(text);
   if (!b) return undefined;

@@ -32,9 +32,18 @@ export const messageChatTokenBodySchema = z.looseObject({
   user_id: required().regex(MESSAGE_CHAT_USER_ID, 'must be 1-64 letters, digits or "_"'),
   role: optionalText(),
   expire: z
-    .union([z.number().int().positive().max(604_800), z.string().regex(/^\d{1,6}$/).transform(Number)], {
-      error: 'must be a positive number of seconds',
-    })
+    .union(
+      [
+        z.number().int().positive().max(604_800),
+        z
+          .string()
+          .regex(/^\d{1,6}$/)
+          .transform(Number),
+      ],
+      {
+        error: 'must be a positive number of seconds',
+      },
+    )
     .optional()
     .nullable(),
   region: region(),

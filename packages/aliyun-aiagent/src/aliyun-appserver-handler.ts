@@ -62,22 +62,32 @@ const optionsSchema = z
   .strictObject({
     rtcAppId: z.string().optional(),
     rtcAppKey: z.string().optional(),
-    ice: z.custom<IceClient>((v) => typeof v === 'object' && v !== null && typeof (v as IceClient).describeAIAgentInstance === 'function', {
-      message: 'must be an IceClient (createIceClient())',
-    }).optional(),
+    ice: z
+      .custom<IceClient>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as IceClient).describeAIAgentInstance === 'function',
+        {
+          message: 'must be an IceClient (createIceClient())',
+        },
+      )
+      .optional(),
     apiKeys: z.array(z.string()).readonly().optional(),
     authorize: functionSchema<AppServerAuthorize>().optional(),
     cors: z
       .union([
         z.literal(false),
         z.strictObject({
-          origin: z.union([z.string(), z.array(z.string()).readonly(), functionSchema<(origin: string) => boolean>()]).optional(),
+          origin: z
+            .union([z.string(), z.array(z.string()).readonly(), functionSchema<(origin: string) => boolean>()])
+            .optional(),
           allowHeaders: z.array(z.string()).readonly().optional(),
           maxAgeSeconds: z.number().int().nonnegative().optional(),
         }),
       ])
       .optional(),
-    basePath: z.string().regex(/^\/[^?#]*$/, 'must be a path starting with "/"').optional(),
+    basePath: z
+      .string()
+      .regex(/^\/[^?#]*$/, 'must be a path starting with "/"')
+      .optional(),
     defaultRegion: regionSchema.optional(),
     rtcTokenTtlSeconds: z.number().int().positive().optional(),
     gslb: z.union([z.array(z.string().url()).readonly(), z.literal(false)]).optional(),
@@ -99,7 +109,10 @@ class BodyError extends Error {
 }
 
 function json(status: number, body: unknown, headers: Record<string, string>): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json;charset=utf-8', ...headers } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json;charset=utf-8', ...headers },
+  });
 }
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -125,7 +138,8 @@ function iceMessage(error: ApiCallError): string {
   return `HTTP ${error.status}`;
 }
 
-const isEndpoint = (name: string): name is AppServerEndpoint => (APP_SERVER_ENDPOINTS as readonly string[]).includes(name);
+const isEndpoint = (name: string): name is AppServerEndpoint =>
+  (APP_SERVER_ENDPOINTS as readonly string[]).includes(name);
 
 /**
  * Creates the AppServer's three endpoints as one web-standard handler (`Request` → `Response`),
@@ -151,7 +165,12 @@ export function createAppServerHandler(options: AppServerHandlerOptions): AppSer
     if (!value) throw new MissingConfigError('rtcAppId', 'ALIYUN_RTC_APP_ID');
     return (appId = value);
   };
-  const readAppKey = lazySecret({ value: o.rtcAppKey, env: 'ALIYUN_RTC_APP_KEY', setting: 'rtcAppKey', ...(env ? { source: env } : {}) });
+  const readAppKey = lazySecret({
+    value: o.rtcAppKey,
+    env: 'ALIYUN_RTC_APP_KEY',
+    setting: 'rtcAppKey',
+    ...(env ? { source: env } : {}),
+  });
   let ice = o.ice;
   const iceClient = () => (ice ??= createIceClient(env ? { env } : {}));
   const region = (given: string | null | undefined) => (given ? given : o.defaultRegion);
@@ -175,7 +194,12 @@ export function createAppServerHandler(options: AppServerHandlerOptions): AppSer
       const b = parseBody(messageChatTokenBodySchema, body);
       const r = region(b.region);
       const out = await iceClient().generateMessageChatToken(
-        { aiAgentId: b.ai_agent_id, userId: b.user_id, ...(b.role ? { role: b.role } : {}), ...(b.expire ? { expire: b.expire } : {}) },
+        {
+          aiAgentId: b.ai_agent_id,
+          userId: b.user_id,
+          ...(b.role ? { role: b.role } : {}),
+          ...(b.expire ? { expire: b.expire } : {}),
+        },
         r ? { region: r } : {},
       );
       return {
@@ -195,7 +219,10 @@ export function createAppServerHandler(options: AppServerHandlerOptions): AppSer
     async describeAIAgentInstance(body) {
       const b = parseBody(describeInstanceBodySchema, body);
       const r = region(b.region);
-      const out = await iceClient().describeAIAgentInstance({ instanceId: b.ai_agent_instance_id }, r ? { region: r } : {});
+      const out = await iceClient().describeAIAgentInstance(
+        { instanceId: b.ai_agent_instance_id },
+        r ? { region: r } : {},
+      );
       const inst = out.instance;
       return {
         code: 200,
@@ -221,12 +248,18 @@ export function createAppServerHandler(options: AppServerHandlerOptions): AppSer
     const cors = corsHeaders(request, o.cors, request.method === 'OPTIONS');
     if (!isEndpoint(name)) return json(404, { code: 404, message: 'Not Found' }, cors);
     if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: cors });
-    if (request.method !== 'POST') return json(405, { code: 405, message: 'Method Not Allowed' }, { ...cors, allow: 'POST, OPTIONS' });
+    if (request.method !== 'POST')
+      return json(405, { code: 405, message: 'Method Not Allowed' }, { ...cors, allow: 'POST, OPTIONS' });
 
     const authorization = request.headers.get('authorization') ?? undefined;
     let allowed = false;
     try {
-      allowed = await authorize({ authorization, credential: authorizationCredential(authorization), endpoint: name, request });
+      allowed = await authorize({
+        authorization,
+        credential: authorizationCredential(authorization),
+        endpoint: name,
+        request,
+      });
     } catch {
       allowed = false;
     }
@@ -234,20 +267,27 @@ export function createAppServerHandler(options: AppServerHandlerOptions): AppSer
 
     try {
       const text = await readRequestText(request, maxBodyBytes);
-      if (text === undefined) return json(413, { code: 413, message: `Payload Too Large (at most ${maxBodyBytes} bytes)` }, cors);
+      if (text === undefined)
+        return json(413, { code: 413, message: `Payload Too Large (at most ${maxBodyBytes} bytes)` }, cors);
       let body: unknown;
       try {
         body = JSON.parse(text);
       } catch {
         throw new BodyError(['body: must be a JSON object']);
       }
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BodyError(['body: must be a JSON object']);
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw new BodyError(['body: must be a JSON object']);
       return json(200, await endpoints[name](body), cors);
     } catch (error) {
-      if (error instanceof BodyError) return json(200, { code: 500, msg: error.problems.join('<br>'), message: error.message }, cors);
+      if (error instanceof BodyError)
+        return json(200, { code: 500, msg: error.problems.join('<br>'), message: error.message }, cors);
       o.onError?.(error, { endpoint: name });
       if (ApiCallError.isInstance(error) && error.provider === ICE_PROVIDER) {
-        return json(200, { code: error.status, message: iceMessage(error), error_code: error.code, request_id: error.requestId }, cors);
+        return json(
+          200,
+          { code: error.status, message: iceMessage(error), error_code: error.code, request_id: error.requestId },
+          cors,
+        );
       }
       return json(200, { code: 500, message: APP_SERVER_INTERNAL_ERROR_MESSAGE }, cors);
     }

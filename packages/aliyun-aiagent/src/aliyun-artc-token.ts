@@ -48,7 +48,8 @@ export interface ArtcToken {
   nonce: string;
 }
 
-const artcId = (what: string) => z.string().regex(ARTC_ID_PATTERN, `${what} must be 1-64 characters of letters, digits, "_" or "-"`);
+const artcId = (what: string) =>
+  z.string().regex(ARTC_ID_PATTERN, `${what} must be 1-64 characters of letters, digits, "_" or "-"`);
 
 /** Schema of {@link ArtcTokenOptions}. */
 export const artcTokenOptionsSchema = z.strictObject({
@@ -91,8 +92,17 @@ function isPlainValidOptions(o: unknown): o is ArtcTokenOptions {
  * The inner ARTC `token`: `hex(sha256(appId + appKey + channelId + userId + nonce + timestamp))`, plain
  * concatenation with the timestamp as a decimal integer. No validation (see {@link buildArtcToken}).
  */
-export function artcTokenHash(appId: string, appKey: string, channelId: string, userId: string, nonce: string, timestamp: number): string {
-  return createHash('sha256').update(appId + appKey + channelId + userId + nonce + String(timestamp)).digest('hex');
+export function artcTokenHash(
+  appId: string,
+  appKey: string,
+  channelId: string,
+  userId: string,
+  nonce: string,
+  timestamp: number,
+): string {
+  return createHash('sha256')
+    .update(appId + appKey + channelId + userId + nonce + String(timestamp))
+    .digest('hex');
 }
 
 /**

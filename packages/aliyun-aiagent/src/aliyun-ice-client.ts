@@ -28,7 +28,15 @@ import {
   updateAIAgentInstanceInputSchema,
 } from './aliyun-ice-schemas';
 import { ICE_API_VERSION, iceQuery, iceUrl, signIceRequest, type IceActionParams } from './aliyun-ice-signing';
-import { envSchema, fetchSchema, headersSchema, jsonParam, maxRetriesSchema, regionSchema, timeoutsSchema } from './aliyun-settings';
+import {
+  envSchema,
+  fetchSchema,
+  headersSchema,
+  jsonParam,
+  maxRetriesSchema,
+  regionSchema,
+  timeoutsSchema,
+} from './aliyun-settings';
 
 /** Names the platform in errors thrown by the ICE client. */
 export const ICE_PROVIDER = 'aliyun-ice';
@@ -237,9 +245,15 @@ export interface IceClient {
   /** The endpoint calls for `region` go to (resolves `endpoint` / `ALIYUN_ICE_ENDPOINT` / the regional host). */
   endpointFor(region?: string): string;
   /** `GenerateMessageChatToken`: a message-chat (IM) token for a user. */
-  generateMessageChatToken(input: GenerateMessageChatTokenInput, options?: IceCallOptions): Promise<IceMessageChatToken>;
+  generateMessageChatToken(
+    input: GenerateMessageChatTokenInput,
+    options?: IceCallOptions,
+  ): Promise<IceMessageChatToken>;
   /** `DescribeAIAgentInstance`: an instance's status and configuration. */
-  describeAIAgentInstance(input: DescribeAIAgentInstanceInput, options?: IceCallOptions): Promise<IceAIAgentInstanceDescription>;
+  describeAIAgentInstance(
+    input: DescribeAIAgentInstanceInput,
+    options?: IceCallOptions,
+  ): Promise<IceAIAgentInstanceDescription>;
   /** `StartAIAgentInstance`: start an agent in a channel. */
   startAIAgentInstance(input: StartAIAgentInstanceInput, options?: IceCallOptions): Promise<IceRequestResult>;
   /** `StopAIAgentInstance`. */
@@ -321,19 +335,28 @@ export function createIceClient(settings: IceClientSettings = {}): IceClient {
     } catch {
       throw new InvalidArgumentError(from, `"${resolved}" is not an absolute URL`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(from, `protocol must be http: or https:, got ${url.protocol}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new InvalidArgumentError(from, `protocol must be http: or https:, got ${url.protocol}`);
     if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
       throw new InvalidArgumentError(from, 'must be a scheme and host only (RPC-style calls go to "/")');
     }
     return url.origin;
   }
 
-  async function call(action: string, params: IceActionParams, rawOptions: IceCallOptions | undefined): Promise<Record<string, unknown>> {
+  async function call(
+    action: string,
+    params: IceActionParams,
+    rawOptions: IceCallOptions | undefined,
+  ): Promise<Record<string, unknown>> {
     const options = validateArgument(iceCallOptionsSchema, rawOptions ?? {}, 'options');
     const origin = endpointFor(options.region);
     const accessKeyId = readId();
     const accessKeySecret = readSecret();
-    const credentials = { accessKeyId, accessKeySecret, ...(s.securityToken ? { securityToken: s.securityToken } : {}) };
+    const credentials = {
+      accessKeyId,
+      accessKeySecret,
+      ...(s.securityToken ? { securityToken: s.securityToken } : {}),
+    };
     const res = await httpRequest({
       url: iceUrl(origin, iceQuery(params)),
       method: 'POST',
@@ -345,7 +368,14 @@ export function createIceClient(settings: IceClientSettings = {}): IceClient {
       read: 'buffer',
       parseErrorBody: parseIceErrorBody,
       // Resolved per attempt: every retry is signed again with a fresh date and nonce, as the API requires.
-      headers: () => signIceRequest({ endpoint: origin, action, params, ...credentials, ...(s.headers ? { headers: s.headers } : {}) }).headers,
+      headers: () =>
+        signIceRequest({
+          endpoint: origin,
+          action,
+          params,
+          ...credentials,
+          ...(s.headers ? { headers: s.headers } : {}),
+        }).headers,
     });
     const body = await res.json<unknown>();
     const parsed = iceBodySchema.safeParse(body);
@@ -361,9 +391,13 @@ export function createIceClient(settings: IceClientSettings = {}): IceClient {
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ResponseDecodeError('invalid-event', `${ICE_PROVIDER} ${action}: unexpected response field ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`, {
-        excerpt: JSON.stringify(body),
-      });
+      throw new ResponseDecodeError(
+        'invalid-event',
+        `${ICE_PROVIDER} ${action}: unexpected response field ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`,
+        {
+          excerpt: JSON.stringify(body),
+        },
+      );
     }
     return parsed.data;
   }
@@ -377,7 +411,11 @@ export function createIceClient(settings: IceClientSettings = {}): IceClient {
 
     async generateMessageChatToken(input, options) {
       const i = validateArgument(generateMessageChatTokenInputSchema, input, 'input');
-      const raw = await call('GenerateMessageChatToken', { AIAgentId: i.aiAgentId, UserId: i.userId, Role: i.role, Expire: i.expire }, options);
+      const raw = await call(
+        'GenerateMessageChatToken',
+        { AIAgentId: i.aiAgentId, UserId: i.userId, Role: i.role, Expire: i.expire },
+        options,
+      );
       const b = decode(messageChatTokenBodySchema, raw, 'GenerateMessageChatToken');
       return {
         requestId: b.RequestId,
@@ -443,7 +481,12 @@ export function createIceClient(settings: IceClientSettings = {}): IceClient {
       const i = validateArgument(updateAIAgentInstanceInputSchema, input, 'input');
       const raw = await call(
         'UpdateAIAgentInstance',
-        { InstanceId: i.instanceId, TemplateConfig: jsonParam(i.templateConfig), AgentConfig: jsonParam(i.agentConfig), UserData: i.userData },
+        {
+          InstanceId: i.instanceId,
+          TemplateConfig: jsonParam(i.templateConfig),
+          AgentConfig: jsonParam(i.agentConfig),
+          UserData: i.userData,
+        },
         options,
       );
       return { requestId: decode(iceBodySchema, raw, 'UpdateAIAgentInstance').RequestId, raw };

@@ -48,7 +48,15 @@ export const generateAIAgentCallInputSchema = z.strictObject({
 
 export const callActionParamsSchema = z.record(
   z.string().regex(/^[A-Za-z][A-Za-z0-9_.]*$/, 'must be a parameter name such as AIAgentId'),
-  z.union([z.string(), z.number(), z.boolean(), z.record(z.string(), z.unknown()), z.array(z.unknown()), z.undefined(), z.null()]),
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.record(z.string(), z.unknown()),
+    z.array(z.unknown()),
+    z.undefined(),
+    z.null(),
+  ]),
 );
 
 export const iceCallOptionsSchema = z.strictObject({

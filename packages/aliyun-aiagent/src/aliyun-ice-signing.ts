@@ -5,7 +5,10 @@ import { InvalidArgumentError } from '@kakehashi/sse-core';
 export const ICE_API_VERSION = '2020-11-09';
 
 /** Parameter values of an ICE action; objects and arrays are sent as JSON text, `undefined`/`null` left out. */
-export type IceActionParams = Record<string, string | number | boolean | Record<string, unknown> | unknown[] | undefined | null>;
+export type IceActionParams = Record<
+  string,
+  string | number | boolean | Record<string, unknown> | unknown[] | undefined | null
+>;
 
 /** Options of {@link signIceRequest}. */
 export interface SignIceRequestOptions {

@@ -3,7 +3,8 @@ import { z } from 'zod';
 
 /** Internal: schemas shared by the settings of the clients and the handler. */
 
-export const functionSchema = <T>() => z.custom<T>((value) => typeof value === 'function', { message: 'must be a function' });
+export const functionSchema = <T>() =>
+  z.custom<T>((value) => typeof value === 'function', { message: 'must be a function' });
 
 export const timeoutsSchema: z.ZodType<TimeoutOptions> = z.strictObject({
   headersMs: z.number().int().nonnegative().optional(),
@@ -26,7 +27,9 @@ export const fetchSchema = functionSchema<FetchFunction>();
 export const maxRetriesSchema = z.number().int().min(0).max(10);
 
 /** A signal, when given, must be an AbortSignal. */
-export const signalSchema = z.custom<AbortSignal>((value) => value instanceof AbortSignal, { message: 'must be an AbortSignal' });
+export const signalSchema = z.custom<AbortSignal>((value) => value instanceof AbortSignal, {
+  message: 'must be an AbortSignal',
+});
 
 /** Region ids such as `cn-shanghai` or `ap-southeast-1`: lower-case letters, digits and `-`. */
 export const REGION_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;

@@ -1,4 +1,11 @@
-import { AbortError, ApiCallError, InvalidArgumentError, MissingConfigError, ResponseDecodeError, TimeoutError } from '@kakehashi/sse-core';
+import {
+  AbortError,
+  ApiCallError,
+  InvalidArgumentError,
+  MissingConfigError,
+  ResponseDecodeError,
+  TimeoutError,
+} from '@kakehashi/sse-core';
 import {
   ALIYUN_APPSERVER_SIM_AUTHORIZATION,
   ALIYUN_ICE_SIM_INSTANCE_ID,
@@ -31,7 +38,13 @@ describe('round trip: client → createAppServerHandler → ICE simulator', () =
         rtcAppId: 'rt-app',
         rtcAppKey: 'rt-app-key-secret',
         apiKeys: [API_KEY],
-        ice: createIceClient({ endpoint: ice.url, accessKeyId: ice.accessKeyId, accessKeySecret: ice.accessKeySecret, env: {}, maxRetries: 0 }),
+        ice: createIceClient({
+          endpoint: ice.url,
+          accessKeyId: ice.accessKeyId,
+          accessKeySecret: ice.accessKeySecret,
+          env: {},
+          maxRetries: 0,
+        }),
         env: {},
       }),
     );
@@ -40,16 +53,27 @@ describe('round trip: client → createAppServerHandler → ICE simulator', () =
     await served.close();
     await ice.close();
   });
-  const client = (extra: AppServerClientSettings = {}) => createAppServerClient({ baseURL: served.url, authorization: API_KEY, env: {}, ...extra });
+  const client = (extra: AppServerClientSettings = {}) =>
+    createAppServerClient({ baseURL: served.url, authorization: API_KEY, env: {}, ...extra });
 
   it('all three endpoints', async () => {
     const c = client();
     const rtc = await c.getRtcAuthToken({ userId: 'user_1' });
     expect(rtc.channelId).toMatch(/^[0-9a-f]{32}$/);
-    expect(JSON.parse(Buffer.from(rtc.rtcAuthToken, 'base64').toString('utf8'))).toMatchObject({ appid: 'rt-app', userid: 'user_1', channelid: rtc.channelId });
+    expect(JSON.parse(Buffer.from(rtc.rtcAuthToken, 'base64').toString('utf8'))).toMatchObject({
+      appid: 'rt-app',
+      userid: 'user_1',
+      channelid: rtc.channelId,
+    });
     expect(rtc.raw.code).toBe(200);
 
-    const chat = await c.generateMessageChatToken({ aiAgentId: 'agent-1', userId: 'user_1', role: 'admin', expire: 3600, region: 'cn-shanghai' });
+    const chat = await c.generateMessageChatToken({
+      aiAgentId: 'agent-1',
+      userId: 'user_1',
+      role: 'admin',
+      expire: 3600,
+      region: 'cn-shanghai',
+    });
     expect(chat).toMatchObject({ appId: 'sim-im-app-id', userId: 'user_1', role: 'admin' });
     expect(chat.appSign && chat.token && chat.requestId).toBeTruthy();
 
@@ -62,7 +86,13 @@ describe('round trip: client → createAppServerHandler → ICE simulator', () =
     ice.reject(1, { status: 404, code: 'AgentNotFound', message: 'The specified agentId is not found.' });
     const error = await caught(client().generateMessageChatToken({ aiAgentId: 'missing', userId: 'u1' }));
     expect(ApiCallError.isInstance(error)).toBe(true);
-    expect(error).toMatchObject({ status: 404, code: 'AgentNotFound', requestId: ice.calls[0]!.requestId, provider: 'aliyun-appserver', retryable: false });
+    expect(error).toMatchObject({
+      status: 404,
+      code: 'AgentNotFound',
+      requestId: ice.calls[0]!.requestId,
+      provider: 'aliyun-appserver',
+      retryable: false,
+    });
     expect(error.message).toContain('The specified agentId is not found.');
     expect(isAuthExpiredError(error)).toBe(false);
   });
@@ -87,7 +117,9 @@ describe('round trip: client → createAppServerHandler → ICE simulator', () =
     const c = client({ authorization: () => (++calls === 1 ? 'expired-login-zzz' : `Bearer ${API_KEY}`) });
     expect(isAuthExpiredError(await caught(c.getRtcAuthToken({ userId: 'u1' })))).toBe(true);
     await expect(c.getRtcAuthToken({ userId: 'u1' })).resolves.toMatchObject({ raw: { code: 200 } });
-    expect(isAuthExpiredError(await caught(c.getRtcAuthToken({ userId: 'u1' }, { authorization: 'nope-nope' })))).toBe(true);
+    expect(isAuthExpiredError(await caught(c.getRtcAuthToken({ userId: 'u1' }, { authorization: 'nope-nope' })))).toBe(
+      true,
+    );
   });
 });
 
@@ -101,7 +133,11 @@ describe('client against the AppServer simulator', () => {
     createAppServerClient({ baseURL: sim.url, authorization: ALIYUN_APPSERVER_SIM_AUTHORIZATION, env: {}, ...extra });
 
   it('sends POST JSON (snake_case) with Authorization passed through as given', async () => {
-    await client({ headers: { 'x-app': 'kakehashi' } }).generateMessageChatToken({ aiAgentId: 'a1', userId: 'u_1', expire: 1800 });
+    await client({ headers: { 'x-app': 'kakehashi' } }).generateMessageChatToken({
+      aiAgentId: 'a1',
+      userId: 'u_1',
+      expire: 1800,
+    });
     const [req] = sim.requests;
     expect(req!.method).toBe('POST');
     expect(req!.path).toBe('/api/v2/aiagent/generateMessageChatToken');
@@ -112,7 +148,10 @@ describe('client against the AppServer simulator', () => {
   });
 
   it('reads the base URL from ALIYUN_APPSERVER_URL; missing → MissingConfigError before any request', async () => {
-    const fromEnv = createAppServerClient({ authorization: ALIYUN_APPSERVER_SIM_AUTHORIZATION, env: { ALIYUN_APPSERVER_URL: `${sim.url}/` } });
+    const fromEnv = createAppServerClient({
+      authorization: ALIYUN_APPSERVER_SIM_AUTHORIZATION,
+      env: { ALIYUN_APPSERVER_URL: `${sim.url}/` },
+    });
     await expect(fromEnv.getRtcAuthToken({ userId: 'u1' })).resolves.toBeTruthy();
     const missing = createAppServerClient({ env: {} });
     const error = await caught(missing.getRtcAuthToken({ userId: 'u1' }));
@@ -146,7 +185,12 @@ describe('client against the AppServer simulator', () => {
   it('expireAuth → auth-expired; businessError → ApiCallError with error_code / request_id', async () => {
     sim.expireAuth(1);
     expect(isAuthExpiredError(await caught(client().getRtcAuthToken({ userId: 'u1' })))).toBe(true);
-    sim.businessError(1, { code: 403, message: 'subscription required', error_code: 'Forbidden.SubscriptionRequired', request_id: 'REQ-1' });
+    sim.businessError(1, {
+      code: 403,
+      message: 'subscription required',
+      error_code: 'Forbidden.SubscriptionRequired',
+      request_id: 'REQ-1',
+    });
     const error = await caught(client().generateMessageChatToken({ aiAgentId: 'a', userId: 'u' }));
     expect(error).toMatchObject({ status: 403, code: 'Forbidden.SubscriptionRequired', requestId: 'REQ-1' });
     expect(isAuthExpiredError(error)).toBe(false);
@@ -161,10 +205,17 @@ describe('client against the AppServer simulator', () => {
 
   it('a reset mid-body is retried; a stall hits the idle timeout and the client closes the connection', async () => {
     sim.reset(1);
-    await expect(client().describeAIAgentInstance({ userId: 'u', aiAgentInstanceId: 'i' })).resolves.toMatchObject({ status: 'Finished' });
+    await expect(client().describeAIAgentInstance({ userId: 'u', aiAgentInstanceId: 'i' })).resolves.toMatchObject({
+      status: 'Finished',
+    });
     expect(sim.requests).toHaveLength(2);
     sim.stall(1);
-    const error = await caught(client({ timeouts: { idleMs: 150 }, maxRetries: 0 }).describeAIAgentInstance({ userId: 'u', aiAgentInstanceId: 'i' }));
+    const error = await caught(
+      client({ timeouts: { idleMs: 150 }, maxRetries: 0 }).describeAIAgentInstance({
+        userId: 'u',
+        aiAgentInstanceId: 'i',
+      }),
+    );
     expect(TimeoutError.isInstance(error)).toBe(true);
     await expect(sim.requests[2]!.closed).resolves.toEqual({ byClient: true });
   });
@@ -183,7 +234,11 @@ describe('client against the AppServer simulator', () => {
     const whole = await client().describeAIAgentInstance({ userId: 'u', aiAgentInstanceId: 'i' });
     sim.split(1);
     const split = await client().describeAIAgentInstance({ userId: 'u', aiAgentInstanceId: 'i' });
-    expect({ ...split, requestId: undefined, raw: undefined }).toEqual({ ...whole, requestId: undefined, raw: undefined });
+    expect({ ...split, requestId: undefined, raw: undefined }).toEqual({
+      ...whole,
+      requestId: undefined,
+      raw: undefined,
+    });
     expect(JSON.parse(split.userData!)).toEqual({ 名前: '山田太郎' });
   });
 
@@ -196,12 +251,22 @@ describe('client against the AppServer simulator', () => {
       workflow_type: body.workflow_type,
       request_id: 'R-9',
     }));
-    const out = await client().legacy.generateAIAgentCall({ user_id: 'u', workflow_type: 'VoiceChat', expire: 86_400, template_config: '{}' });
+    const out = await client().legacy.generateAIAgentCall({
+      user_id: 'u',
+      workflow_type: 'VoiceChat',
+      expire: 86_400,
+      template_config: '{}',
+    });
     expect(out).toMatchObject({ code: 200, ai_agent_instance_id: 'inst-1', workflow_type: 'VoiceChat' });
     expect(sim.requests[0]!.path).toBe('/api/v2/aiagent/generateAIAgentCall');
 
     const stsSecret = 'sts-access-key-secret-very-private';
-    sim.respond('getOssConfig', { access_key_id: 'STS.id', access_key_secret: stsSecret, sts_token: 'sts-token-value-0001', bucket: 'b' });
+    sim.respond('getOssConfig', {
+      access_key_id: 'STS.id',
+      access_key_secret: stsSecret,
+      sts_token: 'sts-token-value-0001',
+      bucket: 'b',
+    });
     expect((await client().legacy.getOssConfig({ user_id: 'u' })).bucket).toBe('b');
     sim.businessError(1, { code: 500, message: `failed for ${stsSecret}` });
     const error = await caught(client().call('getOssConfig', { user_id: 'u' }));
@@ -212,7 +277,9 @@ describe('client against the AppServer simulator', () => {
     const server = await startScriptedServer();
     try {
       server.reply({ headers: { 'content-type': 'application/json' }, body: '{"ok":true}' });
-      const error = await caught(createAppServerClient({ baseURL: server.url, env: {} }).getRtcAuthToken({ userId: 'u1' }));
+      const error = await caught(
+        createAppServerClient({ baseURL: server.url, env: {} }).getRtcAuthToken({ userId: 'u1' }),
+      );
       expect(ResponseDecodeError.isInstance(error)).toBe(true);
     } finally {
       await server.close();

@@ -26,11 +26,25 @@ afterEach(async () => {
   await sim.close();
 });
 
-const iceFor = (s: AliyunIceSimulator) => createIceClient({ endpoint: s.url, accessKeyId: s.accessKeyId, accessKeySecret: s.accessKeySecret, env: {}, maxRetries: 0 });
+const iceFor = (s: AliyunIceSimulator) =>
+  createIceClient({
+    endpoint: s.url,
+    accessKeyId: s.accessKeyId,
+    accessKeySecret: s.accessKeySecret,
+    env: {},
+    maxRetries: 0,
+  });
 
 async function start(extra: Partial<AppServerHandlerOptions> = {}): Promise<ServedHandler> {
   served = await serveHandler(
-    createAppServerHandler({ rtcAppId: RTC_APP_ID, rtcAppKey: RTC_APP_KEY, ice: iceFor(sim), apiKeys: [API_KEY], env: {}, ...extra }),
+    createAppServerHandler({
+      rtcAppId: RTC_APP_ID,
+      rtcAppKey: RTC_APP_KEY,
+      ice: iceFor(sim),
+      apiKeys: [API_KEY],
+      env: {},
+      ...extra,
+    }),
   );
   return served;
 }
@@ -43,7 +57,11 @@ async function post(endpoint: string, body: unknown, authorization: string | nul
     ...init,
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (text ? JSON.parse(text) : undefined) as Record<string, unknown>,
+  };
 }
 
 describe('getRtcAuthToken', () => {
@@ -55,9 +73,20 @@ describe('getRtcAuthToken', () => {
     expect(Object.keys(body).sort()).toEqual(['channel_id', 'code', 'rtc_auth_token', 'timestamp']);
     expect(body).toMatchObject({ code: 200, channel_id: '3f2b-uuid-like-channel' });
     expect((body.timestamp as number) - before).toBeGreaterThanOrEqual(86_400);
-    const token = JSON.parse(Buffer.from(body.rtc_auth_token as string, 'base64').toString('utf8')) as Record<string, unknown>;
-    expect(token).toMatchObject({ appid: RTC_APP_ID, channelid: '3f2b-uuid-like-channel', userid: 'user_1', nonce: '', timestamp: body.timestamp });
-    expect(token.token).toBe(artcTokenHash(RTC_APP_ID, RTC_APP_KEY, '3f2b-uuid-like-channel', 'user_1', '', body.timestamp as number));
+    const token = JSON.parse(Buffer.from(body.rtc_auth_token as string, 'base64').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(token).toMatchObject({
+      appid: RTC_APP_ID,
+      channelid: '3f2b-uuid-like-channel',
+      userid: 'user_1',
+      nonce: '',
+      timestamp: body.timestamp,
+    });
+    expect(token.token).toBe(
+      artcTokenHash(RTC_APP_ID, RTC_APP_KEY, '3f2b-uuid-like-channel', 'user_1', '', body.timestamp as number),
+    );
     expect(JSON.stringify(body)).not.toContain(RTC_APP_KEY);
   });
 
@@ -67,14 +96,19 @@ describe('getRtcAuthToken', () => {
       const { body } = await post('getRtcAuthToken', request);
       expect(body.code).toBe(200);
       expect(body.channel_id).toMatch(/^[0-9a-f]{32}$/);
-      const token = JSON.parse(Buffer.from(body.rtc_auth_token as string, 'base64').toString('utf8')) as Record<string, unknown>;
+      const token = JSON.parse(Buffer.from(body.rtc_auth_token as string, 'base64').toString('utf8')) as Record<
+        string,
+        unknown
+      >;
       expect(token.channelid).toBe(body.channel_id);
     }
   });
 
   it('missing ARTC credentials give the catch-all body, report the variable to onError, and leak nothing', async () => {
     const errors: unknown[] = [];
-    served = await serveHandler(createAppServerHandler({ rtcAppId: RTC_APP_ID, apiKeys: [API_KEY], env: {}, onError: (e) => errors.push(e) }));
+    served = await serveHandler(
+      createAppServerHandler({ rtcAppId: RTC_APP_ID, apiKeys: [API_KEY], env: {}, onError: (e) => errors.push(e) }),
+    );
     const { status, body } = await post('getRtcAuthToken', { user_id: 'u1' });
     expect(status).toBe(200);
     expect(body).toEqual({ code: 500, message: APP_SERVER_INTERNAL_ERROR_MESSAGE });
@@ -86,9 +120,21 @@ describe('getRtcAuthToken', () => {
 describe('generateMessageChatToken', () => {
   it('maps ICE GenerateMessageChatToken to the documented flat body', async () => {
     await start();
-    const { status, body } = await post('generateMessageChatToken', { ai_agent_id: 'agent-1', user_id: 'user_1', role: 'admin', expire: '1800', region: 'cn-shanghai' });
+    const { status, body } = await post('generateMessageChatToken', {
+      ai_agent_id: 'agent-1',
+      user_id: 'user_1',
+      role: 'admin',
+      expire: '1800',
+      region: 'cn-shanghai',
+    });
     expect(status).toBe(200);
-    expect(body).toMatchObject({ code: 200, message: 'success', app_id: 'sim-im-app-id', user_id: 'user_1', role: 'admin' });
+    expect(body).toMatchObject({
+      code: 200,
+      message: 'success',
+      app_id: 'sim-im-app-id',
+      user_id: 'user_1',
+      role: 'admin',
+    });
     for (const key of ['request_id', 'token', 'nonce', 'app_sign']) expect(typeof body[key], key).toBe('string');
     expect(typeof body.timestamp).toBe('number');
     expect(body.request_id).toBe(sim.calls[0]!.requestId);
@@ -101,13 +147,26 @@ describe('generateMessageChatToken', () => {
     await start({ onError: (e) => errors.push(e) });
     const { status, body } = await post('generateMessageChatToken', { ai_agent_id: 'nope', user_id: 'user_1' });
     expect(status).toBe(200);
-    expect(body).toEqual({ code: 404, message: 'The specified agentId is not found.', error_code: 'AgentNotFound', request_id: sim.calls[0]!.requestId });
+    expect(body).toEqual({
+      code: 404,
+      message: 'The specified agentId is not found.',
+      error_code: 'AgentNotFound',
+      request_id: sim.calls[0]!.requestId,
+    });
     expect(errors).toHaveLength(1);
   });
 
   it('a wrong AccessKey secret surfaces as SignatureDoesNotMatch without the secret', async () => {
     const wrong = 'wrong-ak-secret-value-42';
-    await start({ ice: createIceClient({ endpoint: sim.url, accessKeyId: sim.accessKeyId, accessKeySecret: wrong, env: {}, maxRetries: 0 }) });
+    await start({
+      ice: createIceClient({
+        endpoint: sim.url,
+        accessKeyId: sim.accessKeyId,
+        accessKeySecret: wrong,
+        env: {},
+        maxRetries: 0,
+      }),
+    });
     const { body } = await post('generateMessageChatToken', { ai_agent_id: 'a', user_id: 'u' });
     expect(body).toMatchObject({ code: 400, error_code: 'SignatureDoesNotMatch' });
     expect(JSON.stringify(body)).not.toContain(wrong);
@@ -133,9 +192,19 @@ describe('generateMessageChatToken', () => {
 describe('describeAIAgentInstance', () => {
   it('returns the configs as JSON strings (agent_config parseable, as the web client does)', async () => {
     await start();
-    const { body } = await post('describeAIAgentInstance', { user_id: 'user_1', ai_agent_instance_id: ALIYUN_ICE_SIM_INSTANCE_ID });
-    expect(body).toMatchObject({ code: 200, message: 'success', status: 'Finished', call_log_url: 'https://example.com/call_logs/12345' });
-    expect(JSON.parse(body.agent_config as string)).toMatchObject({ Greeting: 'こんにちは、架け橋のデモです。ご用件をどうぞ。' });
+    const { body } = await post('describeAIAgentInstance', {
+      user_id: 'user_1',
+      ai_agent_instance_id: ALIYUN_ICE_SIM_INSTANCE_ID,
+    });
+    expect(body).toMatchObject({
+      code: 200,
+      message: 'success',
+      status: 'Finished',
+      call_log_url: 'https://example.com/call_logs/12345',
+    });
+    expect(JSON.parse(body.agent_config as string)).toMatchObject({
+      Greeting: 'こんにちは、架け橋のデモです。ご用件をどうぞ。',
+    });
     expect(JSON.parse(body.runtime_config as string)).toMatchObject({ VoiceChat: { ChannelId: 'voice_channel_001' } });
     expect(JSON.parse(body.template_config as string)).toEqual({ VoiceChat: { AppId: 'sim_voice_chat_app_id' } });
     expect(JSON.parse(body.user_data as string)).toEqual({ 名前: '山田太郎', 言語: 'ja' });
@@ -143,10 +212,22 @@ describe('describeAIAgentInstance', () => {
   });
 
   it('an instance without configs gets "{}" strings', async () => {
-    sim.instances.set('bare', { InstanceId: 'bare', AIAgentId: 'a', Status: 'Executing', GmtCreate: 'x', GmtModified: 'x' });
+    sim.instances.set('bare', {
+      InstanceId: 'bare',
+      AIAgentId: 'a',
+      Status: 'Executing',
+      GmtCreate: 'x',
+      GmtModified: 'x',
+    });
     await start();
     const { body } = await post('describeAIAgentInstance', { user_id: 'u', ai_agent_instance_id: 'bare' });
-    expect(body).toMatchObject({ code: 200, agent_config: '{}', runtime_config: '{}', template_config: '{}', status: 'Executing' });
+    expect(body).toMatchObject({
+      code: 200,
+      agent_config: '{}',
+      runtime_config: '{}',
+      template_config: '{}',
+      status: 'Executing',
+    });
   });
 });
 
@@ -173,7 +254,11 @@ describe('authorization, CORS and routing', () => {
     await start();
     const res = await fetch(`${served!.url}/api/v2/aiagent/getRtcAuthToken`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://app.example.jp', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: 'https://app.example.jp',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
@@ -184,10 +269,14 @@ describe('authorization, CORS and routing', () => {
 
   it('echoes a listed origin and omits an unlisted one', async () => {
     await start({ cors: { origin: ['https://app.example.jp'] } });
-    const ok = await post('getRtcAuthToken', { user_id: 'u' }, API_KEY, { headers: { origin: 'https://app.example.jp', authorization: API_KEY } });
+    const ok = await post('getRtcAuthToken', { user_id: 'u' }, API_KEY, {
+      headers: { origin: 'https://app.example.jp', authorization: API_KEY },
+    });
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example.jp');
     expect(ok.headers.get('vary')).toBe('Origin');
-    const other = await post('getRtcAuthToken', { user_id: 'u' }, API_KEY, { headers: { origin: 'https://evil.example', authorization: API_KEY } });
+    const other = await post('getRtcAuthToken', { user_id: 'u' }, API_KEY, {
+      headers: { origin: 'https://evil.example', authorization: API_KEY },
+    });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 

@@ -4,7 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { artcTokenHash, buildArtcToken } from '../src/index';
 import { expectNoSecret } from './helpers';
 
-const EXAMPLE = { appId: 'abc', appKey: 'abckey', channelId: 'abcChannel', userId: 'abcUser', timestamp: 1_699_423_634 };
+const EXAMPLE = {
+  appId: 'abc',
+  appKey: 'abckey',
+  channelId: 'abcChannel',
+  userId: 'abcUser',
+  timestamp: 1_699_423_634,
+};
 const EXAMPLE_HASH = '3c9ee8d9f8734f0b7560ed8022a0590659113955819724fc9345ab8eedf84f31';
 const EXAMPLE_TOKEN =
   'eyJhcHBpZCI6ImFiYyIsImNoYW5uZWxpZCI6ImFiY0NoYW5uZWwiLCJ1c2VyaWQiOiJhYmNVc2VyIiwibm9uY2UiOiIiLCJ0aW1lc3RhbXAiOjE2OTk0MjM2MzQsImdzbGIiOlsiaHR0cHM6Ly9ndy5ydG4uYWxpeXVuY3MuY29tIl0sInRva2VuIjoiM2M5ZWU4ZDlmODczNGYwYjc1NjBlZDgwMjJhMDU5MDY1OTExMzk1NTgxOTcyNGZjOTM0NWFiOGVlZGY4NGYzMSJ9';
@@ -35,8 +41,12 @@ describe('buildArtcToken', () => {
     const built = buildArtcToken({ appId: 'a', appKey: 'k', channelId: 'c', userId: 'u' });
     expect(built.timestamp - before).toBeGreaterThanOrEqual(86_400);
     expect(built.timestamp - before).toBeLessThanOrEqual(86_401);
-    expect(buildArtcToken({ ...EXAMPLE, nonce: 'n1' }).token).toBe(artcTokenHash('abc', 'abckey', 'abcChannel', 'abcUser', 'n1', 1_699_423_634));
-    expect(buildArtcToken({ ...EXAMPLE, timestamp: undefined, expiresInSeconds: 60 }).timestamp).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 60);
+    expect(buildArtcToken({ ...EXAMPLE, nonce: 'n1' }).token).toBe(
+      artcTokenHash('abc', 'abckey', 'abcChannel', 'abcUser', 'n1', 1_699_423_634),
+    );
+    expect(buildArtcToken({ ...EXAMPLE, timestamp: undefined, expiresInSeconds: 60 }).timestamp).toBeLessThanOrEqual(
+      Math.floor(Date.now() / 1000) + 60,
+    );
   });
 
   it('rejects bad input naming the field, without echoing the app key', () => {

@@ -67,6 +67,8 @@ export async function caught(promise: Promise<unknown>): Promise<KakehashiError>
 
 /** Asserts none of `secrets` appears in the error's message, JSON form or string form. */
 export function expectNoSecret(error: unknown, secrets: string[]): void {
-  const text = [String(error), (error as Error).message, JSON.stringify(error), (error as Error).stack ?? ''].join('\n');
+  const text = [String(error), (error as Error).message, JSON.stringify(error), (error as Error).stack ?? ''].join(
+    '\n',
+  );
   for (const secret of secrets) expect(text).not.toContain(secret);
 }

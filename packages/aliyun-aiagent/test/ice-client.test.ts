@@ -32,7 +32,12 @@ const client = (extra: IceClientSettings = {}) =>
 
 describe('ICE client: happy paths through the signature-verifying simulator', () => {
   it('GenerateMessageChatToken: signed V3 request, PascalCase params in the query, empty body', async () => {
-    const out = await client().generateMessageChatToken({ aiAgentId: ALIYUN_ICE_SIM_AGENT_ID, userId: 'user_1', role: 'admin', expire: 1800 });
+    const out = await client().generateMessageChatToken({
+      aiAgentId: ALIYUN_ICE_SIM_AGENT_ID,
+      userId: 'user_1',
+      role: 'admin',
+      expire: 1800,
+    });
     expect(out).toMatchObject({ appId: 'sim-im-app-id', userId: 'user_1', role: 'admin' });
     expect(out.token).toMatch(/^acet[0-9a-f]{64}$/);
     expect(out.nonce).toMatch(/^AK-/);
@@ -47,8 +52,14 @@ describe('ICE client: happy paths through the signature-verifying simulator', ()
     expect(req!.body).toBe('');
     expect(req!.headers['x-acs-action']).toBe('GenerateMessageChatToken');
     expect(req!.headers['x-acs-version']).toBe(ICE_API_VERSION);
-    expect(req!.headers.authorization).toMatch(/^ACS3-HMAC-SHA256 Credential=LTAI5tSimulatorKeyId,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=[0-9a-f]{64}$/);
-    expect(sim.calls[0]).toMatchObject({ action: 'GenerateMessageChatToken', status: 200, params: { AIAgentId: ALIYUN_ICE_SIM_AGENT_ID, UserId: 'user_1', Role: 'admin', Expire: '1800' } });
+    expect(req!.headers.authorization).toMatch(
+      /^ACS3-HMAC-SHA256 Credential=LTAI5tSimulatorKeyId,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=[0-9a-f]{64}$/,
+    );
+    expect(sim.calls[0]).toMatchObject({
+      action: 'GenerateMessageChatToken',
+      status: 200,
+      params: { AIAgentId: ALIYUN_ICE_SIM_AGENT_ID, UserId: 'user_1', Role: 'admin', Expire: '1800' },
+    });
   });
 
   it('DescribeAIAgentInstance returns the instance with its config objects and Japanese user data', async () => {
@@ -63,7 +74,11 @@ describe('ICE client: happy paths through the signature-verifying simulator', ()
   it('Start → Update → Describe → Stop, with object parameters sent as JSON text', async () => {
     const ice = client();
     const runtimeConfig = { VoiceChat: { AgentUserId: 'agent_u', ChannelId: 'ch_1', AuthToken: 'tok' } };
-    const started = await ice.startAIAgentInstance({ aiAgentId: 'agent-x', runtimeConfig, userData: '{"こんにちは":"世界 & ~*"}' });
+    const started = await ice.startAIAgentInstance({
+      aiAgentId: 'agent-x',
+      runtimeConfig,
+      userData: '{"こんにちは":"世界 & ~*"}',
+    });
     expect(started.instanceId).toMatch(/^[0-9a-f]{32}$/);
     expect(JSON.parse(sim.calls[0]!.params.RuntimeConfig!)).toEqual(runtimeConfig);
     expect(sim.calls[0]!.params.UserData).toBe('{"こんにちは":"世界 & ~*"}');
@@ -77,15 +92,25 @@ describe('ICE client: happy paths through the signature-verifying simulator', ()
   });
 
   it('GenerateAIAgentCall returns the user’s ARTC token and the call ids', async () => {
-    const out = await client().generateAIAgentCall({ aiAgentId: 'agent-x', userId: 'end_user', expire: 86_400, templateConfig: {} });
+    const out = await client().generateAIAgentCall({
+      aiAgentId: 'agent-x',
+      userId: 'end_user',
+      expire: 86_400,
+      templateConfig: {},
+    });
     expect(out).toMatchObject({ userId: 'end_user' });
     const token = JSON.parse(Buffer.from(out.token!, 'base64').toString('utf8')) as Record<string, unknown>;
     expect(token).toMatchObject({ appid: 'sim-rtc-app-id', userid: 'end_user', channelid: out.channelId });
-    expect(sim.instances.get(out.instanceId!)!.RuntimeConfig).toEqual({ VoiceChat: { AgentUserId: out.aiAgentUserId, ChannelId: out.channelId } });
+    expect(sim.instances.get(out.instanceId!)!.RuntimeConfig).toEqual({
+      VoiceChat: { AgentUserId: out.aiAgentUserId, ChannelId: out.channelId },
+    });
   });
 
   it('callAction reaches any other action; unknown ones get InvalidAction.NotFound', async () => {
-    sim.respond('ListAIAgentInstance', (params) => ({ Instances: [{ InstanceId: 'i1' }], PageSize: Number(params.PageSize) }));
+    sim.respond('ListAIAgentInstance', (params) => ({
+      Instances: [{ InstanceId: 'i1' }],
+      PageSize: Number(params.PageSize),
+    }));
     const body = await client().callAction('ListAIAgentInstance', { AIAgentId: 'a', PageSize: 5 });
     expect(body).toMatchObject({ Instances: [{ InstanceId: 'i1' }], PageSize: 5 });
     const error = await caught(client().callAction('NoSuchAction'));
@@ -103,7 +128,9 @@ describe('ICE client: happy paths through the signature-verifying simulator', ()
     const regional = createIceClient({ region: 'cn-shanghai', env: {} });
     expect(regional.endpointFor()).toBe('https://ice.cn-shanghai.aliyuncs.com');
     expect(regional.endpointFor('ap-southeast-1')).toBe('https://ice.ap-southeast-1.aliyuncs.com');
-    expect(createIceClient({ endpoint: 'https://ice-vpc.{region}.aliyuncs.com', env: {} }).endpointFor('cn-beijing')).toBe('https://ice-vpc.cn-beijing.aliyuncs.com');
+    expect(
+      createIceClient({ endpoint: 'https://ice-vpc.{region}.aliyuncs.com', env: {} }).endpointFor('cn-beijing'),
+    ).toBe('https://ice-vpc.cn-beijing.aliyuncs.com');
   });
 });
 
@@ -123,16 +150,25 @@ describe('signIceRequest', () => {
       'ACS3-HMAC-SHA256 Credential=testAK,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=4297470c22821cf13a80714d479d13ab1ee80028245354931dc6c356b7f43a27',
     );
     expect(signed.headers.host).toBeUndefined();
-    expect(signed.headers['x-acs-content-sha256']).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(signed.headers['x-acs-content-sha256']).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
   });
 });
 
 describe('ICE client: errors', () => {
   it('a wrong AccessKey secret fails the simulator’s signature check: clear ApiCallError, no secret in it', async () => {
     const wrong = 'wrong-secret-value-zzz-987';
-    const error = await caught(client({ accessKeySecret: wrong }).describeAIAgentInstance({ instanceId: ALIYUN_ICE_SIM_INSTANCE_ID }));
+    const error = await caught(
+      client({ accessKeySecret: wrong }).describeAIAgentInstance({ instanceId: ALIYUN_ICE_SIM_INSTANCE_ID }),
+    );
     expect(ApiCallError.isInstance(error)).toBe(true);
-    expect(error).toMatchObject({ status: 400, code: 'SignatureDoesNotMatch', provider: 'aliyun-ice', retryable: false });
+    expect(error).toMatchObject({
+      status: 400,
+      code: 'SignatureDoesNotMatch',
+      provider: 'aliyun-ice',
+      retryable: false,
+    });
     expect((error as ApiCallError).requestId).toMatch(/^7B117AF5-/);
     expect(error.message).toMatch(/Specified signature does not match/);
     expectNoSecret(error, [wrong, sim.accessKeySecret]);
@@ -147,12 +183,24 @@ describe('ICE client: errors', () => {
   it('platform errors keep Code, Message and RequestId (AgentNotFound, Forbidden.SubscriptionRequired)', async () => {
     const strict = await startAliyunIceSimulator({ agentIds: ['only-agent'] });
     try {
-      const ice = createIceClient({ endpoint: strict.url, accessKeyId: strict.accessKeyId, accessKeySecret: strict.accessKeySecret, env: {} });
+      const ice = createIceClient({
+        endpoint: strict.url,
+        accessKeyId: strict.accessKeyId,
+        accessKeySecret: strict.accessKeySecret,
+        env: {},
+      });
       const error = await caught(ice.generateMessageChatToken({ aiAgentId: 'other-agent', userId: 'u1' }));
       expect(error).toMatchObject({ status: 404, code: 'AgentNotFound' });
       expect(error.message).toContain('The specified agentId is not found.');
-      strict.reject(1, { status: 403, code: 'Forbidden.SubscriptionRequired', message: 'The subscription is required.' });
-      expect(await caught(ice.describeAIAgentInstance({ instanceId: 'x' }))).toMatchObject({ status: 403, code: 'Forbidden.SubscriptionRequired' });
+      strict.reject(1, {
+        status: 403,
+        code: 'Forbidden.SubscriptionRequired',
+        message: 'The subscription is required.',
+      });
+      expect(await caught(ice.describeAIAgentInstance({ instanceId: 'x' }))).toMatchObject({
+        status: 403,
+        code: 'Forbidden.SubscriptionRequired',
+      });
     } finally {
       await strict.close();
     }
@@ -179,13 +227,18 @@ describe('ICE client: errors', () => {
 
   it('missing credentials or region throw MissingConfigError naming the variable, before any request', async () => {
     const noId = createIceClient({ endpoint: sim.url, accessKeySecret: 'x-secret', env: {} });
-    expect(await caught(noId.describeAIAgentInstance({ instanceId: 'x' }))).toMatchObject({ envVar: 'ALIBABA_CLOUD_ACCESS_KEY_ID' });
+    expect(await caught(noId.describeAIAgentInstance({ instanceId: 'x' }))).toMatchObject({
+      envVar: 'ALIBABA_CLOUD_ACCESS_KEY_ID',
+    });
     const noSecret = createIceClient({ endpoint: sim.url, accessKeyId: 'id', env: {} });
     const e2 = await caught(noSecret.describeAIAgentInstance({ instanceId: 'x' }));
     expect(MissingConfigError.isInstance(e2)).toBe(true);
     expect(e2).toMatchObject({ envVar: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET' });
     const noRegion = createIceClient({ accessKeyId: 'id', accessKeySecret: 'x-secret', env: {} });
-    expect(await caught(noRegion.describeAIAgentInstance({ instanceId: 'x' }))).toMatchObject({ setting: 'region', envVar: 'ALIYUN_ICE_ENDPOINT' });
+    expect(await caught(noRegion.describeAIAgentInstance({ instanceId: 'x' }))).toMatchObject({
+      setting: 'region',
+      envVar: 'ALIYUN_ICE_ENDPOINT',
+    });
     const fromEnv = createIceClient({
       endpoint: sim.url,
       env: { ALIBABA_CLOUD_ACCESS_KEY_ID: sim.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: sim.accessKeySecret },
@@ -198,7 +251,9 @@ describe('ICE client: errors', () => {
   it('rejects bad settings naming the field', () => {
     expect(() => createIceClient({ region: 'Not A Region' })).toThrow(/settings\.region/);
     expect(() => createIceClient({ secret: 'x' } as never)).toThrow(InvalidArgumentError);
-    expect(() => createIceClient({ endpoint: 'https://ice.example.com/path', env: {} }).endpointFor()).toThrow(/scheme and host only/);
+    expect(() => createIceClient({ endpoint: 'https://ice.example.com/path', env: {} }).endpointFor()).toThrow(
+      /scheme and host only/,
+    );
   });
 });
 
@@ -216,7 +271,9 @@ describe('ICE client: fault knobs', () => {
     await client().describeAIAgentInstance({ instanceId: ALIYUN_ICE_SIM_INSTANCE_ID });
     expect(sim.calls.map((c) => c.status)).toEqual([503, 200]);
     sim.fail(3, 500);
-    const error = await caught(client({ maxRetries: 1 }).describeAIAgentInstance({ instanceId: ALIYUN_ICE_SIM_INSTANCE_ID }));
+    const error = await caught(
+      client({ maxRetries: 1 }).describeAIAgentInstance({ instanceId: ALIYUN_ICE_SIM_INSTANCE_ID }),
+    );
     expect(error).toMatchObject({ status: 500, code: 'ServiceUnavailable', retryable: true });
   });
 
@@ -229,7 +286,11 @@ describe('ICE client: fault knobs', () => {
 
   it('a stalled body hits the idle timeout and the connection is closed by the client', async () => {
     sim.stall(1);
-    const error = await caught(client({ timeouts: { idleMs: 150 }, maxRetries: 0 }).describeAIAgentInstance({ instanceId: ALIYUN_ICE_SIM_INSTANCE_ID }));
+    const error = await caught(
+      client({ timeouts: { idleMs: 150 }, maxRetries: 0 }).describeAIAgentInstance({
+        instanceId: ALIYUN_ICE_SIM_INSTANCE_ID,
+      }),
+    );
     expect(TimeoutError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ phase: 'idle' });
     await expect(sim.requests[0]!.closed).resolves.toEqual({ byClient: true });
@@ -238,7 +299,10 @@ describe('ICE client: fault knobs', () => {
   it('an abort cancels the call and closes the connection', async () => {
     sim.stall(1);
     const controller = new AbortController();
-    const pending = client().describeAIAgentInstance({ instanceId: ALIYUN_ICE_SIM_INSTANCE_ID }, { signal: controller.signal });
+    const pending = client().describeAIAgentInstance(
+      { instanceId: ALIYUN_ICE_SIM_INSTANCE_ID },
+      { signal: controller.signal },
+    );
     await waitForRequest(sim);
     controller.abort();
     const error = await caught(pending);
@@ -250,6 +314,10 @@ describe('ICE client: fault knobs', () => {
     const whole = await client().describeAIAgentInstance({ instanceId: ALIYUN_ICE_SIM_INSTANCE_ID });
     sim.split(1);
     const split = await client().describeAIAgentInstance({ instanceId: ALIYUN_ICE_SIM_INSTANCE_ID });
-    expect({ ...split, requestId: undefined, raw: undefined }).toEqual({ ...whole, requestId: undefined, raw: undefined });
+    expect({ ...split, requestId: undefined, raw: undefined }).toEqual({
+      ...whole,
+      requestId: undefined,
+      raw: undefined,
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { InvalidArgumentError, registerSecret } from '@kakehashi/sse-core';
+import { InvalidArgumentError, } from '@kakehashi/sse-core';
 import { checkAcsCredentials } from './acs-credentials';
 import { acsPercentEncode, acsQueryString, type AcsQuery } from './acs-percent-encode';
 import {
@@ -241,7 +241,12 @@ export function signAcs3Request(options: SignAcs3RequestOptions): Record<string,
     host: options.host,
     'x-acs-action': options.action,
     'x-acs-version': options.version,
-    'x-acs-date': options.date === undefined ? acs3Date(new Date()) : typeof options.date === 'string' ? options.date : acs3Date(options.date),
+    'x-acs-date':
+      options.date === undefined
+        ? acs3Date(new Date())
+        : typeof options.date === 'string'
+          ? options.date
+          : acs3Date(options.date),
     'x-acs-signature-nonce': options.nonce ?? randomBytes(16).toString('hex'),
     'x-acs-content-sha256': options.body === undefined ? EMPTY_BODY_SHA256 : sha256Hex(options.body),
   };

@@ -28,7 +28,14 @@ export {
   MIIBO_API_KEY_FIELD,
   type ApiKeyAuthOptions,
 } from './api-key';
-export { lazySecret, readSetting, lazySetting, type LazySecretOptions, type ReadSettingOptions, type EnvSource } from './settings-env';
+export {
+  lazySecret,
+  readSetting,
+  lazySetting,
+  type LazySecretOptions,
+  type ReadSettingOptions,
+  type EnvSource,
+} from './settings-env';
 export { acsPercentEncode, acsQueryString, type AcsQuery } from './acs-percent-encode';
 export {
   signAcs3Request,

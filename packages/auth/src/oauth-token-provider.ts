@@ -157,16 +157,26 @@ function validateOptions(options: unknown): asserts options is ClientCredentials
     options.clientAuthentication !== 'body' &&
     options.clientAuthentication !== 'basic'
   ) {
-    throw new InvalidArgumentError('clientAuthentication', `must be "body" or "basic", got ${JSON.stringify(options.clientAuthentication)}`);
+    throw new InvalidArgumentError(
+      'clientAuthentication',
+      `must be "body" or "basic", got ${JSON.stringify(options.clientAuthentication)}`,
+    );
   }
   const scope = options.scope;
-  if (scope !== undefined && typeof scope !== 'string' && !(Array.isArray(scope) && scope.every((s) => typeof s === 'string'))) {
+  if (
+    scope !== undefined &&
+    typeof scope !== 'string' &&
+    !(Array.isArray(scope) && scope.every((s) => typeof s === 'string'))
+  ) {
     throw new InvalidArgumentError('scope', `must be a string or an array of strings, got ${describeType(scope)}`);
   }
   assertOptionalPlainObject(options.extraBody, 'extraBody');
   for (const [key, value] of Object.entries((options.extraBody ?? {}) as Record<string, unknown>)) {
     if (value !== undefined && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      throw new InvalidArgumentError(`extraBody.${key}`, `must be a string, number or boolean, got ${describeType(value)}`);
+      throw new InvalidArgumentError(
+        `extraBody.${key}`,
+        `must be a string, number or boolean, got ${describeType(value)}`,
+      );
     }
   }
   assertOptionalFunction(options.buildRequest, 'buildRequest');
@@ -332,7 +342,8 @@ class ClientCredentialsTokenProvider implements TokenProvider {
   /** Stores a fresh token unless it is stale; a stale refresh never overwrites a newer token. */
   #settle(refresh: Refresh, token: AccessToken): Promise<AccessToken> | AccessToken {
     if (this.#inflight === refresh) this.#inflight = undefined;
-    const stale = refresh.epoch !== this.#epoch || (this.#current !== undefined && this.#current.generation > token.generation);
+    const stale =
+      refresh.epoch !== this.#epoch || (this.#current !== undefined && this.#current.generation > token.generation);
     if (stale) return this.#acquire(); // the callers get the newest token instead
     this.#current = token;
     this.#backgroundFailedAt = undefined;
@@ -376,7 +387,10 @@ class ClientCredentialsTokenProvider implements TokenProvider {
     try {
       body = JSON.parse(text);
     } catch (cause) {
-      throw new ResponseDecodeError('invalid-json', `Token response from ${res.url} is not valid JSON`, { excerpt: text, cause });
+      throw new ResponseDecodeError('invalid-json', `Token response from ${res.url} is not valid JSON`, {
+        excerpt: text,
+        cause,
+      });
     }
     const parsed = parseTokenResponse(body);
     if (parsed === undefined) {

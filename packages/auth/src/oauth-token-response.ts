@@ -15,7 +15,9 @@ export interface ParsedTokenResponse {
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function nonEmptyString(value: unknown): string | undefined {
@@ -72,9 +74,14 @@ export function parseOAuthErrorBody(text: string): ErrorBodyDetails | undefined 
     (typeof b.code === 'string' || typeof b.code === 'number' ? b.code : undefined) ??
     nonEmptyString(b.error_code);
   const description =
-    nonEmptyString(b.error_description) ?? nonEmptyString(nested?.message) ?? nonEmptyString(b.message) ?? nonEmptyString(b.errorDescription);
+    nonEmptyString(b.error_description) ??
+    nonEmptyString(nested?.message) ??
+    nonEmptyString(b.message) ??
+    nonEmptyString(b.errorDescription);
   if (code === undefined && description === undefined) return undefined;
-  const details: ErrorBodyDetails = { message: description === undefined ? 'token request failed' : `token request failed: ${description}` };
+  const details: ErrorBodyDetails = {
+    message: description === undefined ? 'token request failed' : `token request failed: ${description}`,
+  };
   if (code !== undefined) details.code = code;
   const requestId = nonEmptyString(b.request_id) ?? nonEmptyString(b.requestId);
   if (requestId) details.requestId = requestId;

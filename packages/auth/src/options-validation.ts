@@ -1,4 +1,10 @@
-import { InvalidArgumentError, MissingConfigError, registerSecret, resolveValue, type Resolvable } from '@kakehashi/sse-core';
+import {
+  InvalidArgumentError,
+  MissingConfigError,
+  registerSecret,
+  resolveValue,
+  type Resolvable,
+} from '@kakehashi/sse-core';
 
 /** Internal: checks shared by every public function. Messages name the field and never echo a secret. */
 
@@ -9,7 +15,11 @@ export function describeType(value: unknown): string {
 }
 
 /** Rejects anything that is not a plain object, and any key not in `allowed` (option schemas are strict). */
-export function assertOptionsObject(value: unknown, where: string, allowed: readonly string[]): asserts value is Record<string, unknown> {
+export function assertOptionsObject(
+  value: unknown,
+  where: string,
+  allowed: readonly string[],
+): asserts value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidArgumentError(where, `must be an object, got ${describeType(value)}`);
   }
@@ -46,7 +56,10 @@ export function assertOptionalPlainObject(value: unknown, field: string): void {
 export function assertOptionalNonNegativeNumber(value: unknown, field: string): asserts value is number | undefined {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InvalidArgumentError(field, `must be a finite number >= 0, got ${typeof value === 'number' ? String(value) : describeType(value)}`);
+    throw new InvalidArgumentError(
+      field,
+      `must be a finite number >= 0, got ${typeof value === 'number' ? String(value) : describeType(value)}`,
+    );
   }
 }
 
@@ -66,7 +79,11 @@ export function assertResolvableString(value: unknown, field: string, required: 
 }
 
 /** Resolves a lazy setting; an empty result is a missing setting. Secrets are registered before anything else. */
-export async function resolveSetting(value: Resolvable<string>, setting: string, options: { secret?: boolean } = {}): Promise<string> {
+export async function resolveSetting(
+  value: Resolvable<string>,
+  setting: string,
+  options: { secret?: boolean } = {},
+): Promise<string> {
   const resolved: unknown = await resolveValue(value);
   if (options.secret && typeof resolved === 'string') registerSecret(resolved);
   if (resolved === undefined || resolved === null || resolved === '') throw new MissingConfigError(setting);

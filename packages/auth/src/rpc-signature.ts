@@ -2,7 +2,12 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { InvalidArgumentError, registerSecret } from '@kakehashi/sse-core';
 import { checkAcsCredentials } from './acs-credentials';
 import { acsPercentEncode, acsQueryString, type AcsQuery } from './acs-percent-encode';
-import { assertNonEmptyString, assertOptionalPlainObject, assertOptionalString, assertOptionsObject } from './options-validation';
+import {
+  assertNonEmptyString,
+  assertOptionalPlainObject,
+  assertOptionalString,
+  assertOptionsObject,
+} from './options-validation';
 
 /** Options of {@link rpcSignatureV1}. Unknown keys are rejected. */
 export interface RpcSignatureV1Options {
@@ -24,7 +29,8 @@ export function rpcStringToSignV1(method: string, params: AcsQuery): string {
 
 function validateMethod(method: unknown): void {
   assertOptionalString(method, 'method');
-  if (method !== undefined && !/^[A-Za-z]+$/.test(method)) throw new InvalidArgumentError('method', `"${method}" is not an HTTP method`);
+  if (method !== undefined && !/^[A-Za-z]+$/.test(method))
+    throw new InvalidArgumentError('method', `"${method}" is not an HTTP method`);
 }
 
 /**
@@ -110,6 +116,10 @@ export function signRpcRequestV1(options: SignRpcRequestV1Options): Record<strin
     Timestamp: timestamp,
   });
   if (options.securityToken) params.SecurityToken = options.securityToken;
-  params.Signature = rpcSignatureV1({ method: options.method ?? 'POST', params, accessKeySecret: options.accessKeySecret });
+  params.Signature = rpcSignatureV1({
+    method: options.method ?? 'POST',
+    params,
+    accessKeySecret: options.accessKeySecret,
+  });
   return params;
 }

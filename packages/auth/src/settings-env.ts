@@ -41,7 +41,8 @@ function validateCommon(options: Record<string, unknown>, where: string): void {
   assertOptionalString(options.value, `${where}.value`);
   if (options.env !== undefined) {
     assertNonEmptyString(options.env, `${where}.env`);
-    if (!ENV_NAME.test(options.env)) throw new InvalidArgumentError(`${where}.env`, `"${options.env}" is not a valid environment variable name`);
+    if (!ENV_NAME.test(options.env))
+      throw new InvalidArgumentError(`${where}.env`, `"${options.env}" is not a valid environment variable name`);
   }
   if (options.source !== undefined && (typeof options.source !== 'object' || options.source === null)) {
     throw new InvalidArgumentError(`${where}.source`, `must be an object, got ${describeType(options.source)}`);
@@ -49,7 +50,11 @@ function validateCommon(options: Record<string, unknown>, where: string): void {
 }
 
 /** The explicit value, else the variable; blank (empty or whitespace) counts as unset. Trimmed. */
-function lookup(options: { value?: string | undefined; env?: string | undefined; source?: EnvSource | undefined }): string | undefined {
+function lookup(options: {
+  value?: string | undefined;
+  env?: string | undefined;
+  source?: EnvSource | undefined;
+}): string | undefined {
   const explicit = options.value?.trim();
   if (explicit) return explicit;
   if (options.env === undefined) return undefined;
@@ -84,7 +89,10 @@ function checkKind(value: string, options: ReadSettingOptions): string {
   try {
     url = new URL(value);
   } catch {
-    throw new InvalidArgumentError(options.setting, `"${value}"${options.env ? ` (from ${options.env} or the option)` : ''} is not an absolute URL`);
+    throw new InvalidArgumentError(
+      options.setting,
+      `"${value}"${options.env ? ` (from ${options.env} or the option)` : ''} is not an absolute URL`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InvalidArgumentError(options.setting, `protocol must be http: or https:, got ${url.protocol}`);
@@ -102,7 +110,8 @@ function validateSetting(options: ReadSettingOptions, where: string): void {
 }
 
 function resolveSettingNow(options: ReadSettingOptions): string {
-  const found = lookup(options) ?? (options.default === undefined || options.default === '' ? undefined : options.default);
+  const found =
+    lookup(options) ?? (options.default === undefined || options.default === '' ? undefined : options.default);
   if (found === undefined) throw new MissingConfigError(options.setting, options.env);
   return checkKind(found, options);
 }

@@ -26,8 +26,13 @@ describe('API key helpers', () => {
     expect(apiKeyHeader('codeer-key-0001')).toEqual({ 'x-api-key': 'codeer-key-0001' });
     expect(apiKeyHeader('miibo-admin-0001', MIIBO_ADMIN_API_KEY_HEADER)).toEqual({ 'X-API-Key': 'miibo-admin-0001' });
     expect(bearerHeader('bearer-key-0001')).toEqual({ authorization: 'Bearer bearer-key-0001' });
-    expect(withBodyApiKey({ agent_id: 'a', utterance: 'hi' }, 'miibo-key-0001')).toEqual({ agent_id: 'a', utterance: 'hi', api_key: 'miibo-key-0001' });
-    for (const key of ['codeer-key-0001', 'miibo-admin-0001', 'bearer-key-0001', 'miibo-key-0001']) expect(redact(key)).toBe(REDACTED);
+    expect(withBodyApiKey({ agent_id: 'a', utterance: 'hi' }, 'miibo-key-0001')).toEqual({
+      agent_id: 'a',
+      utterance: 'hi',
+      api_key: 'miibo-key-0001',
+    });
+    for (const key of ['codeer-key-0001', 'miibo-admin-0001', 'bearer-key-0001', 'miibo-key-0001'])
+      expect(redact(key)).toBe(REDACTED);
   });
 
   it('rejects empty keys, header injection and bad header names without echoing the key', () => {
@@ -54,19 +59,26 @@ describe('API key helpers', () => {
 describe('apiKeyAuth with sse-core createHttpClient', () => {
   it('sends the lazily read key in x-api-key; a 401 is not retried and never shows the key', async () => {
     const api = await startScriptedServer((req) =>
-      req.headers['x-api-key'] === 'codeer-env-key-0001' ? jsonReply({ ok: true }) : jsonReply({ message: `bad key ${req.headers['x-api-key']}` }, 401),
+      req.headers['x-api-key'] === 'codeer-env-key-0001'
+        ? jsonReply({ ok: true })
+        : jsonReply({ message: `bad key ${req.headers['x-api-key']}` }, 401),
     );
     try {
       const auth = apiKeyAuth({ key: lazySecret({ env: VAR, setting: 'apiKey' }) });
       const client = createHttpClient({ baseURL: api.url, ...auth });
-      await expect(client.requestJson({ path: '/chats' })).rejects.toSatisfy((e) => MissingConfigError.isInstance(e) && String(e).includes(VAR));
+      await expect(client.requestJson({ path: '/chats' })).rejects.toSatisfy(
+        (e) => MissingConfigError.isInstance(e) && String(e).includes(VAR),
+      );
       expect(api.requests).toHaveLength(0);
 
       process.env[VAR] = 'codeer-env-key-0001';
       expect(await client.requestJson({ path: '/chats' })).toEqual({ ok: true });
       expect(api.requests[0]!.headers['x-api-key']).toBe('codeer-env-key-0001');
 
-      const wrong = createHttpClient({ baseURL: api.url, ...apiKeyAuth({ key: 'wrong-key-value-01', scheme: 'bearer' }) });
+      const wrong = createHttpClient({
+        baseURL: api.url,
+        ...apiKeyAuth({ key: 'wrong-key-value-01', scheme: 'bearer' }),
+      });
       const error = await wrong.requestJson({ path: '/chats' }).catch((e: unknown) => e);
       expect(ApiCallError.isInstance(error)).toBe(true);
       expect(api.requests).toHaveLength(2);

@@ -6,8 +6,16 @@ export function jsonReply(body: unknown, status = 200, extra: Partial<ScriptedRe
 }
 
 /** A successful client-credentials token response. */
-export function tokenReply(token: string, expiresIn: number | string | undefined = 3600, extra: Partial<ScriptedReply> = {}): ScriptedReply {
-  return jsonReply({ access_token: token, token_type: 'Bearer', ...(expiresIn === undefined ? {} : { expires_in: expiresIn }) }, 200, extra);
+export function tokenReply(
+  token: string,
+  expiresIn: number | string | undefined = 3600,
+  extra: Partial<ScriptedReply> = {},
+): ScriptedReply {
+  return jsonReply(
+    { access_token: token, token_type: 'Bearer', ...(expiresIn === undefined ? {} : { expires_in: expiresIn }) },
+    200,
+    extra,
+  );
 }
 
 /** A settable clock for the provider's `now` option. */

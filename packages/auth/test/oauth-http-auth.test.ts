@@ -17,7 +17,11 @@ afterEach(async () => {
 });
 
 function provider() {
-  return createClientCredentialsProvider({ tokenUrl: `${auth.url}/token`, clientId: 'c', clientSecret: 'http-auth-secret' });
+  return createClientCredentialsProvider({
+    tokenUrl: `${auth.url}/token`,
+    clientId: 'c',
+    clientSecret: 'http-auth-secret',
+  });
 }
 
 describe('toHttpAuth with sse-core createHttpClient', () => {
@@ -39,10 +43,14 @@ describe('toHttpAuth with sse-core createHttpClient', () => {
   it('a second consecutive 401 is not retried again, and the token never shows in the error', async () => {
     auth.reply(tokenReply('tok-http-bad01'), tokenReply('tok-http-bad02'), tokenReply('tok-http-bad03'));
     // The API echoes the token it received in its error body.
-    api.handle((req) => jsonReply({ error: 'invalid_token', error_description: `token ${req.headers.authorization} rejected` }, 401));
+    api.handle((req) =>
+      jsonReply({ error: 'invalid_token', error_description: `token ${req.headers.authorization} rejected` }, 401),
+    );
     const p = provider();
     const client = createHttpClient({ baseURL: api.url, ...p.toHttpAuth() });
-    const error = await client.requestJson({ path: '/v1/chat/completions', body: { json: {} } }).catch((e: unknown) => e);
+    const error = await client
+      .requestJson({ path: '/v1/chat/completions', body: { json: {} } })
+      .catch((e: unknown) => e);
     expect(ApiCallError.isInstance(error)).toBe(true);
     expect((error as ApiCallError).status).toBe(401);
     expect(api.requests).toHaveLength(2);
@@ -59,7 +67,9 @@ describe('toHttpAuth with sse-core createHttpClient', () => {
   it('concurrent 401s with the same old token cause a single refresh', async () => {
     auth.reply(tokenReply('tok-conc-old1'), tokenReply('tok-conc-new1', 3600, { headersDelayMs: 30 }));
     api.handle((req) =>
-      req.headers.authorization === 'Bearer tok-conc-new1' ? jsonReply({ ok: true }) : jsonReply({ error: 'invalid_token' }, 401),
+      req.headers.authorization === 'Bearer tok-conc-new1'
+        ? jsonReply({ ok: true })
+        : jsonReply({ error: 'invalid_token' }, 401),
     );
     const p = provider();
     await p.getToken();

@@ -1,8 +1,21 @@
 import { inspect } from 'node:util';
-import { AbortError, ApiCallError, InvalidArgumentError, MissingConfigError, redact, REDACTED } from '@kakehashi/sse-core';
+import {
+  AbortError,
+  ApiCallError,
+  InvalidArgumentError,
+  MissingConfigError,
+  redact,
+  REDACTED,
+} from '@kakehashi/sse-core';
 import { startScriptedServer, type ScriptedServer } from '@kakehashi/testkit';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createClientCredentialsProvider, DEFAULT_EXPIRES_IN_MS, lazySecret, lazySetting, type AccessToken } from '../src/index';
+import {
+  createClientCredentialsProvider,
+  DEFAULT_EXPIRES_IN_MS,
+  lazySecret,
+  lazySetting,
+  type AccessToken,
+} from '../src/index';
 import { errorTexts, jsonReply, testClock, tokenReply } from './helpers';
 
 let server: ScriptedServer;
@@ -33,12 +46,22 @@ describe('token requests', () => {
     expect(req!.path).toBe('/federation/auth/v1/token');
     expect(req!.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(req!.headers.authorization).toBeUndefined();
-    expect(req!.body).toBe('grant_type=client_credentials&client_id=my-client&client_secret=form-secret-0001&scope=chat%3Aexec+mcp%3Aall');
+    expect(req!.body).toBe(
+      'grant_type=client_credentials&client_id=my-client&client_secret=form-secret-0001&scope=chat%3Aexec+mcp%3Aall',
+    );
   });
 
   it('json style sends exactly {client_id, client_secret} and reads the Marketplace response', async () => {
     const clock = testClock();
-    server.reply(jsonReply({ success: true, access_token: 'tok-mp-0001', token_type: 'Bearer', expires_in: 1800, scope: 'openid' }));
+    server.reply(
+      jsonReply({
+        success: true,
+        access_token: 'tok-mp-0001',
+        token_type: 'Bearer',
+        expires_in: 1800,
+        scope: 'openid',
+      }),
+    );
     const provider = createClientCredentialsProvider({
       tokenUrl: `${server.url}/api/v1/auth/external-service-token`,
       clientId: 'mp-client',
@@ -87,7 +110,12 @@ describe('token requests', () => {
 
   it('clientAuthentication "basic" sends the credentials in an Authorization: Basic header', async () => {
     server.reply(tokenReply('tok-basic-01'));
-    const provider = createClientCredentialsProvider({ tokenUrl, clientId: 'id:1', clientSecret: 'basic secret/01', clientAuthentication: 'basic' });
+    const provider = createClientCredentialsProvider({
+      tokenUrl,
+      clientId: 'id:1',
+      clientSecret: 'basic secret/01',
+      clientAuthentication: 'basic',
+    });
     await provider.getToken();
     const [req] = server.requests;
     expect(req!.body).toBe('grant_type=client_credentials');
@@ -100,11 +128,21 @@ describe('token requests', () => {
       jsonReply({ accessToken: 'tok-camel-01', expiresIn: '120', tokenType: 'bearer' }),
       jsonReply({ access_token: 'tok-noexp-01' }),
     );
-    const camel = createClientCredentialsProvider({ tokenUrl, clientId: 'c', clientSecret: 'camel-secret', now: clock.now });
+    const camel = createClientCredentialsProvider({
+      tokenUrl,
+      clientId: 'c',
+      clientSecret: 'camel-secret',
+      now: clock.now,
+    });
     const a = await camel.getAccessToken();
     expect([a.token, a.tokenType, a.expiresAt - clock.now()]).toEqual(['tok-camel-01', 'Bearer', 120_000]);
 
-    const noExpiry = createClientCredentialsProvider({ tokenUrl, clientId: 'c', clientSecret: 'noexp-secret', now: clock.now });
+    const noExpiry = createClientCredentialsProvider({
+      tokenUrl,
+      clientId: 'c',
+      clientSecret: 'noexp-secret',
+      now: clock.now,
+    });
     const b = await noExpiry.getAccessToken();
     expect(b.expiresAt - clock.now()).toBe(DEFAULT_EXPIRES_IN_MS);
     expect(b.expiresInFromServer).toBe(false);
@@ -132,7 +170,12 @@ describe('caching and refresh', () => {
   it('inside the skew window: returns the cached token at once and starts one background refresh', async () => {
     const clock = testClock();
     server.reply(tokenReply('tok-old-0001', 3600), tokenReply('tok-new-0001', 3600, { headersDelayMs: 100 }));
-    const provider = createClientCredentialsProvider({ tokenUrl, clientId: 'c', clientSecret: 'skew-secret', now: clock.now });
+    const provider = createClientCredentialsProvider({
+      tokenUrl,
+      clientId: 'c',
+      clientSecret: 'skew-secret',
+      now: clock.now,
+    });
     const first = await provider.getAccessToken();
     expect(first.token).toBe('tok-old-0001');
 
@@ -150,7 +193,12 @@ describe('caching and refresh', () => {
   it('before the skew window: no refresh; after expiry: callers wait for one shared refresh', async () => {
     const clock = testClock();
     server.reply(tokenReply('tok-exp-0001', 3600), tokenReply('tok-exp-0002', 3600, { headersDelayMs: 30 }));
-    const provider = createClientCredentialsProvider({ tokenUrl, clientId: 'c', clientSecret: 'expiry-secret', now: clock.now });
+    const provider = createClientCredentialsProvider({
+      tokenUrl,
+      clientId: 'c',
+      clientSecret: 'expiry-secret',
+      now: clock.now,
+    });
     await provider.getToken();
     clock.advance(3_600_000 - 61_000);
     expect(await provider.getToken()).toBe('tok-exp-0001');
@@ -164,7 +212,12 @@ describe('caching and refresh', () => {
   it('caps the skew at half the lifetime of short-lived tokens', async () => {
     const clock = testClock();
     server.reply(tokenReply('tok-short-01', 30), tokenReply('tok-short-02', 30));
-    const provider = createClientCredentialsProvider({ tokenUrl, clientId: 'c', clientSecret: 'short-secret', now: clock.now });
+    const provider = createClientCredentialsProvider({
+      tokenUrl,
+      clientId: 'c',
+      clientSecret: 'short-secret',
+      now: clock.now,
+    });
     await provider.getToken();
     clock.advance(14_000);
     expect(await provider.getToken()).toBe('tok-short-01');
@@ -190,7 +243,10 @@ describe('caching and refresh', () => {
   });
 
   it('a stale refresh finishing first joins the newer refresh instead of caching its token', async () => {
-    server.reply(tokenReply('tok-stale-02', 3600, { headersDelayMs: 100 }), tokenReply('tok-fresh-02', 3600, { headersDelayMs: 250 }));
+    server.reply(
+      tokenReply('tok-stale-02', 3600, { headersDelayMs: 100 }),
+      tokenReply('tok-fresh-02', 3600, { headersDelayMs: 250 }),
+    );
     const provider = createClientCredentialsProvider({ tokenUrl, clientId: 'c', clientSecret: 'gen-secret' });
     const slow = provider.getToken();
     await server.waitForRequests(1);
@@ -216,7 +272,10 @@ describe('caching and refresh', () => {
   });
 
   it('a failed refresh rejects every waiter with the same error, and the next call tries again', async () => {
-    server.reply(jsonReply({ error: 'temporarily_unavailable', error_description: 'try later' }, 400, { headersDelayMs: 30 }), tokenReply('tok-retry-01'));
+    server.reply(
+      jsonReply({ error: 'temporarily_unavailable', error_description: 'try later' }, 400, { headersDelayMs: 30 }),
+      tokenReply('tok-retry-01'),
+    );
     const provider = createClientCredentialsProvider({ tokenUrl, clientId: 'c', clientSecret: 'fail-secret' });
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => provider.getToken()));
     expect(server.requests).toHaveLength(1);
@@ -231,8 +290,17 @@ describe('caching and refresh', () => {
 
   it('a failed background refresh keeps serving the valid token', async () => {
     const clock = testClock();
-    server.reply(tokenReply('tok-bg-00001', 3600), jsonReply({ error: 'server_error' }, 400), tokenReply('tok-bg-00002', 3600));
-    const provider = createClientCredentialsProvider({ tokenUrl, clientId: 'c', clientSecret: 'bg-secret', now: clock.now });
+    server.reply(
+      tokenReply('tok-bg-00001', 3600),
+      jsonReply({ error: 'server_error' }, 400),
+      tokenReply('tok-bg-00002', 3600),
+    );
+    const provider = createClientCredentialsProvider({
+      tokenUrl,
+      clientId: 'c',
+      clientSecret: 'bg-secret',
+      now: clock.now,
+    });
     await provider.getToken();
     clock.advance(3_600_000 - 10_000);
     expect(await provider.getToken()).toBe('tok-bg-00001');
@@ -249,12 +317,22 @@ describe('caching and refresh', () => {
 
   it('5xx from the token endpoint is retried, 400/401 are not', async () => {
     server.reply(jsonReply({ error: 'oops' }, 503), tokenReply('tok-5xx-0001'));
-    const retrying = createClientCredentialsProvider({ tokenUrl, clientId: 'c', clientSecret: 'r-secret', retry: { initialDelayMs: 1, maxDelayMs: 1 } });
+    const retrying = createClientCredentialsProvider({
+      tokenUrl,
+      clientId: 'c',
+      clientSecret: 'r-secret',
+      retry: { initialDelayMs: 1, maxDelayMs: 1 },
+    });
     expect(await retrying.getToken()).toBe('tok-5xx-0001');
     expect(server.requests).toHaveLength(2);
 
     server.reply(jsonReply({ error: 'invalid_client' }, 401));
-    const refused = createClientCredentialsProvider({ tokenUrl, clientId: 'c', clientSecret: 'r-secret', retry: { initialDelayMs: 1, maxDelayMs: 1 } });
+    const refused = createClientCredentialsProvider({
+      tokenUrl,
+      clientId: 'c',
+      clientSecret: 'r-secret',
+      retry: { initialDelayMs: 1, maxDelayMs: 1 },
+    });
     await expect(refused.getToken()).rejects.toMatchObject({ status: 401, code: 'invalid_client' });
     expect(server.requests).toHaveLength(3);
   });
@@ -276,7 +354,12 @@ describe('caching and refresh', () => {
 describe('errors and secrets', () => {
   it('an OAuth error body becomes ApiCallError with the OAuth code and description', async () => {
     server.reply(jsonReply({ error: 'invalid_client', error_description: 'Client authentication failed' }, 401));
-    const provider = createClientCredentialsProvider({ tokenUrl, clientId: 'c', clientSecret: 'oauth-err-secret-1', provider: 'agenticstar' });
+    const provider = createClientCredentialsProvider({
+      tokenUrl,
+      clientId: 'c',
+      clientSecret: 'oauth-err-secret-1',
+      provider: 'agenticstar',
+    });
     const error = await provider.getToken().catch((e: unknown) => e);
     expect(ApiCallError.isInstance(error)).toBe(true);
     const e = error as ApiCallError;
@@ -312,14 +395,23 @@ describe('errors and secrets', () => {
 
   it('a 200 without an access token (Marketplace {success:false}) is an ApiCallError', async () => {
     server.reply(jsonReply({ success: false, message: 'service account disabled', code: 'SA_DISABLED' }));
-    const provider = createClientCredentialsProvider({ tokenUrl, clientId: 'c', clientSecret: 'mp-fail-secret', style: 'json' });
+    const provider = createClientCredentialsProvider({
+      tokenUrl,
+      clientId: 'c',
+      clientSecret: 'mp-fail-secret',
+      style: 'json',
+    });
     const error = await provider.getToken().catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 200, code: 'SA_DISABLED', retryable: false });
     expect(String(error)).toContain('service account disabled');
   });
 
   it('a malformed token response is a ResponseDecodeError without the token', async () => {
-    server.reply({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"access_token":"tok-broken-001",' });
+    server.reply({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: '{"access_token":"tok-broken-001",',
+    });
     const provider = createClientCredentialsProvider({ tokenUrl, clientId: 'c', clientSecret: 'broken-secret' });
     const error = await provider.getToken().catch((e: unknown) => e);
     expect((error as { kind: string }).kind).toBe('response-decode');
@@ -332,7 +424,14 @@ describe('errors and secrets', () => {
     expect(redact('x print-secret-01 y')).toBe(`x ${REDACTED} y`);
     const token: AccessToken = await provider.getAccessToken();
     expect(redact('tok-print-0001')).toBe(REDACTED);
-    for (const text of [String(token), JSON.stringify(token), inspect(token), String(provider), inspect(provider), JSON.stringify({ ...token })]) {
+    for (const text of [
+      String(token),
+      JSON.stringify(token),
+      inspect(token),
+      String(provider),
+      inspect(provider),
+      JSON.stringify({ ...token }),
+    ]) {
       expect(text).not.toContain('tok-print-0001');
       expect(text).not.toContain('print-secret-01');
     }

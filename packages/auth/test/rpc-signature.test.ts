@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { acsQueryString, InvalidArgumentError, rpcSignatureV1, rpcStringToSignV1, signRpcRequestV1 } from '../src/index';
+import {
+  acsQueryString,
+  InvalidArgumentError,
+  rpcSignatureV1,
+  rpcStringToSignV1,
+  signRpcRequestV1,
+} from '../src/index';
 
 const VECTOR_PARAMS = {
   AccessKeyId: 'testid',
@@ -14,14 +20,16 @@ const VECTOR_PARAMS = {
 
 describe('legacy RPC signature (HMAC-SHA1, SignatureVersion 1.0)', () => {
   it('matches the published vector OLeaidS1JvxuMvnyHOwuJ+uX5qY=', () => {
-    expect(rpcSignatureV1({ method: 'GET', params: VECTOR_PARAMS, accessKeySecret: 'testsecret' })).toBe('OLeaidS1JvxuMvnyHOwuJ+uX5qY=');
+    expect(rpcSignatureV1({ method: 'GET', params: VECTOR_PARAMS, accessKeySecret: 'testsecret' })).toBe(
+      'OLeaidS1JvxuMvnyHOwuJ+uX5qY=',
+    );
   });
 
   it('matches the TimeStamp-spelled variant CT9X0VtwR86fNWSnsc6v8YGOjuE=', () => {
     const { Timestamp, ...rest } = VECTOR_PARAMS;
-    expect(rpcSignatureV1({ method: 'GET', params: { ...rest, TimeStamp: Timestamp }, accessKeySecret: 'testsecret' })).toBe(
-      'CT9X0VtwR86fNWSnsc6v8YGOjuE=',
-    );
+    expect(
+      rpcSignatureV1({ method: 'GET', params: { ...rest, TimeStamp: Timestamp }, accessKeySecret: 'testsecret' }),
+    ).toBe('CT9X0VtwR86fNWSnsc6v8YGOjuE=');
   });
 
   it('builds the string to sign with the encoded, sorted parameters', () => {
@@ -46,6 +54,8 @@ describe('legacy RPC signature (HMAC-SHA1, SignatureVersion 1.0)', () => {
   it('rejects bad input naming the field', () => {
     expect(() => rpcSignatureV1({ params: {}, accessKeySecret: '' })).toThrow(InvalidArgumentError);
     expect(() => rpcSignatureV1({ params: undefined as never, accessKeySecret: 'x' })).toThrow(/"params"/);
-    expect(() => signRpcRequestV1({ action: '', version: 'v', accessKeyId: 'a', accessKeySecret: 's' })).toThrow(/"action"/);
+    expect(() => signRpcRequestV1({ action: '', version: 'v', accessKeyId: 'a', accessKeySecret: 's' })).toThrow(
+      /"action"/,
+    );
   });
 });

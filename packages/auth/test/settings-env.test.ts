@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidArgumentError, lazySecret, lazySetting, MissingConfigError, readSetting, redact, REDACTED } from '../src/index';
+import {
+  InvalidArgumentError,
+  lazySecret,
+  lazySetting,
+  MissingConfigError,
+  readSetting,
+  redact,
+  REDACTED,
+} from '../src/index';
 
 const VAR = 'KAKEHASHI_AUTH_TEST_API_KEY';
 
@@ -59,7 +67,9 @@ describe('lazySecret', () => {
 describe('readSetting / lazySetting', () => {
   it('value, else environment, else default', () => {
     const source = { BASE: 'https://env.example/api/' };
-    expect(readSetting({ value: 'https://opt.example', env: 'BASE', setting: 'baseURL', source })).toBe('https://opt.example');
+    expect(readSetting({ value: 'https://opt.example', env: 'BASE', setting: 'baseURL', source })).toBe(
+      'https://opt.example',
+    );
     expect(readSetting({ env: 'BASE', setting: 'baseURL', kind: 'url', source })).toBe('https://env.example/api');
     expect(readSetting({ env: 'NONE', setting: 'baseURL', default: 'https://api.codeer.ai/api/v1', source })).toBe(
       'https://api.codeer.ai/api/v1',
@@ -68,7 +78,9 @@ describe('readSetting / lazySetting', () => {
 
   it('missing without default → MissingConfigError naming the variable; bad URL → InvalidArgumentError', () => {
     expect(() => readSetting({ env: 'CODEER_AGENT_ID', setting: 'agentId', source: {} })).toThrow(/CODEER_AGENT_ID/);
-    expect(() => readSetting({ env: 'X', setting: 'baseURL', kind: 'url', source: { X: 'api.example' } })).toThrow(InvalidArgumentError);
+    expect(() => readSetting({ env: 'X', setting: 'baseURL', kind: 'url', source: { X: 'api.example' } })).toThrow(
+      InvalidArgumentError,
+    );
   });
 
   it('lazySetting reads on first use', () => {

@@ -115,14 +115,19 @@ export class CodeerAgentEventMapper {
 
   private finish(out: AgentEvent[]): void {
     this.ended = true;
-    out.push(this.usage ? { type: 'finish', text: this.text, reason: 'stop', usage: this.usage } : { type: 'finish', text: this.text, reason: 'stop' });
+    out.push(
+      this.usage
+        ? { type: 'finish', text: this.text, reason: 'stop', usage: this.usage }
+        : { type: 'finish', text: this.text, reason: 'stop' },
+    );
   }
 
   private start(event: CodeerStreamEvent, out: AgentEvent[]): void {
     this.started = true;
     const start: AgentStartEvent = { type: 'start', provider: CODEER_PROVIDER };
     if ('response_id' in event && typeof event.response_id === 'string') start.responseId = event.response_id;
-    if ('chat_id' in event && event.chat_id !== undefined && event.chat_id !== null) start.chatId = String(event.chat_id);
+    if ('chat_id' in event && event.chat_id !== undefined && event.chat_id !== null)
+      start.chatId = String(event.chat_id);
     else if (this.chatId !== undefined) start.chatId = this.chatId;
     if (event.type === 'response.created') {
       if (event.conversation_group_id) start.conversationId = event.conversation_group_id;
@@ -143,13 +148,24 @@ export class CodeerAgentEventMapper {
   }
 
   private stepEnd(step: CodeerReasoningStep): AgentStepEndEvent {
-    const id = step.id === undefined || step.id === null ? (this.openSteps.at(-1) ?? `step-${++this.stepCount}`) : String(step.id);
+    const id =
+      step.id === undefined || step.id === null
+        ? (this.openSteps.at(-1) ?? `step-${++this.stepCount}`)
+        : String(step.id);
     const open = this.openSteps.lastIndexOf(id);
     if (open !== -1) this.openSteps.splice(open, 1);
     const title = step.content ?? this.stepTitles.get(id);
     this.stepTitles.delete(id);
-    const failed = typeof step.result === 'object' && step.result !== null && (step.result as { success?: unknown }).success === false;
-    const out: AgentStepEndEvent = { type: 'step-end', id, kind: stepKind(step), status: failed ? 'failed' : 'completed' };
+    const failed =
+      typeof step.result === 'object' &&
+      step.result !== null &&
+      (step.result as { success?: unknown }).success === false;
+    const out: AgentStepEndEvent = {
+      type: 'step-end',
+      id,
+      kind: stepKind(step),
+      status: failed ? 'failed' : 'completed',
+    };
     if (title) out.title = title;
     if (step.result !== undefined) out.result = step.result;
     return out;
@@ -188,11 +204,16 @@ export interface ToCodeerAgentEventsOptions {
  * (reset, idle timeout, malformed data) yields an `error`; a failure before it is thrown; an abort is
  * always thrown. Nothing is read after `finish` or `error`. Leaving a `for await` early closes the source.
  */
-export function toCodeerAgentEvents(events: AsyncIterable<CodeerStreamEvent>, options: ToCodeerAgentEventsOptions = {}): AsyncIterableIterator<AgentEvent> {
+export function toCodeerAgentEvents(
+  events: AsyncIterable<CodeerStreamEvent>,
+  options: ToCodeerAgentEventsOptions = {},
+): AsyncIterableIterator<AgentEvent> {
   const mapper = new CodeerAgentEventMapper(options);
   // Straight from decodeCodeerStream: map the SSE messages in one step (one promise less per event).
   const sse = (events as CodeerStreamEventIterator)[CODEER_SSE_SOURCE]?.();
-  const source = sse ? codeerAgentEvents(sse, toCodeerStreamEvent, mapper) : codeerAgentEvents(events[Symbol.asyncIterator](), (e: CodeerStreamEvent) => e, mapper);
+  const source = sse
+    ? codeerAgentEvents(sse, toCodeerStreamEvent, mapper)
+    : codeerAgentEvents(events[Symbol.asyncIterator](), (e: CodeerStreamEvent) => e, mapper);
   return guardAgentStream(CODEER_PROVIDER, source);
 }
 

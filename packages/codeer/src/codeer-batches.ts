@@ -73,7 +73,11 @@ export interface CodeerBatches {
   /** `GET /batches/{batch_id}`: a batch and its status. */
   get(batchId: string | number, options?: CodeerRequestOptions): Promise<CodeerBatch>;
   /** `GET /batches/{batch_id}/results`: one page of results. */
-  results(batchId: string | number, query?: ListBatchesQuery, options?: CodeerRequestOptions): Promise<CodeerPage<CodeerBatchResult>>;
+  results(
+    batchId: string | number,
+    query?: ListBatchesQuery,
+    options?: CodeerRequestOptions,
+  ): Promise<CodeerPage<CodeerBatchResult>>;
   /** `POST /batches/{batch_id}/cancel`: cancels a batch; returns the batch. */
   cancel(batchId: string | number, options?: CodeerRequestOptions): Promise<CodeerBatch>;
 }
@@ -97,14 +101,22 @@ const createBatchSchema = z.strictObject({
     .superRefine((requests, ctx) => {
       const seen = new Set<string>();
       requests.forEach((r, index) => {
-        if (seen.has(r.customId)) ctx.addIssue({ code: 'custom', path: [index, 'customId'], message: `"${r.customId}" is used twice; custom ids must be unique` });
+        if (seen.has(r.customId))
+          ctx.addIssue({
+            code: 'custom',
+            path: [index, 'customId'],
+            message: `"${r.customId}" is used twice; custom ids must be unique`,
+          });
         seen.add(r.customId);
       });
     }),
   webhook: z
     .strictObject({
       url: z.string().refine((v) => /^https:\/\/\S+$/i.test(v) && URL.canParse(v), 'must be an https:// URL'),
-      events: z.array(z.enum(['completed', 'failed', 'cancelled'])).min(1, 'must not be empty').optional(),
+      events: z
+        .array(z.enum(['completed', 'failed', 'cancelled']))
+        .min(1, 'must not be empty')
+        .optional(),
       secret: z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters').optional(),
     })
     .optional(),
@@ -148,7 +160,10 @@ export function createCodeerBatches(ctx: CodeerContext): CodeerBatches {
     async list(query, options) {
       const q = validateArgument(listQuerySchema, query, 'query') ?? {};
       const opts = checkOptions(options);
-      const { data, pagination, url } = await ctx.http.envelope({ method: 'GET', path: '/batches', query: { limit: q.limit, offset: q.offset } }, opts);
+      const { data, pagination, url } = await ctx.http.envelope(
+        { method: 'GET', path: '/batches', query: { limit: q.limit, offset: q.offset } },
+        opts,
+      );
       return { data: parseResponseData(batchListSchema, data, 'batch list', url), pagination };
     },
 

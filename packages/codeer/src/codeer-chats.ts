@@ -68,7 +68,11 @@ export interface CodeerChats {
    * `POST /chats/{chat_id}/regenerate`: re-runs the last turn. The body is undocumented (default `{}`);
    * a streamed answer gives `{ type: 'stream' }`, a JSON one `{ type: 'data' }`.
    */
-  regenerate(chatId: number | string, body?: Record<string, unknown>, options?: CodeerRequestOptions): Promise<CodeerTurnResult>;
+  regenerate(
+    chatId: number | string,
+    body?: Record<string, unknown>,
+    options?: CodeerRequestOptions,
+  ): Promise<CodeerTurnResult>;
   /**
    * `POST /chats/{chat_id}/form-requests/{form_request_id}/submit`: answers a form the agent asked for
    * (body undocumented); a streamed answer gives `{ type: 'stream' }`, a JSON one `{ type: 'data' }`.
@@ -106,7 +110,12 @@ const updateChatSchema = z.looseObject({ name: z.string().max(256, 'must be at m
 const chatListSchema = z.array(codeerChatSchema);
 
 export function createCodeerChats(ctx: CodeerContext): CodeerChats {
-  const fetchPage = async (q: ListChatsQuery, offset: number | undefined, limit: number | undefined, options: CodeerRequestOptions) => {
+  const fetchPage = async (
+    q: ListChatsQuery,
+    offset: number | undefined,
+    limit: number | undefined,
+    options: CodeerRequestOptions,
+  ) => {
     const { data, pagination, url } = await ctx.http.envelope(
       {
         method: 'GET',
@@ -134,7 +143,13 @@ export function createCodeerChats(ctx: CodeerContext): CodeerChats {
         {
           method: 'POST',
           path: '/chats',
-          body: { json: { name: i.name ?? '', agent_id: agentId, ...(externalUserId === undefined ? {} : { external_user_id: externalUserId }) } },
+          body: {
+            json: {
+              name: i.name ?? '',
+              agent_id: agentId,
+              ...(externalUserId === undefined ? {} : { external_user_id: externalUserId }),
+            },
+          },
         },
         opts,
       );
@@ -144,7 +159,10 @@ export function createCodeerChats(ctx: CodeerContext): CodeerChats {
     list(query, options) {
       const q = validateArgument(listChatsSchema, query, 'query') ?? {};
       const opts = checkOptions(options);
-      return paginate((offset, limit) => fetchPage(q, offset, limit, opts), { offset: q.offset ?? 0, limit: q.limit ?? 50 });
+      return paginate((offset, limit) => fetchPage(q, offset, limit, opts), {
+        offset: q.offset ?? 0,
+        limit: q.limit ?? 50,
+      });
     },
 
     async listPage(query, options) {
@@ -173,7 +191,12 @@ export function createCodeerChats(ctx: CodeerContext): CodeerChats {
       const formId = validateArgument(idSegmentSchema, formRequestId, 'formRequestId');
       const b = validateArgument(looseBodySchema, body, 'body');
       const opts = checkOptions(options);
-      return openTurn(ctx, { method: 'POST', path: path('chats', id, 'form-requests', formId, 'submit'), body: { json: b } }, id, opts);
+      return openTurn(
+        ctx,
+        { method: 'POST', path: path('chats', id, 'form-requests', formId, 'submit'), body: { json: b } },
+        id,
+        opts,
+      );
     },
   };
 }

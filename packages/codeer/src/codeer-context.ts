@@ -15,7 +15,10 @@ export interface CodeerContext {
 }
 
 /** Builds the shared context. */
-export function createCodeerContext(http: CodeerHttp, defaults: { agentId?: string; externalUserId?: string }): CodeerContext {
+export function createCodeerContext(
+  http: CodeerHttp,
+  defaults: { agentId?: string; externalUserId?: string },
+): CodeerContext {
   return {
     http,
     agentId: (given) => given ?? readSetting({ value: defaults.agentId, env: CODEER_ENV.agentId, setting: 'agentId' }),

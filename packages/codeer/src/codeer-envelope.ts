@@ -49,9 +49,13 @@ function isFailureCode(code: unknown): boolean {
 export function unwrapEnvelope(body: unknown, context: EnvelopeContext, rawText?: string): UnwrappedEnvelope {
   const parsed = codeerEnvelopeSchema.safeParse(body);
   if (!parsed.success || typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ResponseDecodeError('invalid-event', `Response from ${context.url} is not a Codeer envelope ({data, message, error_code})`, {
-      excerpt: rawText ?? safeStringify(body),
-    });
+    throw new ResponseDecodeError(
+      'invalid-event',
+      `Response from ${context.url} is not a Codeer envelope ({data, message, error_code})`,
+      {
+        excerpt: rawText ?? safeStringify(body),
+      },
+    );
   }
   const envelope = parsed.data;
   if (isFailureCode(envelope.error_code)) {
@@ -94,7 +98,9 @@ export function parseCodeerErrorBody(text: string): CodeerErrorBody | undefined 
     nonEmpty(b.error_msg) ??
     detailMessage(b.detail) ??
     nonEmpty(b.error) ??
-    (typeof b.error === 'object' && b.error !== null ? nonEmpty((b.error as Record<string, unknown>).message) : undefined);
+    (typeof b.error === 'object' && b.error !== null
+      ? nonEmpty((b.error as Record<string, unknown>).message)
+      : undefined);
   const info = describeCodeerErrorCode(code);
   return {
     code: code === 0 ? undefined : code,

@@ -37,8 +37,20 @@ export const CODEER_ERROR_CODES: Readonly<Record<number, CodeerErrorCodeInfo>> =
     description: 'permission denied (or a missing / invalid API key)',
   },
   10003: { reason: 'not-found', httpStatus: 404, retryable: false, description: 'resource not found' },
-  10005: { reason: 'server-error', codeName: 'SYS_SERVER_ERROR', httpStatus: 500, retryable: true, description: 'internal server error' },
-  10006: { reason: 'bad-request', codeName: 'SYS_BAD_REQUEST', httpStatus: 400, retryable: false, description: 'invalid request' },
+  10005: {
+    reason: 'server-error',
+    codeName: 'SYS_SERVER_ERROR',
+    httpStatus: 500,
+    retryable: true,
+    description: 'internal server error',
+  },
+  10006: {
+    reason: 'bad-request',
+    codeName: 'SYS_BAD_REQUEST',
+    httpStatus: 400,
+    retryable: false,
+    description: 'invalid request',
+  },
   14103: {
     reason: 'external-user-not-allowed',
     httpStatus: 403,

@@ -74,19 +74,32 @@ export function createCodeerFiles(ctx: CodeerContext): CodeerFiles {
     async upload(input, options) {
       const i = validateArgument(uploadSchema, input, 'input');
       const opts = checkOptions(options);
-      const filename = i.filename ?? (typeof File !== 'undefined' && i.file instanceof File && i.file.name ? i.file.name : undefined);
-      if (!filename) throw new InvalidArgumentError('input.filename', 'is required unless input.file is a File with a name');
+      const filename =
+        i.filename ?? (typeof File !== 'undefined' && i.file instanceof File && i.file.name ? i.file.name : undefined);
+      if (!filename)
+        throw new InvalidArgumentError('input.filename', 'is required unless input.file is a File with a name');
       const blobType = i.file instanceof Blob && i.file.type ? i.file.type : undefined;
       const extension = /\.([A-Za-z0-9]+)$/.exec(filename)?.[1]?.toLowerCase();
       const contentType = i.contentType ?? blobType ?? (extension ? MIME_BY_EXTENSION[extension] : undefined);
       if (!contentType) {
-        throw new InvalidArgumentError('input.contentType', `is required: no MIME type could be found for "${filename}"`);
+        throw new InvalidArgumentError(
+          'input.contentType',
+          `is required: no MIME type could be found for "${filename}"`,
+        );
       }
-      const blob = i.file instanceof Blob ? (i.file.type === contentType ? i.file : new Blob([i.file], { type: contentType })) : new Blob([copyBytes(i.file)], { type: contentType });
+      const blob =
+        i.file instanceof Blob
+          ? i.file.type === contentType
+            ? i.file
+            : new Blob([i.file], { type: contentType })
+          : new Blob([copyBytes(i.file)], { type: contentType });
       const form = new FormData();
       form.append('file', blob, filename);
       if (i.scope !== undefined) form.append('data', JSON.stringify({ scope: i.scope }));
-      const { data, url } = await ctx.http.envelope({ method: 'POST', path: '/chats/upload-file', body: { multipart: form } }, opts);
+      const { data, url } = await ctx.http.envelope(
+        { method: 'POST', path: '/chats/upload-file', body: { multipart: form } },
+        opts,
+      );
       return parseResponseData(codeerUploadedFileSchema, data, 'uploaded file', url);
     },
   };

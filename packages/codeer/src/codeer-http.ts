@@ -114,7 +114,10 @@ export async function readEnvelope(res: HttpResponse): Promise<UnwrappedEnvelope
   try {
     body = JSON.parse(text);
   } catch (cause) {
-    throw new ResponseDecodeError('invalid-json', `Response from ${res.url} is not valid JSON`, { excerpt: text, cause });
+    throw new ResponseDecodeError('invalid-json', `Response from ${res.url} is not valid JSON`, {
+      excerpt: text,
+      cause,
+    });
   }
   return unwrapEnvelope(body, { url: res.url, status: res.status, requestId: res.requestId }, text);
 }

@@ -67,7 +67,10 @@ export class CodeerMessageStream implements AsyncIterable<CodeerStreamEvent> {
 
   /** The platform's typed events. */
   events(): AsyncIterableIterator<CodeerStreamEvent> & AsyncDisposable {
-    if (this.consumed) throw new Error('kakehashi: this Codeer stream was already read (read it once: events, agentEvents, textStream or collect)');
+    if (this.consumed)
+      throw new Error(
+        'kakehashi: this Codeer stream was already read (read it once: events, agentEvents, textStream or collect)',
+      );
     this.consumed = true;
     return decodeCodeerStream(this.source.bytes());
   }
@@ -89,7 +92,11 @@ export class CodeerMessageStream implements AsyncIterable<CodeerStreamEvent> {
         text += event.delta;
         yield event.delta;
       } else if (event.type === 'error') {
-        throw new AgentStreamError(CODEER_PROVIDER, event.message, { code: event.code, retryable: event.retryable, partialText: text });
+        throw new AgentStreamError(CODEER_PROVIDER, event.message, {
+          code: event.code,
+          retryable: event.retryable,
+          partialText: text,
+        });
       }
     }
   }

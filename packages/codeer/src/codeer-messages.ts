@@ -44,9 +44,17 @@ export interface ListMessagesQuery {
 /** The messages of a chat. */
 export interface CodeerMessages {
   /** `GET /chats/{chat_id}/messages`: the whole history, oldest first, page after page (`limit` is the page size). */
-  list(chatId: number | string, query?: ListMessagesQuery, options?: CodeerRequestOptions): AsyncIterableIterator<CodeerMessage>;
+  list(
+    chatId: number | string,
+    query?: ListMessagesQuery,
+    options?: CodeerRequestOptions,
+  ): AsyncIterableIterator<CodeerMessage>;
   /** `GET /chats/{chat_id}/messages`: one page, with the envelope's `pagination`. */
-  listPage(chatId: number | string, query?: ListMessagesQuery, options?: CodeerRequestOptions): Promise<CodeerPage<CodeerMessage>>;
+  listPage(
+    chatId: number | string,
+    query?: ListMessagesQuery,
+    options?: CodeerRequestOptions,
+  ): Promise<CodeerPage<CodeerMessage>>;
   /**
    * `POST /chats/{chat_id}/messages` with `stream: false`: the whole answer as one string (Codeer returns
    * no ids, usage or reasoning steps in this mode; stream to get them).
@@ -56,9 +64,18 @@ export interface CodeerMessages {
    * `POST /chats/{chat_id}/messages` with `stream: true`: resolves once the answer starts (HTTP and
    * envelope errors reject here), then read the stream once.
    */
-  stream(chatId: number | string, input: SendMessageInput, options?: CodeerRequestOptions): Promise<CodeerMessageStream>;
+  stream(
+    chatId: number | string,
+    input: SendMessageInput,
+    options?: CodeerRequestOptions,
+  ): Promise<CodeerMessageStream>;
   /** `POST /chats/{chat_id}/messages/{message_id}/feedbacks` (body undocumented): returns the envelope's `data` as sent. */
-  feedback(chatId: number | string, messageId: number | string, body: Record<string, unknown>, options?: CodeerRequestOptions): Promise<unknown>;
+  feedback(
+    chatId: number | string,
+    messageId: number | string,
+    body: Record<string, unknown>,
+    options?: CodeerRequestOptions,
+  ): Promise<unknown>;
 }
 
 /** The strict schema of {@link SendMessageInput}. */
@@ -80,7 +97,12 @@ const listMessagesSchema = z
 const messageListSchema = z.array(codeerMessageSchema);
 
 /** The `POST /chats/{chat_id}/messages` call for a validated input. */
-export function sendMessageCall(ctx: CodeerContext, chatId: number, input: z.infer<typeof sendMessageInputSchema>, stream: boolean): CodeerCall {
+export function sendMessageCall(
+  ctx: CodeerContext,
+  chatId: number,
+  input: z.infer<typeof sendMessageInputSchema>,
+  stream: boolean,
+): CodeerCall {
   const agentId = ctx.agentId(input.agentId);
   const externalUserId = ctx.externalUserId(input.externalUserId);
   const body: Record<string, unknown> = { message: input.message, stream, agent_id: agentId };
@@ -91,8 +113,16 @@ export function sendMessageCall(ctx: CodeerContext, chatId: number, input: z.inf
 }
 
 export function createCodeerMessages(ctx: CodeerContext): CodeerMessages {
-  const fetchPage = async (chatId: number, offset: number | undefined, limit: number | undefined, options: CodeerRequestOptions) => {
-    const { data, pagination, url } = await ctx.http.envelope({ method: 'GET', path: path('chats', chatId, 'messages'), query: { limit, offset } }, options);
+  const fetchPage = async (
+    chatId: number,
+    offset: number | undefined,
+    limit: number | undefined,
+    options: CodeerRequestOptions,
+  ) => {
+    const { data, pagination, url } = await ctx.http.envelope(
+      { method: 'GET', path: path('chats', chatId, 'messages'), query: { limit, offset } },
+      options,
+    );
     return { data: parseResponseData(messageListSchema, data, 'message list', url), pagination };
   };
 
@@ -101,7 +131,10 @@ export function createCodeerMessages(ctx: CodeerContext): CodeerMessages {
       const id = validateArgument(chatIdSchema, chatId, 'chatId');
       const q = validateArgument(listMessagesSchema, query, 'query') ?? {};
       const opts = checkOptions(options);
-      return paginate((offset, limit) => fetchPage(id, offset, limit, opts), { offset: q.offset ?? 0, limit: q.limit ?? 50 });
+      return paginate((offset, limit) => fetchPage(id, offset, limit, opts), {
+        offset: q.offset ?? 0,
+        limit: q.limit ?? 50,
+      });
     },
 
     async listPage(chatId, query, options) {
@@ -117,7 +150,10 @@ export function createCodeerMessages(ctx: CodeerContext): CodeerMessages {
       const opts = checkOptions(options);
       const { data, url } = await ctx.http.envelope(sendMessageCall(ctx, id, i, false), opts);
       if (typeof data !== 'string') {
-        throw new ResponseDecodeError('invalid-event', `Expected the answer string in "data" from ${url}, got ${data === null ? 'null' : typeof data}`);
+        throw new ResponseDecodeError(
+          'invalid-event',
+          `Expected the answer string in "data" from ${url}, got ${data === null ? 'null' : typeof data}`,
+        );
       }
       return data;
     },
@@ -134,7 +170,10 @@ export function createCodeerMessages(ctx: CodeerContext): CodeerMessages {
       const mid = validateArgument(messageIdSchema, messageId, 'messageId');
       const b = validateArgument(looseBodySchema, body, 'body');
       const opts = checkOptions(options);
-      const { data } = await ctx.http.envelope({ method: 'POST', path: path('chats', id, 'messages', mid, 'feedbacks'), body: { json: b } }, opts);
+      const { data } = await ctx.http.envelope(
+        { method: 'POST', path: path('chats', id, 'messages', mid, 'feedbacks'), body: { json: b } },
+        opts,
+      );
       return data;
     },
   };

@@ -10,7 +10,13 @@ import { createCodeerFiles, type CodeerFiles } from './codeer-files';
 import { CodeerHttp } from './codeer-http';
 import { chatIdSchema, externalUserIdSchema } from './codeer-input-schemas';
 import type { CodeerAnswer, CodeerMessageStream } from './codeer-message-stream';
-import { createCodeerMessages, sendMessageCall, sendMessageInputSchema, type CodeerMessages, type SendMessageInput } from './codeer-messages';
+import {
+  createCodeerMessages,
+  sendMessageCall,
+  sendMessageInputSchema,
+  type CodeerMessages,
+  type SendMessageInput,
+} from './codeer-messages';
 import type { CodeerRequestOptions } from './codeer-request-options';
 import { codeerChatSchema, parseResponseData, type CodeerChat } from './codeer-response-schemas';
 import { codeerProviderSettingsSchema, type CodeerProviderSettings } from './codeer-settings';
@@ -63,9 +69,18 @@ const chatInputSchema = sendMessageInputSchema.extend({
  */
 export function createCodeer(settings: CodeerProviderSettings = {}): CodeerProvider {
   const s = validateArgument(codeerProviderSettingsSchema, settings, 'settings');
-  const auth = apiKeyAuth({ key: lazySecret({ value: s.apiKey, env: CODEER_ENV.apiKey, setting: 'apiKey' }), setting: 'apiKey' });
+  const auth = apiKeyAuth({
+    key: lazySecret({ value: s.apiKey, env: CODEER_ENV.apiKey, setting: 'apiKey' }),
+    setting: 'apiKey',
+  });
   const http = new CodeerHttp({
-    baseURL: lazySetting({ value: s.baseURL, env: CODEER_ENV.baseURL, setting: 'baseURL', default: CODEER_DEFAULT_BASE_URL, kind: 'url' }),
+    baseURL: lazySetting({
+      value: s.baseURL,
+      env: CODEER_ENV.baseURL,
+      setting: 'baseURL',
+      default: CODEER_DEFAULT_BASE_URL,
+      kind: 'url',
+    }),
     authHeaders: auth.headers,
     headers: s.headers,
     fetch: s.fetch,
@@ -87,7 +102,13 @@ export function createCodeer(settings: CodeerProviderSettings = {}): CodeerProvi
         {
           method: 'POST',
           path: '/chats',
-          body: { json: { name: chatName ?? '', agent_id: agentId, ...(externalUserId === undefined ? {} : { external_user_id: externalUserId }) } },
+          body: {
+            json: {
+              name: chatName ?? '',
+              agent_id: agentId,
+              ...(externalUserId === undefined ? {} : { external_user_id: externalUserId }),
+            },
+          },
         },
         opts,
       );

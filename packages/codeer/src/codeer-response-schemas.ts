@@ -113,5 +113,9 @@ export function parseResponseData<T>(schema: z.ZodType<T>, data: unknown, what: 
   } catch {
     excerpt = String(data);
   }
-  throw new ResponseDecodeError('invalid-event', `Unexpected ${what} from ${url}: ${where}: ${issue?.message ?? 'invalid'}`, { excerpt });
+  throw new ResponseDecodeError(
+    'invalid-event',
+    `Unexpected ${what} from ${url}: ${where}: ${issue?.message ?? 'invalid'}`,
+    { excerpt },
+  );
 }

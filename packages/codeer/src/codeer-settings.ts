@@ -50,7 +50,10 @@ export const codeerProviderSettingsSchema = z.strictObject({
     .optional(),
   externalUserId: z.string().min(1, 'must not be empty').optional(),
   headers: z
-    .record(z.string().regex(headerName, 'is not a valid header name'), z.string().regex(/^[^\r\n\0]*$/, 'must not contain line breaks'))
+    .record(
+      z.string().regex(headerName, 'is not a valid header name'),
+      z.string().regex(/^[^\r\n\0]*$/, 'must not contain line breaks'),
+    )
     .optional(),
   fetch: z.custom<FetchFunction>((v) => typeof v === 'function', 'must be a function').optional(),
   timeouts: timeoutsSchema.optional(),

@@ -31,7 +31,8 @@ export type CodeerStreamEventIterator = AsyncIterableIterator<CodeerStreamEvent>
 
 function toByteSource(input: CodeerByteInput): ByteSource {
   if (input instanceof Uint8Array) return fromChunks([input]);
-  if (Symbol.asyncIterator in input || typeof (input as ReadableStream).getReader === 'function') return input as ByteSource;
+  if (Symbol.asyncIterator in input || typeof (input as ReadableStream).getReader === 'function')
+    return input as ByteSource;
   return fromChunks(input as Iterable<Uint8Array>);
 }
 
@@ -146,14 +147,21 @@ export function toCodeerStreamEvent(message: SSEMessage): CodeerStreamEvent {
   const result = schema.safeParse(p.type === type ? p : { ...p, type });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const where = issue && issue.path.length ? issue.path.map(String).join('.') : 'payload';
-  throw new ResponseDecodeError('invalid-event', `Codeer stream event "${type}" has an unexpected shape: ${where}: ${issue?.message ?? 'invalid'}`, {
-    excerpt: data,
-  });
+  const where = issue?.path.length ? issue.path.map(String).join('.') : 'payload';
+  throw new ResponseDecodeError(
+    'invalid-event',
+    `Codeer stream event "${type}" has an unexpected shape: ${where}: ${issue?.message ?? 'invalid'}`,
+    {
+      excerpt: data,
+    },
+  );
 }
 
 function idsOk(p: Record<string, unknown>): boolean {
   const r = p.response_id;
   const c = p.chat_id;
-  return (r === undefined || r === null || typeof r === 'string') && (c === undefined || c === null || typeof c === 'number' || typeof c === 'string');
+  return (
+    (r === undefined || r === null || typeof r === 'string') &&
+    (c === undefined || c === null || typeof c === 'number' || typeof c === 'string')
+  );
 }

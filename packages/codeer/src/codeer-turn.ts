@@ -28,7 +28,11 @@ function isEventStream(res: HttpResponse): boolean {
 }
 
 /** Sends a turn call whose answer should stream; the call's signal and `cancel()` both close it. */
-async function openStreaming(ctx: CodeerContext, call: CodeerCall, options: CodeerRequestOptions): Promise<{ res: HttpResponse; abort: () => void }> {
+async function openStreaming(
+  ctx: CodeerContext,
+  call: CodeerCall,
+  options: CodeerRequestOptions,
+): Promise<{ res: HttpResponse; abort: () => void }> {
   const controller = new AbortController();
   // Both signals go down to sse-core, which listens to each only while the call runs (no AbortSignal.any).
   const signal = options.signal ? [options.signal, controller.signal] : controller.signal;
@@ -56,7 +60,10 @@ export async function openMessageStream(
   }
   const { data } = await readEnvelope(res);
   if (typeof data !== 'string') {
-    throw new ResponseDecodeError('invalid-event', `Expected a stream or an answer string from ${res.url}, got JSON ${data === null ? 'null' : typeof data}`);
+    throw new ResponseDecodeError(
+      'invalid-event',
+      `Expected a stream or an answer string from ${res.url}, got JSON ${data === null ? 'null' : typeof data}`,
+    );
   }
   const wire =
     `event: response.output_text.completed\ndata: ${JSON.stringify({ type: 'response.output_text.completed', chat_id: chatId, final_text: data })}\n\n` +
@@ -66,7 +73,12 @@ export async function openMessageStream(
 }
 
 /** Sends a turn call whose answer is undocumented: a stream if the server streams, else the envelope's data. */
-export async function openTurn(ctx: CodeerContext, call: CodeerCall, chatId: number, options: CodeerRequestOptions): Promise<CodeerTurnResult> {
+export async function openTurn(
+  ctx: CodeerContext,
+  call: CodeerCall,
+  chatId: number,
+  options: CodeerRequestOptions,
+): Promise<CodeerTurnResult> {
   const { res, abort } = await openStreaming(ctx, call, options);
   if (isEventStream(res)) return { type: 'stream', stream: CodeerMessageStream.fromResponse(res, chatId, abort) };
   const { data } = await readEnvelope(res);

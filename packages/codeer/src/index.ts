@@ -43,7 +43,12 @@ export {
 } from './codeer-error-codes';
 
 export { CodeerMessageStream, type CodeerAnswer } from './codeer-message-stream';
-export { decodeCodeerStream, toCodeerStreamEvent, type DecodeCodeerStreamOptions, type CodeerByteInput } from './codeer-stream-decoder';
+export {
+  decodeCodeerStream,
+  toCodeerStreamEvent,
+  type DecodeCodeerStreamOptions,
+  type CodeerByteInput,
+} from './codeer-stream-decoder';
 export { toCodeerAgentEvents, CodeerAgentEventMapper, type ToCodeerAgentEventsOptions } from './codeer-agent-events';
 export {
   CODEER_ERROR_EVENT_TYPES,

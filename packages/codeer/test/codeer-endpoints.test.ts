@@ -13,7 +13,11 @@ describe('agents and chats', () => {
     s = await setup();
     const agents = await s.codeer.agents.list();
     expect(agents.map((a) => a.id)).toEqual([s.sim.agentId]);
-    expect(agents[0]).toMatchObject({ name: '架け橋サポート', publish_state: 'public', suggested_questions: ['営業時間を教えてください'] });
+    expect(agents[0]).toMatchObject({
+      name: '架け橋サポート',
+      publish_state: 'public',
+      suggested_questions: ['営業時間を教えてください'],
+    });
     const [req] = s.sim.requests;
     expect(req).toMatchObject({ method: 'GET', path: '/api/v1/chats/published-agents' });
     expect(req!.headers['x-api-key']).toBe(s.sim.apiKey);
@@ -23,11 +27,24 @@ describe('agents and chats', () => {
   it('creates a chat with snake_case fields and returns its integer id', async () => {
     s = await setup({}, { externalUserId: 'user_123' });
     const chat = await s.codeer.chats.create({ name: 'サポート' });
-    expect(chat).toMatchObject({ id: 1001, name: 'サポート', external_user_id: 'user_123', meta: { conversation_agent_id: s.sim.agentId } });
-    expect(s.sim.requests[0]!.json()).toEqual({ name: 'サポート', agent_id: s.sim.agentId, external_user_id: 'user_123' });
+    expect(chat).toMatchObject({
+      id: 1001,
+      name: 'サポート',
+      external_user_id: 'user_123',
+      meta: { conversation_agent_id: s.sim.agentId },
+    });
+    expect(s.sim.requests[0]!.json()).toEqual({
+      name: 'サポート',
+      agent_id: s.sim.agentId,
+      external_user_id: 'user_123',
+    });
     const unnamed = await s.codeer.chats.create({ agentId: CODEER_SIM_UNPUBLISHED_AGENT_ID, externalUserId: 'user_9' });
     expect(unnamed.name).toBe('Untitled');
-    expect(s.sim.requests[1]!.json()).toEqual({ name: '', agent_id: CODEER_SIM_UNPUBLISHED_AGENT_ID, external_user_id: 'user_9' });
+    expect(s.sim.requests[1]!.json()).toEqual({
+      name: '',
+      agent_id: CODEER_SIM_UNPUBLISHED_AGENT_ID,
+      external_user_id: 'user_9',
+    });
   });
 
   it('iterates every chat across offset pages', async () => {
@@ -55,7 +72,9 @@ describe('agents and chats', () => {
     await s.codeer.chats.create({ name: 'b', externalUserId: 'u2' });
     await s.codeer.chats.create({ name: 'c', agentId: CODEER_SIM_UNPUBLISHED_AGENT_ID, externalUserId: 'u1' });
     expect((await collect(s.codeer.chats.list({ externalUserId: 'u1' }))).map((c) => c.name)).toEqual(['c', 'a']);
-    expect((await collect(s.codeer.chats.list({ externalUserId: 'u1', agentId: s.sim.agentId }))).map((c) => c.name)).toEqual(['a']);
+    expect(
+      (await collect(s.codeer.chats.list({ externalUserId: 'u1', agentId: s.sim.agentId }))).map((c) => c.name),
+    ).toEqual(['a']);
     expect(s.sim.requests.at(-1)!.query.get('agent_id')).toBe(s.sim.agentId);
   });
 
@@ -77,7 +96,12 @@ describe('messages', () => {
     expect(answer).toBe(CODEER_SIM_DEFAULT_ANSWER);
     const req = s.sim.requests.at(-1)!;
     expect(req.path).toBe(`/api/v1/chats/${chat.id}/messages`);
-    expect(req.json()).toEqual({ message: '営業時間は？', stream: false, agent_id: s.sim.agentId, include_tool_tags: false });
+    expect(req.json()).toEqual({
+      message: '営業時間は？',
+      stream: false,
+      agent_id: s.sim.agentId,
+      include_tool_tags: false,
+    });
   });
 
   it('streams typed events exactly as the sheet documents them', async () => {
@@ -96,11 +120,22 @@ describe('messages', () => {
       'done',
     ]);
     expect(events[0]).toMatchObject({ chat_id: chat.id, agent_id: s.sim.agentId, model: 'gpt-4o' });
-    expect(events[2]).toMatchObject({ step: { type: 'consultant_retrieve_context_source', content: 'ナレッジベースを検索中', args: { query: '営業時間を教えて' } } });
+    expect(events[2]).toMatchObject({
+      step: {
+        type: 'consultant_retrieve_context_source',
+        content: 'ナレッジベースを検索中',
+        args: { query: '営業時間を教えて' },
+      },
+    });
     expect(events.at(-2)).toMatchObject({ final_text: CODEER_SIM_DEFAULT_ANSWER, usage: { total_calls: 2 } });
     const req = s.sim.requests.at(-1)!;
     expect(req.headers.accept).toBe('text/event-stream');
-    expect(req.json()).toEqual({ message: '営業時間を教えて', stream: true, agent_id: s.sim.agentId, external_user_id: 'user_1' });
+    expect(req.json()).toEqual({
+      message: '営業時間を教えて',
+      stream: true,
+      agent_id: s.sim.agentId,
+      external_user_id: 'user_1',
+    });
   });
 
   it('streams AgentEvents whose deltas add up to finish.text', async () => {
@@ -111,11 +146,25 @@ describe('messages', () => {
     expect(events[0]).toMatchObject({ type: 'start', provider: 'codeer', chatId: String(chat.id), model: 'gpt-4o' });
     expect(events.slice(1, 4)).toEqual([
       { type: 'title', title: 'こんにちはについての質問' },
-      expect.objectContaining({ type: 'step-start', kind: 'consultant_retrieve_context_source', title: 'ナレッジベースを検索中' }),
-      expect.objectContaining({ type: 'step-end', kind: 'consultant_retrieve_context_source', status: 'completed', result: expect.objectContaining({ success: true }) }),
+      expect.objectContaining({
+        type: 'step-start',
+        kind: 'consultant_retrieve_context_source',
+        title: 'ナレッジベースを検索中',
+      }),
+      expect.objectContaining({
+        type: 'step-end',
+        kind: 'consultant_retrieve_context_source',
+        status: 'completed',
+        result: expect.objectContaining({ success: true }),
+      }),
     ]);
     const finish = events.at(-1) as Extract<AgentEvent, { type: 'finish' }>;
-    expect(finish).toMatchObject({ type: 'finish', reason: 'stop', text: CODEER_SIM_DEFAULT_ANSWER, usage: { inputTokens: 125, outputTokens: 65, totalTokens: 190 } });
+    expect(finish).toMatchObject({
+      type: 'finish',
+      reason: 'stop',
+      text: CODEER_SIM_DEFAULT_ANSWER,
+      usage: { inputTokens: 125, outputTokens: 65, totalTokens: 190 },
+    });
     expect(events.reduce(applyAgentEvent, '')).toBe(finish.text);
   });
 
@@ -166,7 +215,10 @@ describe('messages', () => {
     s = await setup();
     const chat = await s.codeer.chats.create();
     const result = await s.codeer.chats.submitForm(chat.id, 'form-42', { values: { email: 'a@example.com' } });
-    expect(result).toEqual({ type: 'data', data: { form_request_id: 'form-42', chat_id: chat.id, status: 'submitted' } });
+    expect(result).toEqual({
+      type: 'data',
+      data: { form_request_id: 'form-42', chat_id: chat.id, status: 'submitted' },
+    });
     expect(s.sim.requests.at(-1)!.path).toBe(`/api/v1/chats/${chat.id}/form-requests/form-42/submit`);
   });
 
@@ -175,7 +227,10 @@ describe('messages', () => {
     const stream = await s.codeer.streamChat({ message: 'やあ', chatName: 'デモ', externalUserId: 'u-7' });
     expect(stream.chat).toMatchObject({ id: stream.chatId, name: 'デモ', external_user_id: 'u-7' });
     expect(await collect(stream.textStream())).toEqual(['こん', 'にち', 'は！']);
-    expect(s.sim.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/v1/chats', `POST /api/v1/chats/${stream.chatId}/messages`]);
+    expect(s.sim.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /api/v1/chats',
+      `POST /api/v1/chats/${stream.chatId}/messages`,
+    ]);
 
     const answer = await s.codeer.ask({ message: '続き', chatId: stream.chatId });
     expect(answer).toMatchObject({ text: 'こんにちは！', chatId: stream.chatId, reason: 'stop' });
@@ -189,7 +244,12 @@ describe('files', () => {
     s = await setup();
     const pdf = new TextEncoder().encode('%PDF-1.4 日本語の資料');
     const file = await s.codeer.files.upload({ file: pdf, filename: '資料.pdf', scope: 'ephemeral' });
-    expect(file).toMatchObject({ original_name: '資料.pdf', content_type: 'application/pdf', size: pdf.byteLength, scope: 'ephemeral' });
+    expect(file).toMatchObject({
+      original_name: '資料.pdf',
+      content_type: 'application/pdf',
+      size: pdf.byteLength,
+      scope: 'ephemeral',
+    });
     const req = s.sim.requests.at(-1)!;
     expect(req.path).toBe('/api/v1/chats/upload-file');
     expect(req.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
@@ -203,7 +263,9 @@ describe('files', () => {
     await s.codeer.messages.send(chat.id, { message: '添付を要約して', attachedFileUuids: [file.uuid] });
     expect(s.sim.requests.at(-1)!.json()).toMatchObject({ attached_file_uuids: [file.uuid] });
     const history = await collect(s.codeer.messages.list(chat.id));
-    expect(history[1]!.attached_files).toEqual([expect.objectContaining({ id: file.uuid, name: '資料.pdf', type: 'application/pdf' })]);
+    expect(history[1]!.attached_files).toEqual([
+      expect.objectContaining({ id: file.uuid, name: '資料.pdf', type: 'application/pdf' }),
+    ]);
   });
 
   it('uses a File name and type, and leaves the data field out without a scope', async () => {
@@ -239,10 +301,15 @@ describe('batches', () => {
     const read = await s.codeer.batches.get(batch.id!);
     expect(read.status).toBe('completed');
     const results = await s.codeer.batches.results(batch.id!, { limit: 1, offset: 1 });
-    expect(results.data).toEqual([expect.objectContaining({ custom_id: 'q-2', status: 'completed', output: CODEER_SIM_DEFAULT_ANSWER })]);
+    expect(results.data).toEqual([
+      expect.objectContaining({ custom_id: 'q-2', status: 'completed', output: CODEER_SIM_DEFAULT_ANSWER }),
+    ]);
     expect(results.pagination?.total_records).toBe(2);
 
-    const second = await s.codeer.batches.create({ agentId: s.sim.agentId, requests: [{ customId: 'only', message: 'x', historyId: 1001 }] });
+    const second = await s.codeer.batches.create({
+      agentId: s.sim.agentId,
+      requests: [{ customId: 'only', message: 'x', historyId: 1001 }],
+    });
     const cancelled = await s.codeer.batches.cancel(second.id!);
     expect(cancelled.status).toBe('cancelled');
     expect(s.sim.requests.at(-1)).toMatchObject({ method: 'POST', path: `/api/v1/batches/${second.id}/cancel` });

@@ -18,7 +18,15 @@ describe('envelope errors', () => {
     const error = await rejection(s.codeer.agents.list());
     expect(ApiCallError.isInstance(error)).toBe(true);
     expect(CodeerApiError.isInstance(error)).toBe(true);
-    expect(error).toMatchObject({ name: 'CodeerApiError', status: 200, code: 10003, reason: 'not-found', platformMessage: 'Agent not found in workspace', retryable: false, provider: 'codeer' });
+    expect(error).toMatchObject({
+      name: 'CodeerApiError',
+      status: 200,
+      code: 10003,
+      reason: 'not-found',
+      platformMessage: 'Agent not found in workspace',
+      retryable: false,
+      provider: 'codeer',
+    });
     expect((error as Error).message).toContain('Agent not found in workspace');
     expect(s.sim.requests).toHaveLength(1);
   });
@@ -43,17 +51,44 @@ describe('envelope errors', () => {
     const chat = await s.codeer.chats.create();
     s.sim.errorCode(10006, { message: 'message: Field required' });
     const error = await rejection(s.codeer.messages.stream(chat.id, { message: 'x' }));
-    expect(error).toMatchObject({ code: 10006, reason: 'bad-request', platformMessage: 'message: Field required', status: 200 });
+    expect(error).toMatchObject({
+      code: 10006,
+      reason: 'bad-request',
+      platformMessage: 'message: Field required',
+      status: 200,
+    });
   });
 
   it('reads non-2xx envelopes through parseErrorBody', async () => {
     s = await setup({ allowedExternalUserIds: ['allowed-user'] });
-    const chat = await s.codeer.chats.create({ agentId: CODEER_SIM_UNPUBLISHED_AGENT_ID, externalUserId: 'allowed-user' });
-    const unpublished = await rejection(s.codeer.messages.send(chat.id, { message: 'x', agentId: CODEER_SIM_UNPUBLISHED_AGENT_ID, externalUserId: 'allowed-user' }));
-    expect(unpublished).toMatchObject({ status: 404, code: 10003, reason: 'not-found', platformMessage: 'Agent version not found', retryable: false });
+    const chat = await s.codeer.chats.create({
+      agentId: CODEER_SIM_UNPUBLISHED_AGENT_ID,
+      externalUserId: 'allowed-user',
+    });
+    const unpublished = await rejection(
+      s.codeer.messages.send(chat.id, {
+        message: 'x',
+        agentId: CODEER_SIM_UNPUBLISHED_AGENT_ID,
+        externalUserId: 'allowed-user',
+      }),
+    );
+    expect(unpublished).toMatchObject({
+      status: 404,
+      code: 10003,
+      reason: 'not-found',
+      platformMessage: 'Agent version not found',
+      retryable: false,
+    });
 
-    const mismatch = await rejection(s.codeer.messages.stream(chat.id, { message: 'x', externalUserId: 'allowed-user' }));
-    expect(mismatch).toMatchObject({ status: 400, code: 10006, reason: 'bad-request', platformMessage: 'History agent mismatch' });
+    const mismatch = await rejection(
+      s.codeer.messages.stream(chat.id, { message: 'x', externalUserId: 'allowed-user' }),
+    );
+    expect(mismatch).toMatchObject({
+      status: 400,
+      code: 10006,
+      reason: 'bad-request',
+      platformMessage: 'History agent mismatch',
+    });
 
     const refused = await rejection(s.codeer.chats.create({ externalUserId: 'someone-else' }));
     expect(refused).toMatchObject({ status: 403, code: 14103, reason: 'external-user-not-allowed', isAuthError: true });
@@ -67,7 +102,6 @@ describe('envelope errors', () => {
     const unauthorized = await rejection(s.codeer.agents.list());
     expect(unauthorized).toMatchObject({ status: 401, code: 10001, reason: 'permission-denied', isAuthError: true });
     expect(s.sim.requests).toHaveLength(1);
-
   });
 
   it('reads a framework 422 detail list (no envelope)', async () => {
@@ -79,7 +113,12 @@ describe('envelope errors', () => {
     try {
       const codeer = createCodeer({ apiKey: 'k-123456', baseURL: server.url });
       const error = await rejection(codeer.files.upload({ file: new Uint8Array(2), filename: 'a.txt' }));
-      expect(error).toMatchObject({ status: 422, reason: 'validation-failed', platformMessage: 'body.file: Field required', retryable: false });
+      expect(error).toMatchObject({
+        status: 422,
+        reason: 'validation-failed',
+        platformMessage: 'body.file: Field required',
+        retryable: false,
+      });
       expect(server.requests).toHaveLength(1);
     } finally {
       await server.close();
@@ -116,10 +155,29 @@ describe('bad input', () => {
       [() => s!.codeer.files.upload({ file: 'text' as never, filename: 'a.txt' }), 'input.file'],
       [() => s!.codeer.files.upload({ file: new Uint8Array(1) }), 'input.filename'],
       [() => s!.codeer.files.upload({ file: new Uint8Array(1), filename: 'blob.bin' }), 'input.contentType'],
-      [() => s!.codeer.files.upload({ file: new Uint8Array(1), filename: 'a.txt', scope: 'forever' as never }), 'input.scope'],
+      [
+        () => s!.codeer.files.upload({ file: new Uint8Array(1), filename: 'a.txt', scope: 'forever' as never }),
+        'input.scope',
+      ],
       [() => s!.codeer.batches.create({ requests: [] }), 'input.requests'],
-      [() => s!.codeer.batches.create({ requests: [{ customId: 'a', message: 'x' }, { customId: 'a', message: 'y' }] }), 'input.requests.1.customId'],
-      [() => s!.codeer.batches.create({ requests: [{ customId: 'a', message: 'x' }], webhook: { url: 'http://example.com' } }), 'input.webhook.url'],
+      [
+        () =>
+          s!.codeer.batches.create({
+            requests: [
+              { customId: 'a', message: 'x' },
+              { customId: 'a', message: 'y' },
+            ],
+          }),
+        'input.requests.1.customId',
+      ],
+      [
+        () =>
+          s!.codeer.batches.create({
+            requests: [{ customId: 'a', message: 'x' }],
+            webhook: { url: 'http://example.com' },
+          }),
+        'input.webhook.url',
+      ],
       [() => s!.codeer.batches.get(''), 'batchId'],
       [() => s!.codeer.streamChat({ message: 'x', chatId: 0 }), 'input.chatId'],
       [() => s!.codeer.ask({ message: 'x', chatName: 'n'.repeat(300) }), 'input.chatName'],
@@ -158,7 +216,11 @@ describe('configuration', () => {
     s = { sim, codeer: createCodeer() };
     vi.stubEnv('CODEER_AGENT_ID', '');
     const codeer = createCodeer({ apiKey: sim.apiKey, baseURL: sim.url });
-    for (const call of [() => codeer.chats.create(), () => codeer.ask({ message: 'x' }), () => codeer.batches.create({ requests: [{ customId: 'a', message: 'b' }] })]) {
+    for (const call of [
+      () => codeer.chats.create(),
+      () => codeer.ask({ message: 'x' }),
+      () => codeer.batches.create({ requests: [{ customId: 'a', message: 'b' }] }),
+    ]) {
       const error = await rejection(call());
       expect(error).toMatchObject({ name: 'MissingConfigError', setting: 'agentId', envVar: 'CODEER_AGENT_ID' });
     }
@@ -190,8 +252,22 @@ describe('secrets', () => {
     s.sim.errorCode(10006, { status: 400, message: `bad x-api-key: ${key}` });
     errors.push(await rejection(s.codeer.chats.create()));
     const secret = 'whsec-TOP-SECRET-value-42';
-    errors.push(await rejection(s.codeer.batches.create({ requests: [{ customId: 'a', message: 'x' }], webhook: { url: 'http://plain', secret } })));
-    errors.push(await rejection(s.codeer.batches.create({ requests: [{ customId: 'a', message: 'x' }], webhook: { url: 'https://ok.example', secret: secret.repeat(20) } })));
+    errors.push(
+      await rejection(
+        s.codeer.batches.create({
+          requests: [{ customId: 'a', message: 'x' }],
+          webhook: { url: 'http://plain', secret },
+        }),
+      ),
+    );
+    errors.push(
+      await rejection(
+        s.codeer.batches.create({
+          requests: [{ customId: 'a', message: 'x' }],
+          webhook: { url: 'https://ok.example', secret: secret.repeat(20) },
+        }),
+      ),
+    );
     for (const error of errors) {
       expect(KakehashiError.isInstance(error)).toBe(true);
       const text = `${String(error)} ${JSON.stringify(error)} ${(error as Error).stack} ${JSON.stringify((error as KakehashiError).toJSON())}`;

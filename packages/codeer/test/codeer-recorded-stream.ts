@@ -44,7 +44,14 @@ export const RECORDED_AGENT_EVENTS: AgentEvent[] = [
     model: 'gpt-4o',
   },
   { type: 'title', title: '営業時間についての質問' },
-  { type: 'step-start', id: 'step_abc123', kind: 'retrieve_context_objs', status: 'running', title: '営業時間についてナレッジベースを検索中', args: { query: '営業時間' } },
+  {
+    type: 'step-start',
+    id: 'step_abc123',
+    kind: 'retrieve_context_objs',
+    status: 'running',
+    title: '営業時間についてナレッジベースを検索中',
+    args: { query: '営業時間' },
+  },
   {
     type: 'step-end',
     id: 'step_abc123',
@@ -56,5 +63,10 @@ export const RECORDED_AGENT_EVENTS: AgentEvent[] = [
   { type: 'text-delta', delta: '営業時間は' },
   { type: 'text-delta', delta: '月曜日から金曜日の' },
   { type: 'text-delta', delta: '午前9時から午後6時までです🕘' },
-  { type: 'finish', text: RECORDED_TEXT, reason: 'stop', usage: { inputTokens: 250, outputTokens: 85, totalTokens: 335 } },
+  {
+    type: 'finish',
+    text: RECORDED_TEXT,
+    reason: 'stop',
+    usage: { inputTokens: 250, outputTokens: 85, totalTokens: 335 },
+  },
 ];

@@ -1,4 +1,10 @@
-import { createCodeer, decodeCodeerStream, toCodeerAgentEvents, toCodeerStreamEvent, type CodeerStreamEvent } from '@kakehashi/codeer';
+import {
+  createCodeer,
+  decodeCodeerStream,
+  toCodeerAgentEvents,
+  toCodeerStreamEvent,
+  type CodeerStreamEvent,
+} from '@kakehashi/codeer';
 import { applyAgentEvent, ResponseDecodeError, type AgentEvent } from '@kakehashi/sse-core';
 import { everySplit, splitEvery, startScriptedServer, utf8 } from '@kakehashi/testkit';
 import { describe, expect, it } from 'vitest';
@@ -32,9 +38,11 @@ describe('recorded stream replay', () => {
     let checked = 0;
     for (const [offset, parts] of everySplit(bytes)) {
       const typed = await collect(decodeCodeerStream(parts));
-      if (JSON.stringify(typed) !== JSON.stringify(expectedTyped)) expect({ offset, typed }).toEqual({ offset, typed: expectedTyped });
+      if (JSON.stringify(typed) !== JSON.stringify(expectedTyped))
+        expect({ offset, typed }).toEqual({ offset, typed: expectedTyped });
       const events = await collect(toCodeerAgentEvents(decodeCodeerStream(parts)));
-      if (JSON.stringify(events) !== JSON.stringify(RECORDED_AGENT_EVENTS)) expect({ offset, events }).toEqual({ offset, events: RECORDED_AGENT_EVENTS });
+      if (JSON.stringify(events) !== JSON.stringify(RECORDED_AGENT_EVENTS))
+        expect({ offset, events }).toEqual({ offset, events: RECORDED_AGENT_EVENTS });
       checked++;
     }
     expect(checked).toBe(bytes.byteLength + 1);
@@ -42,7 +50,10 @@ describe('recorded stream replay', () => {
   });
 
   it('gives identical events over HTTP written one byte at a time', async () => {
-    const server = await startScriptedServer(() => ({ headers: { 'content-type': 'text/event-stream' }, body: splitEvery(bytes, 1) }));
+    const server = await startScriptedServer(() => ({
+      headers: { 'content-type': 'text/event-stream' },
+      body: splitEvery(bytes, 1),
+    }));
     try {
       const codeer = createCodeer({ apiKey: 'k-recorded-1', baseURL: `${server.url}/api/v1`, agentId: 'agent-1' });
       const stream = await codeer.messages.stream(12345, { message: '営業時間は？' });
@@ -55,7 +66,10 @@ describe('recorded stream replay', () => {
   it('reads a JSON answer to a stream request, and fills start.chatId from the call', async () => {
     const server = await startScriptedServer((req) =>
       req.path.endsWith('/77/messages')
-        ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ data: '一括の答え', message: null, error_code: 0, pagination: null }) }
+        ? {
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ data: '一括の答え', message: null, error_code: 0, pagination: null }),
+          }
         : { headers: { 'content-type': 'text/event-stream' }, body: 'data: 古い形式\n\ndata: [DONE]\n\n' },
     );
     try {
@@ -91,13 +105,17 @@ describe('recorded stream replay', () => {
 });
 
 describe('event decoding details', () => {
-  const ev = (data: string, event?: string): CodeerStreamEvent => toCodeerStreamEvent(event === undefined ? { data } : { event, data });
+  const ev = (data: string, event?: string): CodeerStreamEvent =>
+    toCodeerStreamEvent(event === undefined ? { data } : { event, data });
 
   it('reads legacy plain text, non-JSON error events and events named only by the event line', () => {
     expect(ev('こんにちは')).toEqual({ type: 'plain-text', text: 'こんにちは' });
     expect(ev('サーバーエラー', 'error')).toEqual({ type: 'error', message: 'サーバーエラー' });
     expect(ev('{"message":"boom","code":10005}', 'error')).toEqual({ type: 'error', message: 'boom', code: 10005 });
-    expect(ev('{"delta":"x"}', 'response.output_text.delta')).toEqual({ type: 'response.output_text.delta', delta: 'x' });
+    expect(ev('{"delta":"x"}', 'response.output_text.delta')).toEqual({
+      type: 'response.output_text.delta',
+      delta: 'x',
+    });
     expect(ev('[1,2]', 'x')).toEqual({ type: 'unknown', event: 'x', data: [1, 2] });
     expect(ev(' [DONE] ')).toEqual({ type: 'done' });
   });
@@ -140,7 +158,8 @@ describe('event decoding details', () => {
   });
 
   it('stops reading at [DONE] and bounds the buffer', async () => {
-    const after = 'data: [DONE]\n\nevent: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"後"}\n\n';
+    const after =
+      'data: [DONE]\n\nevent: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"後"}\n\n';
     expect(await collect(decodeCodeerStream(utf8(after)))).toEqual([{ type: 'done' }]);
     const long = `data: ${'あ'.repeat(100)}\ndata: ${'い'.repeat(100)}\n\n`;
     const error = await rejection(collect(decodeCodeerStream(utf8(long), { maxBufferSize: 150 })));
@@ -148,7 +167,9 @@ describe('event decoding details', () => {
   });
 
   it('maps plain-text data to text deltas and finishes on [DONE]', async () => {
-    const events = await collect(toCodeerAgentEvents(decodeCodeerStream(utf8('data: 古い\n\ndata: 形式\n\ndata: [DONE]\n\n'))));
+    const events = await collect(
+      toCodeerAgentEvents(decodeCodeerStream(utf8('data: 古い\n\ndata: 形式\n\ndata: [DONE]\n\n'))),
+    );
     expect(events).toEqual([
       { type: 'start', provider: 'codeer' },
       { type: 'text-delta', delta: '古い' },

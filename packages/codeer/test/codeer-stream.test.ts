@@ -9,7 +9,11 @@ afterEach(async () => {
   await s?.sim.close();
 });
 
-async function streamAgentEvents(setupOptions: Parameters<typeof setup>[0] = {}, arm?: (sim: Setup['sim']) => void, settings: Parameters<typeof setup>[1] = {}) {
+async function streamAgentEvents(
+  setupOptions: Parameters<typeof setup>[0] = {},
+  arm?: (sim: Setup['sim']) => void,
+  settings: Parameters<typeof setup>[1] = {},
+) {
   s = await setup(setupOptions, settings);
   const chat = await s.codeer.chats.create();
   arm?.(s.sim);
@@ -49,7 +53,12 @@ describe('fault knobs', () => {
 
   it('a stream that ends before its finish signal yields a stream-cut error', async () => {
     const events = await streamAgentEvents({}, (sim) => sim.reset({ afterEvents: 8, clean: true }));
-    expect(events.at(-1)).toEqual({ type: 'error', code: 'stream-cut', retryable: true, message: expect.stringContaining('finish signal') });
+    expect(events.at(-1)).toEqual({
+      type: 'error',
+      code: 'stream-cut',
+      retryable: true,
+      message: expect.stringContaining('finish signal'),
+    });
     expect(events.some((e) => e.type === 'finish')).toBe(false);
   });
 
@@ -99,7 +108,12 @@ describe('fault knobs', () => {
     const stream = await s.codeer.messages.stream(chat.id, { message: 'x' });
     const events = await collect(stream);
     expect(events.slice(-2)).toEqual([
-      expect.objectContaining({ type: 'response.error', code: 10005, message: 'リクエストの処理に失敗しました', chat_id: chat.id }),
+      expect.objectContaining({
+        type: 'response.error',
+        code: 10005,
+        message: 'リクエストの処理に失敗しました',
+        chat_id: chat.id,
+      }),
       { type: 'done' },
     ]);
 
@@ -114,13 +128,21 @@ describe('fault knobs', () => {
     expect(error).toMatchObject({ code: 10005, retryable: true, partialText: CODEER_SIM_DEFAULT_ANSWER.slice(0, 6) });
   });
 
-  it.each(['error', 'response.failed'] as const)('inStreamError: the "%s" event variant is an error too', async (event) => {
-    s = await setup();
-    const chat = await s.codeer.chats.create();
-    s.sim.inStreamError({ event, code: event === 'error' ? 10005 : 503, message: '一時的な障害' });
-    const events = await collect((await s.codeer.messages.stream(chat.id, { message: 'x' })).agentEvents());
-    expect(events.at(-1)).toEqual({ type: 'error', message: '一時的な障害', code: event === 'error' ? 10005 : 503, retryable: true });
-  });
+  it.each(['error', 'response.failed'] as const)(
+    'inStreamError: the "%s" event variant is an error too',
+    async (event) => {
+      s = await setup();
+      const chat = await s.codeer.chats.create();
+      s.sim.inStreamError({ event, code: event === 'error' ? 10005 : 503, message: '一時的な障害' });
+      const events = await collect((await s.codeer.messages.stream(chat.id, { message: 'x' })).agentEvents());
+      expect(events.at(-1)).toEqual({
+        type: 'error',
+        message: '一時的な障害',
+        code: event === 'error' ? 10005 : 503,
+        retryable: true,
+      });
+    },
+  );
 });
 
 describe('variants and pass-through', () => {
@@ -133,12 +155,22 @@ describe('variants and pass-through', () => {
     const chat = await s.codeer.chats.create();
     s.sim.configure({ answer: (turn) => (turn.message === 'a' ? [] : 'ツールの結果です') });
     const typed = await collect(await s.codeer.messages.stream(chat.id, { message: 'a' }));
-    expect(typed.find((e) => e.type === 'response.reasoning_step.start')).toMatchObject({ step: { tool_name: 'retrieve_context_objs' } });
+    expect(typed.find((e) => e.type === 'response.reasoning_step.start')).toMatchObject({
+      step: { tool_name: 'retrieve_context_objs' },
+    });
     expect(typed.find((e) => e.type === 'response.output_text.completed')).toMatchObject({ full_text: '' });
 
     const events = await collect((await s.codeer.messages.stream(chat.id, { message: 'b' })).agentEvents());
-    expect(events.find((e) => e.type === 'step-start')).toMatchObject({ kind: 'retrieve_context_objs', title: '資料を検索中', args: { q: '料金' } });
-    expect(events.find((e) => e.type === 'step-end')).toMatchObject({ kind: 'retrieve_context_objs', title: '資料を検索中', status: 'completed' });
+    expect(events.find((e) => e.type === 'step-start')).toMatchObject({
+      kind: 'retrieve_context_objs',
+      title: '資料を検索中',
+      args: { q: '料金' },
+    });
+    expect(events.find((e) => e.type === 'step-end')).toMatchObject({
+      kind: 'retrieve_context_objs',
+      title: '資料を検索中',
+      status: 'completed',
+    });
     expect(events.at(-1)).toMatchObject({ type: 'finish', text: 'ツールの結果です' });
     expect(textOf(events)).toBe('ツールの結果です');
   });
@@ -167,7 +199,12 @@ describe('variants and pass-through', () => {
     const chat = await s.codeer.chats.create();
     const typed = await collect(await s.codeer.messages.stream(chat.id, { message: 'x' }));
     expect(typed.filter((e) => e.type === 'unknown')).toEqual([
-      { type: 'unknown', event: 'response.part.created', originalType: 'response.part.created', data: { type: 'response.part.created', part_kind: 'text', response_id: 'x' } },
+      {
+        type: 'unknown',
+        event: 'response.part.created',
+        originalType: 'response.part.created',
+        data: { type: 'response.part.created', part_kind: 'text', response_id: 'x' },
+      },
       { type: 'unknown', event: 'mystery', data: { hello: '世界' } },
     ]);
     const events = await collect((await s.codeer.messages.stream(chat.id, { message: 'y' })).agentEvents());
@@ -178,7 +215,9 @@ describe('variants and pass-through', () => {
     s = await setup({ answer: '前<tool name="search">検索中</tool>後', steps: [] });
     const chat = await s.codeer.chats.create();
     expect((await (await s.codeer.messages.stream(chat.id, { message: 'x' })).collect()).text).toBe('前後');
-    expect((await (await s.codeer.messages.stream(chat.id, { message: 'x', includeToolTags: true })).collect()).text).toBe('前<tool name="search">検索中</tool>後');
+    expect(
+      (await (await s.codeer.messages.stream(chat.id, { message: 'x', includeToolTags: true })).collect()).text,
+    ).toBe('前<tool name="search">検索中</tool>後');
   });
 });
 

@@ -7,7 +7,10 @@ export interface Setup {
   codeer: CodeerProvider;
 }
 
-export async function setup(options: CodeerSimulatorOptions = {}, settings: CodeerProviderSettings = {}): Promise<Setup> {
+export async function setup(
+  options: CodeerSimulatorOptions = {},
+  settings: CodeerProviderSettings = {},
+): Promise<Setup> {
   const sim = await startCodeerSimulator(options);
   const codeer = createCodeer({ apiKey: sim.apiKey, baseURL: sim.url, agentId: sim.agentId, ...settings });
   return { sim, codeer };

@@ -17,7 +17,12 @@ export type { MiiboResponse, MiiboBestResponse } from './miibo-response';
 export { miiboResponseSchema, isMiiboResponse } from './miibo-response';
 export type { MiiboStreamEvent, MiiboSnapshotEvent, MiiboFinalEvent, MiiboUnknownEvent } from './miibo-stream-events';
 export { decodeMiiboStream, type MiiboDecodeOptions, type MiiboFinalObjectRule } from './miibo-stream-decoder';
-export { toMiiboAgentEvents, decodeMiiboAgentEvents, MIIBO_PROVIDER, type MiiboAgentEventOptions } from './miibo-agent-events';
+export {
+  toMiiboAgentEvents,
+  decodeMiiboAgentEvents,
+  MIIBO_PROVIDER,
+  type MiiboAgentEventOptions,
+} from './miibo-agent-events';
 export {
   MIIBO_AGENT_GROUP_MAX_AGENTS,
   MIIBO_AGENT_GROUP_MAX_UTTERANCE,

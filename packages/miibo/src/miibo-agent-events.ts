@@ -39,7 +39,10 @@ export function decodeMiiboAgentEvents(
   bytes: ByteSource,
   options: MiiboAgentEventOptions & MiiboDecodeOptions = {},
 ): AgentEventStream {
-  return guardAgentStream(MIIBO_PROVIDER, flattenBatches(agentEventBatches(miiboEventBatches(byteChunks(bytes), options), options)));
+  return guardAgentStream(
+    MIIBO_PROVIDER,
+    flattenBatches(agentEventBatches(miiboEventBatches(byteChunks(bytes), options), options)),
+  );
 }
 
 /** Maps batches of typed events to batches of AgentEvents; the first batch starts with `start`. */

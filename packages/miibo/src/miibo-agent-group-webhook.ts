@@ -59,7 +59,11 @@ export type MiiboAgentGroupWebhook =
   /** A status this SDK does not know; the payload is passed through. */
   | { type: 'unknown'; payload: MiiboAgentGroupWebhookBase };
 
-const interactionSchema = z.looseObject({ agentId: z.string().optional(), response: z.string().optional(), timestamp: z.string().optional() });
+const interactionSchema = z.looseObject({
+  agentId: z.string().optional(),
+  response: z.string().optional(),
+  timestamp: z.string().optional(),
+});
 
 const baseShape = {
   groupId: z.string(),
@@ -100,9 +104,15 @@ export function parseAgentGroupWebhook(body: string | Uint8Array | object): Miib
       throw new InvalidArgumentError('body', 'is not valid JSON');
     }
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidArgumentError('body', 'must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InvalidArgumentError('body', 'must be a JSON object');
   const status = (value as { status?: unknown }).status;
-  if (status === 'completed') return { type: 'completed', payload: validateArgument(completedSchema, value, 'body') as MiiboAgentGroupCompletedPayload };
-  if (status === 'error') return { type: 'error', payload: validateArgument(errorSchema, value, 'body') as MiiboAgentGroupErrorPayload };
+  if (status === 'completed')
+    return {
+      type: 'completed',
+      payload: validateArgument(completedSchema, value, 'body') as MiiboAgentGroupCompletedPayload,
+    };
+  if (status === 'error')
+    return { type: 'error', payload: validateArgument(errorSchema, value, 'body') as MiiboAgentGroupErrorPayload };
   return { type: 'unknown', payload: validateArgument(baseSchema, value, 'body') as MiiboAgentGroupWebhookBase };
 }

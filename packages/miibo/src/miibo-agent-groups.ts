@@ -78,7 +78,9 @@ const memberSchema = z.strictObject({ agentId: nonEmpty, apiKey: nonEmpty });
 const emailSchema = z.email({ error: 'is not an e-mail address' });
 
 const startShape = {
-  utterance: nonEmpty.max(MIIBO_AGENT_GROUP_MAX_UTTERANCE, { error: `must be at most ${MIIBO_AGENT_GROUP_MAX_UTTERANCE} characters` }),
+  utterance: nonEmpty.max(MIIBO_AGENT_GROUP_MAX_UTTERANCE, {
+    error: `must be at most ${MIIBO_AGENT_GROUP_MAX_UTTERANCE} characters`,
+  }),
   uid: nonEmpty,
   agentIds: z
     .array(memberSchema)
@@ -91,7 +93,10 @@ const startShape = {
   resultWebhookUrl: httpUrlSchema.optional(),
   webhookHeaders: headerRecordSchema.optional(),
   sendResultEmail: z.boolean().optional(),
-  resultEmails: z.array(emailSchema).max(MIIBO_AGENT_GROUP_MAX_EMAILS, { error: `must list at most ${MIIBO_AGENT_GROUP_MAX_EMAILS} addresses` }).optional(),
+  resultEmails: z
+    .array(emailSchema)
+    .max(MIIBO_AGENT_GROUP_MAX_EMAILS, { error: `must list at most ${MIIBO_AGENT_GROUP_MAX_EMAILS} addresses` })
+    .optional(),
   resultEmailTitle: z.string().optional(),
   conclusionOnlyMode: z.boolean().optional(),
   customWebhookBodyTmpl: z.string().optional(),
@@ -101,7 +106,11 @@ const startShape = {
 
 const startSchema = z.strictObject(startShape).superRefine((input, ctx) => {
   if (input.sendResultEmail === true && (input.resultEmails === undefined || input.resultEmails.length === 0)) {
-    ctx.addIssue({ code: 'custom', path: ['resultEmails'], message: 'is required (at least one address) when sendResultEmail is true' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['resultEmails'],
+      message: 'is required (at least one address) when sendResultEmail is true',
+    });
   }
 });
 

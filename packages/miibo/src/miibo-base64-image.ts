@@ -7,7 +7,10 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
  * not base64.
  */
 export function toBareBase64(image: string | Uint8Array): string | undefined {
-  if (image instanceof Uint8Array) return image.byteLength > 0 ? Buffer.from(image.buffer, image.byteOffset, image.byteLength).toString('base64') : undefined;
+  if (image instanceof Uint8Array)
+    return image.byteLength > 0
+      ? Buffer.from(image.buffer, image.byteOffset, image.byteLength).toString('base64')
+      : undefined;
   const bare = image.trim().replace(DATA_URL_PREFIX, '').replace(/\s+/g, '');
   return bare.length > 0 && bare.length % 4 !== 1 && BASE64.test(bare) ? bare : undefined;
 }

@@ -77,11 +77,15 @@ const chatShape = {
   ...requestOptionShape,
   utterance: z.string(),
   uid: nonEmpty.optional(),
-  state: z.record(z.string(), z.string({ error: 'state values must be strings (miibo stores strings only)' })).optional(),
+  state: z
+    .record(z.string(), z.string({ error: 'state values must be strings (miibo stores strings only)' }))
+    .optional(),
   startUtterance: z.string().optional(),
   base64Image: z
     .union([z.string(), z.instanceof(Uint8Array)], { error: 'must be a base64 string or a Uint8Array' })
-    .refine((v) => toBareBase64(v) !== undefined, { error: 'must be non-empty base64 (optionally with a data:…;base64, prefix)' })
+    .refine((v) => toBareBase64(v) !== undefined, {
+      error: 'must be non-empty base64 (optionally with a data:…;base64, prefix)',
+    })
     .optional(),
   disableAiResponse: z.boolean().optional(),
   disableHistory: z.boolean().optional(),
@@ -105,7 +109,11 @@ export function validateChatOptions(options: unknown, name = 'options'): MiiboCh
 }
 
 /** The JSON body of one conversation call, in miibo's wire names. */
-export function chatRequestBody(options: MiiboChatOptions, credentials: { apiKey: string; agentId: string }, stream: boolean): Record<string, unknown> {
+export function chatRequestBody(
+  options: MiiboChatOptions,
+  credentials: { apiKey: string; agentId: string },
+  stream: boolean,
+): Record<string, unknown> {
   const body: Record<string, unknown> = { ...options.extraBody };
   body.api_key = credentials.apiKey;
   body.agent_id = credentials.agentId;

@@ -2,7 +2,6 @@ import {
   collectAgentAnswer,
   flattenBatches,
   guardAgentStream,
-  type AgentEvent,
   type AgentEventStream,
   type CollectedAgentAnswer,
   type HttpResponse,

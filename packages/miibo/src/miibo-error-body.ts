@@ -21,7 +21,11 @@ export function parseMiiboErrorBody(body: string): ErrorBodyDetails | undefined 
   const nested = typeof b.error === 'object' && b.error !== null ? (b.error as Record<string, unknown>) : undefined;
   const text = (v: unknown) => (typeof v === 'string' && v ? redact(v) : undefined);
   const code = (v: unknown) =>
-    typeof v === 'number' || (typeof v === 'string' && v.length > 0 && v.length <= MAX_CODE_LENGTH && !/\s/.test(v)) ? (typeof v === 'string' ? redact(v) : v) : undefined;
+    typeof v === 'number' || (typeof v === 'string' && v.length > 0 && v.length <= MAX_CODE_LENGTH && !/\s/.test(v))
+      ? typeof v === 'string'
+        ? redact(v)
+        : v
+      : undefined;
   const details: ErrorBodyDetails = {};
   const message = text(nested?.message) ?? text(b.message) ?? text(b.error) ?? text(b.detail);
   if (message !== undefined) details.message = message.slice(0, 300);

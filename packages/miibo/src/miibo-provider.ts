@@ -4,7 +4,6 @@ import {
   joinUrl,
   registerSecret,
   ResponseDecodeError,
-  type AgentEvent,
   type AgentEventStream,
   type HttpClientRequest,
   type HttpResponse,
@@ -85,7 +84,10 @@ export interface MiiboProvider {
    * The input is validated first (1–5 agents, utterance ≤ 5,000 characters, e-mails, field names).
    * The result arrives later at `resultWebhookUrl` (see `verifyAgentGroupWebhook`).
    */
-  startAgentGroup(input: MiiboAgentGroupStartInput, options?: MiiboAgentGroupStartOptions): Promise<MiiboAgentGroupStartResponse>;
+  startAgentGroup(
+    input: MiiboAgentGroupStartInput,
+    options?: MiiboAgentGroupStartOptions,
+  ): Promise<MiiboAgentGroupStartResponse>;
 }
 
 const SYNC_MODE_HEADERS_MS = 31 * 60 * 1000;
@@ -101,9 +103,24 @@ const groupOptionsSchema = requestOptionsSchema.extend({ extraBody: z.record(z.s
 export function createMiibo(settings: MiiboSettings = {}): MiiboProvider {
   const s = validateSettings(settings);
   const source = s.env;
-  const apiKey = lazySecret({ value: s.apiKey, env: MIIBO_ENV.apiKey, setting: 'apiKey', ...(source ? { source } : {}) });
-  const adminApiKey = lazySecret({ value: s.adminApiKey, env: MIIBO_ENV.adminApiKey, setting: 'adminApiKey', ...(source ? { source } : {}) });
-  const agentId = lazySetting({ value: s.agentId, env: MIIBO_ENV.agentId, setting: 'agentId', ...(source ? { source } : {}) });
+  const apiKey = lazySecret({
+    value: s.apiKey,
+    env: MIIBO_ENV.apiKey,
+    setting: 'apiKey',
+    ...(source ? { source } : {}),
+  });
+  const adminApiKey = lazySecret({
+    value: s.adminApiKey,
+    env: MIIBO_ENV.adminApiKey,
+    setting: 'adminApiKey',
+    ...(source ? { source } : {}),
+  });
+  const agentId = lazySetting({
+    value: s.agentId,
+    env: MIIBO_ENV.agentId,
+    setting: 'agentId',
+    ...(source ? { source } : {}),
+  });
   const baseURL = lazySetting({
     value: s.baseURL,
     env: MIIBO_ENV.baseURL,
@@ -162,11 +179,20 @@ export function createMiibo(settings: MiiboSettings = {}): MiiboProvider {
       }
     }
     if (!final) {
-      throw new ResponseDecodeError('invalid-event', 'miibo response has no answer: expected an object with a string bestResponse.utterance', {
-        excerpt: lastRaw === undefined ? '' : JSON.stringify(lastRaw),
-      });
+      throw new ResponseDecodeError(
+        'invalid-event',
+        'miibo response has no answer: expected an object with a string bestResponse.utterance',
+        {
+          excerpt: lastRaw === undefined ? '' : JSON.stringify(lastRaw),
+        },
+      );
     }
-    return { text: final.bestResponse.utterance, response: final, isError: final.isError === true, requestId: res.requestId };
+    return {
+      text: final.bestResponse.utterance,
+      response: final,
+      isError: final.isError === true,
+      requestId: res.requestId,
+    };
   };
 
   const streamChat = async (options: MiiboChatOptions): Promise<MiiboChatStream> => {
@@ -197,7 +223,12 @@ export function createMiibo(settings: MiiboSettings = {}): MiiboProvider {
     },
     async startAgentGroup(input, options = {}) {
       const body = validateAgentGroupStart(input);
-      const call = validate(groupOptionsSchema, [...REQUEST_OPTION_FIELDS, 'extraBody'], options, 'options') as MiiboAgentGroupStartOptions;
+      const call = validate(
+        groupOptionsSchema,
+        [...REQUEST_OPTION_FIELDS, 'extraBody'],
+        options,
+        'options',
+      ) as MiiboAgentGroupStartOptions;
       const key = adminApiKey();
       const url = joinUrl(groupsBaseURL(), MIIBO_AGENT_GROUPS_START_PATH);
       const request = transport(call);
@@ -207,10 +238,19 @@ export function createMiibo(settings: MiiboSettings = {}): MiiboProvider {
         request.retry = { maxRetries: call.maxRetries ?? 0 };
       }
       request.headers = { ...(request.headers as Record<string, string>), 'X-API-Key': key };
-      const json = await http.requestJson({ ...request, path: url, method: 'POST', body: { json: { ...call.extraBody, ...body } } });
+      const json = await http.requestJson({
+        ...request,
+        path: url,
+        method: 'POST',
+        body: { json: { ...call.extraBody, ...body } },
+      });
       const parsed = agentGroupStartResponseSchema.safeParse(json);
       if (!parsed.success) {
-        throw new ResponseDecodeError('invalid-event', 'miibo agent group start response is not the documented object', { excerpt: JSON.stringify(json) });
+        throw new ResponseDecodeError(
+          'invalid-event',
+          'miibo agent group start response is not the documented object',
+          { excerpt: JSON.stringify(json) },
+        );
       }
       return parsed.data as MiiboAgentGroupStartResponse;
     },

@@ -1,7 +1,14 @@
 import type { FetchFunction, TimeoutOptions } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import type { MiiboFinalObjectRule } from './miibo-stream-decoder';
-import { headerRecordSchema, httpUrlSchema, maxRetriesSchema, nonEmpty, timeoutsSchema, validate } from './miibo-validation';
+import {
+  headerRecordSchema,
+  httpUrlSchema,
+  maxRetriesSchema,
+  nonEmpty,
+  timeoutsSchema,
+  validate,
+} from './miibo-validation';
 
 /** The public conversation host (the service's former name, mebo, lives on in it). */
 export const MIIBO_DEFAULT_BASE_URL = 'https://api-mebo.dev';
@@ -60,7 +67,9 @@ const settingsShape = {
   baseURL: httpUrlSchema.optional(),
   agentGroupsBaseURL: httpUrlSchema.optional(),
   headers: headerRecordSchema.optional(),
-  fetch: z.custom<FetchFunction>((v) => typeof v === 'function', { error: 'must be a fetch-compatible function' }).optional(),
+  fetch: z
+    .custom<FetchFunction>((v) => typeof v === 'function', { error: 'must be a fetch-compatible function' })
+    .optional(),
   timeouts: timeoutsSchema.optional(),
   maxRetries: maxRetriesSchema.optional(),
   minIntervalMs: z.number().finite().nonnegative().optional(),

@@ -36,7 +36,10 @@ const OPEN_BRACKET = 91; // [
  * lines. The content type is not consulted: the body is sniffed. Malformed JSON throws
  * `ResponseDecodeError` after every event before it has been delivered.
  */
-export function decodeMiiboStream(bytes: ByteSource, options: MiiboDecodeOptions = {}): AsyncIterableIterator<MiiboStreamEvent> & AsyncDisposable {
+export function decodeMiiboStream(
+  bytes: ByteSource,
+  options: MiiboDecodeOptions = {},
+): AsyncIterableIterator<MiiboStreamEvent> & AsyncDisposable {
   return flattenBatches(miiboEventBatches(byteChunks(bytes), options));
 }
 
@@ -92,7 +95,10 @@ export async function* miiboEventBatches(
     try {
       value = JSON.parse(text);
     } catch (cause) {
-      throw new ResponseDecodeError('invalid-json', 'miibo response body is not valid JSON (cut short?)', { excerpt: text, cause });
+      throw new ResponseDecodeError('invalid-json', 'miibo response body is not valid JSON (cut short?)', {
+        excerpt: text,
+        cause,
+      });
     }
     const event = toEvent(value);
     lastWasResponse = event.type === 'snapshot';
@@ -117,7 +123,8 @@ function payloadOf(raw: string): string | undefined {
 }
 
 function toEvent(value: unknown): MiiboStreamEvent {
-  if (isMiiboResponse(value)) return { type: 'snapshot', text: value.bestResponse.utterance, searching: isSearching(value), response: value };
+  if (isMiiboResponse(value))
+    return { type: 'snapshot', text: value.bestResponse.utterance, searching: isSearching(value), response: value };
   return { type: 'unknown', raw: value };
 }
 

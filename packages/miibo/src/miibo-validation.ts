@@ -14,12 +14,20 @@ export const headerRecordSchema = z.record(
 const millis = z.number().finite().nonnegative();
 
 /** sse-core's three clocks; `0` switches one off. */
-export const timeoutsSchema = z.strictObject({ headersMs: millis.optional(), idleMs: millis.optional(), totalMs: millis.optional() });
+export const timeoutsSchema = z.strictObject({
+  headersMs: millis.optional(),
+  idleMs: millis.optional(),
+  totalMs: millis.optional(),
+});
 
 export const maxRetriesSchema = z.number().int().nonnegative();
 
 export const abortSignalSchema = z.custom<AbortSignal>(
-  (v) => typeof v === 'object' && v !== null && typeof (v as AbortSignal).aborted === 'boolean' && typeof (v as AbortSignal).addEventListener === 'function',
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as AbortSignal).aborted === 'boolean' &&
+    typeof (v as AbortSignal).addEventListener === 'function',
   { error: 'must be an AbortSignal' },
 );
 
@@ -63,7 +71,10 @@ export function withFieldPaths<T>(schema: z.ZodType<T>, knownFields: readonly st
         if (issue.code === 'unrecognized_keys' && issue.keys) {
           for (const key of issue.keys) {
             const hint = byLowerCase.get(key.toLowerCase().replace(/_/g, ''));
-            unknown.push({ path: [...issue.path, key], message: hint ? `unknown field (did you mean "${hint}"?)` : 'unknown field' });
+            unknown.push({
+              path: [...issue.path, key],
+              message: hint ? `unknown field (did you mean "${hint}"?)` : 'unknown field',
+            });
           }
         } else other.push(issue);
       }

@@ -29,7 +29,8 @@ function bytesOf(body: WebhookBody): Uint8Array {
 }
 
 function requireSecret(secret: unknown, field: string): asserts secret is string {
-  if (typeof secret !== 'string' || secret.length === 0) throw new InvalidArgumentError(field, 'must be a non-empty string');
+  if (typeof secret !== 'string' || secret.length === 0)
+    throw new InvalidArgumentError(field, 'must be a non-empty string');
   registerSecret(secret);
 }
 
@@ -115,24 +116,40 @@ export interface VerifyAgentGroupWebhookOptions {
 export function verifyAgentGroupWebhook(options: VerifyAgentGroupWebhookOptions): MiiboAgentGroupWebhook {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object');
   const { rawBody, headers, sharedSecret, hmacSecret } = options;
-  if (typeof rawBody !== 'string' && !(rawBody instanceof Uint8Array)) throw new InvalidArgumentError('options.rawBody', 'must be the raw body (string or Uint8Array)');
-  if (typeof headers !== 'object' || headers === null) throw new InvalidArgumentError('options.headers', 'must be the request headers');
+  if (typeof rawBody !== 'string' && !(rawBody instanceof Uint8Array))
+    throw new InvalidArgumentError('options.rawBody', 'must be the raw body (string or Uint8Array)');
+  if (typeof headers !== 'object' || headers === null)
+    throw new InvalidArgumentError('options.headers', 'must be the request headers');
   if (sharedSecret === undefined && hmacSecret === undefined) {
-    throw new InvalidArgumentError('options', 'give sharedSecret and/or hmacSecret (use parseAgentGroupWebhook to parse without verifying)');
+    throw new InvalidArgumentError(
+      'options',
+      'give sharedSecret and/or hmacSecret (use parseAgentGroupWebhook to parse without verifying)',
+    );
   }
   if (sharedSecret !== undefined) {
-    if (typeof sharedSecret !== 'object' || sharedSecret === null || typeof sharedSecret.header !== 'string' || sharedSecret.header === '') {
+    if (
+      typeof sharedSecret !== 'object' ||
+      sharedSecret === null ||
+      typeof sharedSecret.header !== 'string' ||
+      sharedSecret.header === ''
+    ) {
       throw new InvalidArgumentError('options.sharedSecret.header', 'must be a header name');
     }
     requireSecret(sharedSecret.value, 'options.sharedSecret.value');
     if (!verifySharedSecret(webhookHeader(headers, sharedSecret.header), sharedSecret.value)) {
-      throw new MiiboWebhookVerificationError('secret-header', `Webhook rejected: header ${sharedSecret.header} is missing or wrong`);
+      throw new MiiboWebhookVerificationError(
+        'secret-header',
+        `Webhook rejected: header ${sharedSecret.header} is missing or wrong`,
+      );
     }
   }
   if (hmacSecret !== undefined) {
     requireSecret(hmacSecret, 'options.hmacSecret');
     if (!verifyMiiboHmac({ rawBody, signature: webhookHeader(headers, MIIBO_HMAC_HEADER), secret: hmacSecret })) {
-      throw new MiiboWebhookVerificationError('hmac', `Webhook rejected: ${MIIBO_HMAC_HEADER} signature is missing or does not match the body`);
+      throw new MiiboWebhookVerificationError(
+        'hmac',
+        `Webhook rejected: ${MIIBO_HMAC_HEADER} signature is missing or does not match the body`,
+      );
     }
   }
   return parseAgentGroupWebhook(rawBody);

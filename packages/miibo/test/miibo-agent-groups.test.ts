@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startMiiboSimulator, startScriptedServer, type MiiboSimulator, type ScriptedServer } from '@kakehashi/testkit';
-import { ApiCallError, InvalidArgumentError, MissingConfigError } from '@kakehashi/sse-core';
+import { type ApiCallError, InvalidArgumentError, MissingConfigError } from '@kakehashi/sse-core';
 import {
   createMiibo,
   MiiboWebhookVerificationError,
@@ -28,7 +28,8 @@ afterEach(async () => {
   await receiver.close();
 });
 
-const client = (settings: MiiboSettings = {}) => createMiibo({ baseURL: sim.url, adminApiKey: ADMIN_KEY, env: {}, ...settings });
+const client = (settings: MiiboSettings = {}) =>
+  createMiibo({ baseURL: sim.url, adminApiKey: ADMIN_KEY, env: {}, ...settings });
 
 function input(overrides: Partial<MiiboAgentGroupStartInput> = {}): MiiboAgentGroupStartInput {
   return {
@@ -68,7 +69,11 @@ describe('miibo agent groups: start', () => {
 
   it('delivers the result to the webhook later; it parses and verifies (X-HMAC and shared secret), and a tampered body is rejected', async () => {
     const { groupId } = await client().startAgentGroup(
-      input({ resultWebhookUrl: `${receiver.url}/hooks/miibo`, webhookHeaders: { 'X-Webhook-Secret': SHARED_SECRET }, customParameters: { projectId: 'p-1' } }),
+      input({
+        resultWebhookUrl: `${receiver.url}/hooks/miibo`,
+        webhookHeaders: { 'X-Webhook-Secret': SHARED_SECRET },
+        customParameters: { projectId: 'p-1' },
+      }),
     );
     const [hook] = await receiver.waitForRequests(1);
     expect(hook!.method).toBe('POST');
@@ -87,7 +92,10 @@ describe('miibo agent groups: start', () => {
     expect(webhook.payload.groupId).toBe(groupId);
     expect(webhook.payload.customParameters).toEqual({ projectId: 'p-1' });
     expect(webhook.payload.result?.orchestrationResponse?.finalResponse).toContain('2体のエージェント');
-    expect(webhook.payload.result?.orchestrationResponse?.interactions?.map((i) => i.agentId)).toEqual(['agent-marketing-001', 'agent-analytics-002']);
+    expect(webhook.payload.result?.orchestrationResponse?.interactions?.map((i) => i.agentId)).toEqual([
+      'agent-marketing-001',
+      'agent-analytics-002',
+    ]);
     expect(typeof webhook.payload.completedAt).toBe('string');
 
     const tampered = hook!.body.replace('completed', 'completed ');
@@ -101,7 +109,11 @@ describe('miibo agent groups: start', () => {
     expect(MiiboWebhookVerificationError.isInstance(hmacError)).toBe(true);
     expect((hmacError as MiiboWebhookVerificationError).check).toBe('hmac');
     expect(() =>
-      verifyAgentGroupWebhook({ rawBody: hook!.rawBody, headers: { ...hook!.headers, 'x-webhook-secret': 'guess' }, sharedSecret: { header: 'x-webhook-secret', value: SHARED_SECRET } }),
+      verifyAgentGroupWebhook({
+        rawBody: hook!.rawBody,
+        headers: { ...hook!.headers, 'x-webhook-secret': 'guess' },
+        sharedSecret: { header: 'x-webhook-secret', value: SHARED_SECRET },
+      }),
     ).toThrow(/X-Webhook-Secret|x-webhook-secret/);
     const deliveries = await sim.waitForWebhookDeliveries(1);
     expect(deliveries).toHaveLength(1);
@@ -112,7 +124,11 @@ describe('miibo agent groups: start', () => {
     sim.set({ groupOutcome: 'error' });
     const { groupId } = await client().startAgentGroup(input({ resultWebhookUrl: `${receiver.url}/hook` }));
     const [hook] = await receiver.waitForRequests(1);
-    const webhook = verifyAgentGroupWebhook({ rawBody: hook!.body, headers: hook!.headers, hmacSecret: SIGNING_SECRET });
+    const webhook = verifyAgentGroupWebhook({
+      rawBody: hook!.body,
+      headers: hook!.headers,
+      hmacSecret: SIGNING_SECRET,
+    });
     expect(webhook.type).toBe('error');
     if (webhook.type !== 'error') return;
     expect(webhook.payload).toMatchObject({ groupId, status: 'error' });
@@ -122,7 +138,9 @@ describe('miibo agent groups: start', () => {
   it('leaves the agents conversation out in conclusionOnlyMode, and answers with the result in isSyncMode', async () => {
     const sync = await client().startAgentGroup(input({ isSyncMode: true, conclusionOnlyMode: true }));
     expect(sync.status).toBe('completed');
-    expect((sync.result as { orchestrationResponse: Record<string, unknown> }).orchestrationResponse).toEqual({ finalResponse: expect.any(String) });
+    expect((sync.result as { orchestrationResponse: Record<string, unknown> }).orchestrationResponse).toEqual({
+      finalResponse: expect.any(String),
+    });
   });
 
   it('the simulator only delivers to loopback URLs', async () => {
@@ -149,7 +167,11 @@ describe('miibo agent groups: start', () => {
       [{ ...input(), agentIDs: input().agentIds }, 'input.agentIDs', /did you mean "agentIds"/],
       [{ ...input(), group_name: 'x' }, 'input.group_name', /did you mean "groupName"/],
       [input({ agentIds: [{ agentId: 'a' } as never] }), 'input.agentIds.0.apiKey'],
-      [input({ agentIds: [{ agentID: 'a', apiKey: 'k' } as never] }), 'input.agentIds.0.agentID', /did you mean "agentId"/],
+      [
+        input({ agentIds: [{ agentID: 'a', apiKey: 'k' } as never] }),
+        'input.agentIds.0.agentID',
+        /did you mean "agentId"/,
+      ],
       [{ ...input(), groupMission: undefined }, 'input.groupMission'],
     ];
     for (const [bad, field, message] of cases) {
@@ -160,7 +182,14 @@ describe('miibo agent groups: start', () => {
     }
     expect(sim.requests).toHaveLength(0);
     // The limits themselves are allowed.
-    await client().startAgentGroup(input({ utterance: 'あ'.repeat(5000), agentIds: six.slice(0, 5), resultEmails: emails.slice(0, 5), sendResultEmail: true }));
+    await client().startAgentGroup(
+      input({
+        utterance: 'あ'.repeat(5000),
+        agentIds: six.slice(0, 5),
+        resultEmails: emails.slice(0, 5),
+        sendResultEmail: true,
+      }),
+    );
     expect(sim.requests).toHaveLength(1);
   });
 
@@ -179,7 +208,11 @@ describe('miibo agent groups: start', () => {
   });
 
   it('uses agentGroupsBaseURL when given, and MIIBO_ADMIN_API_KEY from the environment', async () => {
-    const miibo = createMiibo({ baseURL: 'http://127.0.0.1:9/unused', agentGroupsBaseURL: `${sim.url}/`, env: { MIIBO_ADMIN_API_KEY: ADMIN_KEY } });
+    const miibo = createMiibo({
+      baseURL: 'http://127.0.0.1:9/unused',
+      agentGroupsBaseURL: `${sim.url}/`,
+      env: { MIIBO_ADMIN_API_KEY: ADMIN_KEY },
+    });
     expect((await miibo.startAgentGroup(input())).groupId).toBe('group-1');
   });
 });
@@ -190,8 +223,14 @@ describe('miibo webhook helpers', () => {
     const sig = signMiiboWebhook(body, SIGNING_SECRET);
     expect(sig).toMatch(/^[0-9a-f]{64}$/);
     expect(verifyMiiboHmac({ rawBody: body, signature: sig, secret: SIGNING_SECRET })).toBe(true);
-    expect(verifyMiiboHmac({ rawBody: new TextEncoder().encode(body), signature: sig.toUpperCase(), secret: SIGNING_SECRET })).toBe(true);
-    expect(verifyMiiboHmac({ rawBody: body + ' ', signature: sig, secret: SIGNING_SECRET })).toBe(false);
+    expect(
+      verifyMiiboHmac({
+        rawBody: new TextEncoder().encode(body),
+        signature: sig.toUpperCase(),
+        secret: SIGNING_SECRET,
+      }),
+    ).toBe(true);
+    expect(verifyMiiboHmac({ rawBody: `${body} `, signature: sig, secret: SIGNING_SECRET })).toBe(false);
     expect(verifyMiiboHmac({ rawBody: body, signature: sig, secret: 'other-secret-123' })).toBe(false);
     for (const bad of [undefined, null, '', sig.slice(2), `${sig}00`, 'zz'.repeat(32), [sig, sig]]) {
       expect(verifyMiiboHmac({ rawBody: body, signature: bad as string, secret: SIGNING_SECRET })).toBe(false);
@@ -221,7 +260,10 @@ describe('miibo webhook helpers', () => {
       ['not json', 'body'],
       ['[1]', 'body'],
       ['{"status":"completed"}', 'body.groupId'],
-      ['{"groupId":"g","status":"completed","result":{"orchestrationResponse":{"interactions":"x"}}}', 'body.result.orchestrationResponse.interactions'],
+      [
+        '{"groupId":"g","status":"completed","result":{"orchestrationResponse":{"interactions":"x"}}}',
+        'body.result.orchestrationResponse.interactions',
+      ],
     ];
     for (const [body, field] of cases) {
       try {

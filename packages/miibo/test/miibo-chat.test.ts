@@ -10,7 +10,8 @@ beforeEach(async () => {
 });
 afterEach(() => sim.close());
 
-const client = (settings: MiiboSettings = {}) => createMiibo({ baseURL: sim.url, apiKey: API_KEY, agentId: AGENT_ID, env: {}, ...settings });
+const client = (settings: MiiboSettings = {}) =>
+  createMiibo({ baseURL: sim.url, apiKey: API_KEY, agentId: AGENT_ID, env: {}, ...settings });
 
 describe('miibo chat (non-streaming)', () => {
   it('sends every documented field in miibo wire names, the api_key in the body, and returns bestResponse.utterance', async () => {
@@ -42,7 +43,9 @@ describe('miibo chat (non-streaming)', () => {
       disable_history: true,
       third_party_token: 'tp-token-abcdef123456',
     });
-    expect(result.text).toBe('「おすすめの商品は?」ですね。かしこまりました。架け橋のmiiboシミュレーターがお答えします。本日もよろしくお願いいたします。');
+    expect(result.text).toBe(
+      '「おすすめの商品は?」ですね。かしこまりました。架け橋のmiiboシミュレーターがお答えします。本日もよろしくお願いいたします。',
+    );
     expect(result.response.userState).toEqual({ username: '太郎', age: '28歳' });
     expect(result.isError).toBe(false);
     expect(sim.userState(AGENT_ID, 'shop_user_001')).toEqual({ username: '太郎', age: '28歳' });
@@ -59,12 +62,20 @@ describe('miibo chat (non-streaming)', () => {
   it('strips a data: prefix from base64Image and encodes raw bytes', async () => {
     await client().chat({ utterance: '画像1', base64Image: 'DATA:image/jpeg;base64,/9j/4AAQSkZJRg==' });
     await client().chat({ utterance: '画像2', base64Image: new Uint8Array([0xff, 0xd8, 0xff, 0xe0]) });
-    expect(sim.requests.map((r) => r.json<{ base64_image: string }>().base64_image)).toEqual(['/9j/4AAQSkZJRg==', '/9j/4A==']);
+    expect(sim.requests.map((r) => r.json<{ base64_image: string }>().base64_image)).toEqual([
+      '/9j/4AAQSkZJRg==',
+      '/9j/4A==',
+    ]);
   });
 
   it('starts a conversation with an empty utterance and returns the greeting', async () => {
     const result = await client().startConversation({ uid: 'shop_user_002' });
-    expect(sim.requests[0]!.json()).toEqual({ api_key: API_KEY, agent_id: AGENT_ID, utterance: '', uid: 'shop_user_002' });
+    expect(sim.requests[0]!.json()).toEqual({
+      api_key: API_KEY,
+      agent_id: AGENT_ID,
+      utterance: '',
+      uid: 'shop_user_002',
+    });
     expect(result.text).toBe(DEFAULT_MIIBO_GREETING);
     // chat() with utterance '' is the same call.
     expect((await client().chat({ utterance: '' })).text).toBe(DEFAULT_MIIBO_GREETING);
@@ -91,7 +102,9 @@ describe('miibo chat (non-streaming)', () => {
   });
 
   it('reads credentials and base URL from the environment on first use', async () => {
-    const miibo = createMiibo({ env: { MIIBO_API_KEY: API_KEY, MIIBO_AGENT_ID: AGENT_ID, MIIBO_BASE_URL: `${sim.url}/` } });
+    const miibo = createMiibo({
+      env: { MIIBO_API_KEY: API_KEY, MIIBO_AGENT_ID: AGENT_ID, MIIBO_BASE_URL: `${sim.url}/` },
+    });
     expect((await miibo.chat({ utterance: 'env' })).text).toContain('env');
   });
 });
@@ -112,14 +125,20 @@ describe('miibo errors', () => {
       [{ utterance: 'x', headers: { 'bad header': 'v' } }, 'options.headers.bad header'],
     ];
     for (const [options, field] of cases) {
-      for (const call of [() => miibo.chat(options as never), () => miibo.streamChat(options as never), () => miibo.collectAnswer(options as never)]) {
+      for (const call of [
+        () => miibo.chat(options as never),
+        () => miibo.streamChat(options as never),
+        () => miibo.collectAnswer(options as never),
+      ]) {
         const error = await rejectionOf(call());
         expect(InvalidArgumentError.isInstance(error), `${field}: ${String(error)}`).toBe(true);
         expect((error as InvalidArgumentError).argument).toBe(field);
       }
       expect(() => miibo.streamAgentEvents(options as never)).toThrow(InvalidArgumentError);
     }
-    const hinted = (await rejectionOf(miibo.chat({ utterance: 'x', disable_history: true } as never))) as InvalidArgumentError;
+    const hinted = (await rejectionOf(
+      miibo.chat({ utterance: 'x', disable_history: true } as never),
+    )) as InvalidArgumentError;
     expect(hinted.message).toContain('did you mean "disableHistory"');
     expect(sim.requests).toHaveLength(0);
   });
@@ -131,11 +150,15 @@ describe('miibo errors', () => {
   });
 
   it('throws MissingConfigError naming the environment variable, before any request', async () => {
-    const noKey = await rejectionOf(createMiibo({ baseURL: sim.url, agentId: AGENT_ID, env: {} }).chat({ utterance: 'x' }));
+    const noKey = await rejectionOf(
+      createMiibo({ baseURL: sim.url, agentId: AGENT_ID, env: {} }).chat({ utterance: 'x' }),
+    );
     expect(MissingConfigError.isInstance(noKey)).toBe(true);
     expect((noKey as MissingConfigError).envVar).toBe('MIIBO_API_KEY');
     expect((noKey as Error).message).toContain('MIIBO_API_KEY');
-    const noAgent = await rejectionOf(createMiibo({ baseURL: sim.url, apiKey: API_KEY, env: {} }).streamChat({ utterance: 'x' }));
+    const noAgent = await rejectionOf(
+      createMiibo({ baseURL: sim.url, apiKey: API_KEY, env: {} }).streamChat({ utterance: 'x' }),
+    );
     expect((noAgent as MissingConfigError).envVar).toBe('MIIBO_AGENT_ID');
     const events = createMiibo({ baseURL: sim.url, apiKey: API_KEY, env: {} }).streamAgentEvents({ utterance: 'x' });
     expect(((await rejectionOf(events.next())) as MissingConfigError).envVar).toBe('MIIBO_AGENT_ID');
@@ -148,7 +171,13 @@ describe('miibo errors', () => {
     expect(ApiCallError.isInstance(error)).toBe(true);
     expect((error as ApiCallError).status).toBe(401);
     expect(sim.requests[0]!.json<{ api_key: string }>().api_key).toBe(wrongKey);
-    const shown = [String(error), (error as Error).message, (error as ApiCallError).bodyExcerpt, JSON.stringify(error), (error as Error).stack].join('\n');
+    const shown = [
+      String(error),
+      (error as Error).message,
+      (error as ApiCallError).bodyExcerpt,
+      JSON.stringify(error),
+      (error as Error).stack,
+    ].join('\n');
     expect(shown).not.toContain(wrongKey);
     expect(shown).not.toContain(API_KEY);
     expect((error as ApiCallError).bodyExcerpt).toContain('[REDACTED]');
@@ -158,9 +187,14 @@ describe('miibo errors', () => {
     await sim.close();
     sim = await startMiiboSimulator({ answer: 'unused' });
     const { startScriptedServer } = await import('@kakehashi/testkit');
-    const odd = await startScriptedServer(() => ({ headers: { 'content-type': 'application/json' }, body: '{"message":"ok"}' }));
+    const odd = await startScriptedServer(() => ({
+      headers: { 'content-type': 'application/json' },
+      body: '{"message":"ok"}',
+    }));
     try {
-      const error = await rejectionOf(createMiibo({ baseURL: odd.url, apiKey: API_KEY, agentId: AGENT_ID, env: {} }).chat({ utterance: 'x' }));
+      const error = await rejectionOf(
+        createMiibo({ baseURL: odd.url, apiKey: API_KEY, agentId: AGENT_ID, env: {} }).chat({ utterance: 'x' }),
+      );
       expect(ResponseDecodeError.isInstance(error)).toBe(true);
       expect((error as Error).message).toContain('bestResponse.utterance');
     } finally {

@@ -39,18 +39,25 @@ describe('decodeMiiboStream (typed events)', () => {
   });
 
   it('passes a line that is JSON but not a response through as unknown, never fatal', async () => {
-    const text = '{"bestResponse":{"utterance":"あ"}}\n{"notice":"メンテナンス予定"}\n{"utterance":"","bestResponse":{"utterance":"あい"}}\n';
+    const text =
+      '{"bestResponse":{"utterance":"あ"}}\n{"notice":"メンテナンス予定"}\n{"utterance":"","bestResponse":{"utterance":"あい"}}\n';
     const events = await collect(decodeMiiboStream(chunksOf([utf8(text)])));
     expect(events[1]).toEqual({ type: 'unknown', raw: { notice: 'メンテナンス予定' } });
     expect(events.at(-1)).toMatchObject({ type: 'final', text: 'あい' });
   });
 
   it('has no final when the body ends after a bare snapshot or a searching object', async () => {
-    for (const text of ['{"bestResponse":{"utterance":"途中"}}\n', '{"utterance":"","bestResponse":{"utterance":"","is_searching":true}}\n', '']) {
+    for (const text of [
+      '{"bestResponse":{"utterance":"途中"}}\n',
+      '{"utterance":"","bestResponse":{"utterance":"","is_searching":true}}\n',
+      '',
+    ]) {
       expect(types(await collect(decodeMiiboStream(chunksOf([utf8(text)]))))).not.toContain('final');
     }
     // With finalObject 'last' a bare last snapshot counts.
-    const events = await collect(decodeMiiboStream(chunksOf([utf8('{"bestResponse":{"utterance":"途中"}}\n')]), { finalObject: 'last' }));
+    const events = await collect(
+      decodeMiiboStream(chunksOf([utf8('{"bestResponse":{"utterance":"途中"}}\n')]), { finalObject: 'last' }),
+    );
     expect(types(events)).toEqual(['snapshot', 'final']);
   });
 
@@ -58,7 +65,10 @@ describe('decodeMiiboStream (typed events)', () => {
     const seen: MiiboStreamEvent[] = [];
     const error = await rejectionOf(
       (async () => {
-        for await (const e of decodeMiiboStream(chunksOf([utf8('{"bestResponse":{"utterance":"あ"}}\n{"bestResponse":{"utt')]))) seen.push(e);
+        for await (const e of decodeMiiboStream(
+          chunksOf([utf8('{"bestResponse":{"utterance":"あ"}}\n{"bestResponse":{"utt')]),
+        ))
+          seen.push(e);
       })(),
     );
     expect(ResponseDecodeError.isInstance(error)).toBe(true);
@@ -81,7 +91,9 @@ describe('miibo AgentEvents from bytes', () => {
   });
 
   it('toMiiboAgentEvents over typed events gives the same events, with the uid on start', async () => {
-    const events = await collect(toMiiboAgentEvents(decodeMiiboStream(chunksOf([utf8(recordedStream)])), { uid: 'shop_42' }));
+    const events = await collect(
+      toMiiboAgentEvents(decodeMiiboStream(chunksOf([utf8(recordedStream)])), { uid: 'shop_42' }),
+    );
     expect(events).toEqual([{ ...recordedAgentEvents[0], uid: 'shop_42' }, ...recordedAgentEvents.slice(1)]);
   });
 

@@ -12,7 +12,8 @@ beforeEach(async () => {
 });
 afterEach(() => sim.close());
 
-const client = (settings: MiiboSettings = {}) => createMiibo({ baseURL: sim.url, apiKey: API_KEY, agentId: AGENT_ID, env: {}, ...settings });
+const client = (settings: MiiboSettings = {}) =>
+  createMiibo({ baseURL: sim.url, apiKey: API_KEY, agentId: AGENT_ID, env: {}, ...settings });
 
 async function agentEvents(settings: MiiboSettings = {}): Promise<AgentEvent[]> {
   return collect(client(settings).streamAgentEvents({ utterance: 'おすすめは?', uid: 'shop_user_001' }));
@@ -31,7 +32,12 @@ describe('miibo streaming', () => {
     expectComplete(events);
     expect(events.filter((e) => e.type === 'text-delta').length).toBeGreaterThan(5);
     expect(events.some((e) => e.type === 'text-replace')).toBe(false);
-    expect(sim.requests[0]!.json()).toMatchObject({ api_key: API_KEY, agent_id: AGENT_ID, utterance: 'おすすめは?', stream: true });
+    expect(sim.requests[0]!.json()).toMatchObject({
+      api_key: API_KEY,
+      agent_id: AGENT_ID,
+      utterance: 'おすすめは?',
+      stream: true,
+    });
   });
 
   it('reads the typed events: snapshots with cumulative text, then final with the whole response', async () => {

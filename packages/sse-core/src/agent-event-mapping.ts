@@ -19,7 +19,10 @@ export interface AgentEventMapping<T> {
  * more is read; leaving a `for await` early closes it too. Wrap the result in `guardAgentStream` for
  * the shared cut-stream and failure rules.
  */
-export function mapAgentEvents<T>(source: AsyncIterator<T>, mapping: AgentEventMapping<T>): AsyncIterableIterator<AgentEvent> {
+export function mapAgentEvents<T>(
+  source: AsyncIterator<T>,
+  mapping: AgentEventMapping<T>,
+): AsyncIterableIterator<AgentEvent> {
   let queue: AgentEvent[] = [];
   let index = 0;
   let finished = false;
@@ -32,7 +35,9 @@ export function mapAgentEvents<T>(source: AsyncIterator<T>, mapping: AgentEventM
     finished = true;
     throw error;
   };
-  const step = (r: IteratorResult<T>): IteratorResult<AgentEvent, undefined> | Promise<IteratorResult<AgentEvent, undefined>> => {
+  const step = (
+    r: IteratorResult<T>,
+  ): IteratorResult<AgentEvent, undefined> | Promise<IteratorResult<AgentEvent, undefined>> => {
     if (r.done) {
       finished = true;
       mapping.end?.(queue);

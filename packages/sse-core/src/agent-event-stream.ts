@@ -32,7 +32,12 @@ export function guardAgentStream(provider: string, source: AsyncIterable<AgentEv
       ended = true;
       return {
         done: false,
-        value: { type: 'error', message: `${provider} stream ended before its finish signal (connection cut?)`, code: 'stream-cut', retryable: true },
+        value: {
+          type: 'error',
+          message: `${provider} stream ended before its finish signal (connection cut?)`,
+          code: 'stream-cut',
+          retryable: true,
+        },
       };
     }
     started = true;
@@ -51,7 +56,8 @@ export function guardAgentStream(provider: string, source: AsyncIterable<AgentEv
       done: false,
       value: {
         type: 'error',
-        message: error instanceof Error ? (k ? error.message : `${provider} stream failed: ${error.message}`) : String(error),
+        message:
+          error instanceof Error ? (k ? error.message : `${provider} stream failed: ${error.message}`) : String(error),
         code: k ? ((error as { code?: string | number }).code ?? k.kind) : undefined,
         retryable: k?.retryable ?? false,
       },
@@ -90,7 +96,10 @@ export function guardAgentStream(provider: string, source: AsyncIterable<AgentEv
  * Reads a whole agent stream and returns the answer. An `error` event rejects with
  * {@link AgentStreamError}, which keeps the partial text.
  */
-export async function collectAgentAnswer(provider: string, events: AsyncIterable<AgentEvent>): Promise<CollectedAgentAnswer> {
+export async function collectAgentAnswer(
+  provider: string,
+  events: AsyncIterable<AgentEvent>,
+): Promise<CollectedAgentAnswer> {
   const answer: CollectedAgentAnswer = { text: '', reason: 'other', steps: [], events: [] };
   let text = '';
   for await (const event of events) {
@@ -113,8 +122,16 @@ export async function collectAgentAnswer(provider: string, events: AsyncIterable
         if (event.usage) answer.usage = event.usage;
         return answer;
       case 'error':
-        throw new AgentStreamError(provider, event.message, { code: event.code, retryable: event.retryable, partialText: text });
+        throw new AgentStreamError(provider, event.message, {
+          code: event.code,
+          retryable: event.retryable,
+          partialText: text,
+        });
     }
   }
-  throw new AgentStreamError(provider, 'stream ended before its finish signal', { code: 'stream-cut', retryable: true, partialText: text });
+  throw new AgentStreamError(provider, 'stream ended before its finish signal', {
+    code: 'stream-cut',
+    retryable: true,
+    partialText: text,
+  });
 }

@@ -7,7 +7,9 @@
  * `return()` (leaving a `for await` early) is passed to the source at once, so the HTTP request it
  * reads from is cancelled.
  */
-export function flattenBatches<T>(source: AsyncIterator<T[], void, undefined>): AsyncIterableIterator<T> & AsyncDisposable {
+export function flattenBatches<T>(
+  source: AsyncIterator<T[], void, undefined>,
+): AsyncIterableIterator<T> & AsyncDisposable {
   let batch: T[] = [];
   let index = 0;
   let finished = false;

@@ -7,7 +7,10 @@
  * Reads a byte stream to its end, keeping at most `maxBytes`. Returns the bytes, or `undefined` as soon
  * as the stream goes over the limit (the stream is then cancelled).
  */
-export async function readBodyWithin(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
+export async function readBodyWithin(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<Uint8Array<ArrayBuffer> | undefined> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -29,7 +29,12 @@ export class KakehashiError extends Error {
 
   /** A plain object for logs and JSON output (message already redacted). */
   toJSON(): Record<string, unknown> {
-    const out: Record<string, unknown> = { name: this.name, kind: this.kind, message: this.message, retryable: this.retryable };
+    const out: Record<string, unknown> = {
+      name: this.name,
+      kind: this.kind,
+      message: this.message,
+      retryable: this.retryable,
+    };
     for (const [k, v] of Object.entries(this)) if (v !== undefined && k !== 'cause') out[k] = v;
     return out;
   }
@@ -228,7 +233,11 @@ export class AgentStreamError extends KakehashiError {
   readonly code?: string | number;
   /** The text received before the failure (nothing is lost). */
   readonly partialText: string;
-  constructor(provider: string, message: string, options: { code?: string | number; retryable?: boolean; partialText?: string } = {}) {
+  constructor(
+    provider: string,
+    message: string,
+    options: { code?: string | number; retryable?: boolean; partialText?: string } = {},
+  ) {
     super('agent-stream', `${provider} stream failed: ${message}`, { retryable: options.retryable ?? false });
     this.name = 'AgentStreamError';
     this.provider = provider;

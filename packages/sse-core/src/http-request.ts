@@ -83,7 +83,14 @@ export interface HttpRequestOptions {
   maxErrorBodyBytes?: number;
 }
 
-const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-acs-request-id', 'x-amzn-requestid', 'x-correlation-id', 'trace-id'];
+const REQUEST_ID_HEADERS = [
+  'x-request-id',
+  'request-id',
+  'x-acs-request-id',
+  'x-amzn-requestid',
+  'x-correlation-id',
+  'trace-id',
+];
 
 /** The request id the server put in a response header, if any. */
 export function requestIdFromHeaders(headers: Headers): string | undefined {
@@ -196,7 +203,8 @@ export class AttemptScope {
     clearTimeout(this.headersTimer);
     clearTimeout(this.idleTimer);
     this.call.signal.removeEventListener('abort', this.onCallAbort);
-    if (cancel && !this.controller.signal.aborted) this.controller.abort(new AbortError('response body no longer read'));
+    if (cancel && !this.controller.signal.aborted)
+      this.controller.abort(new AbortError('response body no longer read'));
   }
 }
 
@@ -211,12 +219,15 @@ function buildUrl(options: HttpRequestOptions): string {
     throw new InvalidArgumentError('url', `protocol must be http: or https:, got ${url.protocol}`);
   }
   if (options.query) {
-    for (const [k, v] of Object.entries(options.query)) if (v !== undefined && v !== null) url.searchParams.append(k, String(v));
+    for (const [k, v] of Object.entries(options.query))
+      if (v !== undefined && v !== null) url.searchParams.append(k, String(v));
   }
   return url.toString();
 }
 
-async function encodeBody(body: RequestBody | undefined): Promise<{ payload?: string | Uint8Array; contentType?: string }> {
+async function encodeBody(
+  body: RequestBody | undefined,
+): Promise<{ payload?: string | Uint8Array; contentType?: string }> {
   if (!body) return {};
   if ('json' in body) return { payload: JSON.stringify(body.json), contentType: 'application/json' };
   if ('form' in body) {
@@ -234,7 +245,10 @@ async function encodeBody(body: RequestBody | undefined): Promise<{ payload?: st
     // Serialised once here (boundary included): the same bytes serve every retry, and undici's
     // request() accepts only FormData from its own package instance, not Node's global one.
     const encoded = new Response(body.multipart);
-    return { payload: new Uint8Array(await encoded.arrayBuffer()), contentType: encoded.headers.get('content-type') ?? 'multipart/form-data' };
+    return {
+      payload: new Uint8Array(await encoded.arrayBuffer()),
+      contentType: encoded.headers.get('content-type') ?? 'multipart/form-data',
+    };
   }
   return { payload: body.raw, contentType: body.contentType };
 }
@@ -295,7 +309,12 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpResp
     const sentHeaders: Record<string, string> = {};
     let error: KakehashiError;
     try {
-      return await sendAttempt(options, attempt, { url, method, payload, contentType, transport, errorUrl }, sentHeaders);
+      return await sendAttempt(
+        options,
+        attempt,
+        { url, method, payload, contentType, transport, errorUrl },
+        sentHeaders,
+      );
     } catch (e) {
       error = attempt.classify(e, false);
       attempt.finish(true);
@@ -352,7 +371,13 @@ async function sendAttempt(
     }
   }
   attempt.startHeadersClock();
-  const res = await req.transport({ url: req.url, method: req.method, headers, body: req.payload, signal: attempt.signal });
+  const res = await req.transport({
+    url: req.url,
+    method: req.method,
+    headers,
+    body: req.payload,
+    signal: attempt.signal,
+  });
   attempt.headersReceived();
   const requestId = requestIdFromHeaders(res.headers);
 
@@ -402,7 +427,12 @@ async function sendAttempt(
   });
 }
 
-function safeParseErrorBody(options: HttpRequestOptions, text: string, status: number, headers: Headers): ErrorBodyDetails | undefined {
+function safeParseErrorBody(
+  options: HttpRequestOptions,
+  text: string,
+  status: number,
+  headers: Headers,
+): ErrorBodyDetails | undefined {
   try {
     return options.parseErrorBody?.(text, status, headers) ?? defaultErrorDetails(text);
   } catch {

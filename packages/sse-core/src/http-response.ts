@@ -51,7 +51,10 @@ async function endsAtOnce(rest: AsyncIterator<Uint8Array>): Promise<boolean> {
     // Usually the terminator came in the same read as the end signal and is already parsed: settled
     // before the next check phase, with no timer to set and clear.
     let check: ReturnType<typeof setImmediate> | undefined;
-    const soon = await Promise.race([next, new Promise<'later'>((resolve) => (check = setImmediate(resolve, 'later')))]).catch(() => 'late' as const);
+    const soon = await Promise.race([
+      next,
+      new Promise<'later'>((resolve) => (check = setImmediate(resolve, 'later'))),
+    ]).catch(() => 'late' as const);
     clearImmediate(check);
     if (soon === 'late') return false;
     if (soon !== 'later') {
@@ -151,7 +154,10 @@ export class HttpResponse {
     try {
       return JSON.parse(text) as T;
     } catch (cause) {
-      throw new ResponseDecodeError('invalid-json', `Response from ${this.url} is not valid JSON`, { excerpt: text, cause });
+      throw new ResponseDecodeError('invalid-json', `Response from ${this.url} is not valid JSON`, {
+        excerpt: text,
+        cause,
+      });
     }
   }
 

@@ -34,14 +34,22 @@ let sharedAgent: Agent | undefined;
  * quiet agent stream is never cut at undici's 300 s default.
  */
 export function getSharedAgent(): Agent {
-  sharedAgent ??= new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
+  sharedAgent ??= new Agent({
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 600_000,
+  });
   return sharedAgent;
 }
 
 /** Bytes a response body may buffer ahead of its reader before the socket is paused. */
 const BODY_HIGH_WATER_BYTES = 64 * 1024;
 
-const BODY_DONE: IteratorResult<Uint8Array, undefined> = Object.freeze({ done: true, value: undefined }) as IteratorResult<Uint8Array, undefined>;
+const BODY_DONE: IteratorResult<Uint8Array, undefined> = Object.freeze({
+  done: true,
+  value: undefined,
+}) as IteratorResult<Uint8Array, undefined>;
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -55,7 +63,9 @@ class DispatchedRequest implements DispatchHandler, AsyncIterableIterator<Uint8A
   readonly #signal: AbortSignal;
   #controller: DispatchController | undefined;
   #start: { resolve: (res: TransportResponse) => void; reject: (error: unknown) => void } | undefined;
-  #reader: { resolve: (r: IteratorResult<Uint8Array, undefined>) => void; reject: (error: unknown) => void } | undefined;
+  #reader:
+    | { resolve: (r: IteratorResult<Uint8Array, undefined>) => void; reject: (error: unknown) => void }
+    | undefined;
   #queue: Uint8Array[] = [];
   #queued = 0;
   #bytes = 0;

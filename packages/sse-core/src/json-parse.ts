@@ -8,7 +8,10 @@ export function safeParseJSON<T = unknown>(text: string): ParseResult<T> {
   try {
     return { success: true, value: JSON.parse(text) as T };
   } catch (cause) {
-    return { success: false, error: new ResponseDecodeError('invalid-json', 'Malformed JSON in response', { excerpt: text, cause }) };
+    return {
+      success: false,
+      error: new ResponseDecodeError('invalid-json', 'Malformed JSON in response', { excerpt: text, cause }),
+    };
   }
 }
 
@@ -17,10 +20,12 @@ export function safeParseJSON<T = unknown>(text: string): ParseResult<T> {
  * never throws: for reading error bodies, which may be HTML, empty or cut short.
  */
 export function parseJsonObject(text: string): Record<string, unknown> | undefined {
-  if (!text || text.trimStart()[0] !== '{') return undefined;
+  if (text?.trimStart()[0] !== '{') return undefined;
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -12,7 +12,9 @@ export async function* decodeLines(
   const decoder = new TextDecoder();
   let pending = '';
   const overflow = () =>
-    new ResponseDecodeError('buffer-overflow', `Stream has a line longer than ${maxLineLength} characters`, { excerpt: pending.slice(0, 200) });
+    new ResponseDecodeError('buffer-overflow', `Stream has a line longer than ${maxLineLength} characters`, {
+      excerpt: pending.slice(0, 200),
+    });
 
   for await (const chunk of chunks) {
     const text = pending + decoder.decode(chunk, { stream: true });

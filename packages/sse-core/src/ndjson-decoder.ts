@@ -14,11 +14,17 @@ export interface NDJSONDecodeOptions {
  * line without its newline. `[DONE]` lines and `:` comment lines are skipped. Malformed JSON throws
  * {@link ResponseDecodeError} after every object before it has been delivered.
  */
-export function decodeNDJSON<T = unknown>(chunks: ByteSource, options: NDJSONDecodeOptions = {}): AsyncIterableIterator<T> {
+export function decodeNDJSON<T = unknown>(
+  chunks: ByteSource,
+  options: NDJSONDecodeOptions = {},
+): AsyncIterableIterator<T> {
   return flattenBatches(ndjsonBatches<T>(byteChunks(chunks), options.maxLineLength ?? 4 * 1024 * 1024));
 }
 
-async function* ndjsonBatches<T>(chunks: AsyncIterable<Uint8Array>, maxLineLength: number): AsyncGenerator<T[], void, undefined> {
+async function* ndjsonBatches<T>(
+  chunks: AsyncIterable<Uint8Array>,
+  maxLineLength: number,
+): AsyncGenerator<T[], void, undefined> {
   for await (const lines of decodeLines(chunks, maxLineLength)) {
     const out: T[] = [];
     for (const raw of lines) {

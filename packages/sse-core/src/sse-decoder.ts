@@ -46,7 +46,10 @@ export function decodeSSE(chunks: ByteSource, options: SSEDecodeOptions = {}): A
  * `{ done: true }`. Malformed JSON throws {@link ResponseDecodeError} (`invalid-json`) with a redacted
  * excerpt, after every event before it has been delivered.
  */
-export function decodeSSEJson<T = unknown>(chunks: ByteSource, options: SSEDecodeOptions = {}): AsyncIterableIterator<SSEJsonMessage<T>> {
+export function decodeSSEJson<T = unknown>(
+  chunks: ByteSource,
+  options: SSEDecodeOptions = {},
+): AsyncIterableIterator<SSEJsonMessage<T>> {
   return flattenBatches(sseBatches(chunks, options, jsonMessage as (m: EventSourceMessage) => SSEJsonMessage<T>));
 }
 
@@ -79,7 +82,11 @@ function jsonMessage(m: EventSourceMessage): SSEJsonMessage {
   try {
     parsed = JSON.parse(data);
   } catch (cause) {
-    throw new ResponseDecodeError('invalid-json', `Malformed JSON in Server-Sent Event${m.event ? ` "${m.event}"` : ''}`, { excerpt: data, cause });
+    throw new ResponseDecodeError(
+      'invalid-json',
+      `Malformed JSON in Server-Sent Event${m.event ? ` "${m.event}"` : ''}`,
+      { excerpt: data, cause },
+    );
   }
   return named ? { done: false, event: m.event, id: m.id, data: parsed } : { done: false, data: parsed };
 }
@@ -100,7 +107,10 @@ async function* sseBatches<T>(
     onRetry: options.onRetry,
     onError: (e) => {
       if (e.type === 'max-buffer-size-exceeded') {
-        overflow = new ResponseDecodeError('buffer-overflow', `Server-Sent Events stream has a line or event longer than ${maxBufferSize} characters`);
+        overflow = new ResponseDecodeError(
+          'buffer-overflow',
+          `Server-Sent Events stream has a line or event longer than ${maxBufferSize} characters`,
+        );
       }
     },
     maxBufferSize,

@@ -25,7 +25,12 @@ export function encodeSSE(event: SSEOutgoingEvent): string {
 
 /** Encodes a comment line (`: text`), which clients ignore: used for heartbeats. */
 export function encodeSSEComment(text = ''): string {
-  return text.split(/\r\n|\r|\n/).map((line) => (line ? `: ${line}\n` : ':\n')).join('') + '\n';
+  return (
+    `${text
+      .split(/\r\n|\r|\n/)
+      .map((line) => (line ? `: ${line}\n` : ':\n'))
+      .join('')}\n`
+  );
 }
 
 function stripNewlines(s: string): string {
@@ -57,13 +62,19 @@ export class HeartbeatClock {
 
   constructor(options: Pick<SSEStreamOptions, 'heartbeatMs' | 'heartbeatComment'>, send: (comment: string) => void) {
     const heartbeatMs = options.heartbeatMs ?? 15_000;
-    this.#comment = options.heartbeatComment === undefined ? (defaultHeartbeat ??= encodeSSEComment('heartbeat')) : encodeSSEComment(options.heartbeatComment);
+    this.#comment =
+      options.heartbeatComment === undefined
+        ? (defaultHeartbeat ??= encodeSSEComment('heartbeat'))
+        : encodeSSEComment(options.heartbeatComment);
     if (heartbeatMs <= 0) return;
-    this.#timer = setInterval(() => {
-      if (Date.now() - this.#lastSent < heartbeatMs) return;
-      this.#lastSent = Date.now();
-      send(this.#comment);
-    }, Math.max(10, Math.floor(heartbeatMs / 2)));
+    this.#timer = setInterval(
+      () => {
+        if (Date.now() - this.#lastSent < heartbeatMs) return;
+        this.#lastSent = Date.now();
+        send(this.#comment);
+      },
+      Math.max(10, Math.floor(heartbeatMs / 2)),
+    );
     this.#timer.unref?.();
   }
 

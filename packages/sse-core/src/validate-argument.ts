@@ -2,7 +2,9 @@ import { InvalidArgumentError } from './errors';
 
 /** The part of a zod (or any standard) schema that validation needs; sse-core does not import zod. */
 export interface SchemaLike<T> {
-  safeParse(value: unknown):
+  safeParse(
+    value: unknown,
+  ):
     | { success: true; data: T }
     | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
 }
@@ -20,5 +22,8 @@ export function validateArgument<T>(schema: SchemaLike<T>, value: unknown, name:
   const first = issues[0];
   if (!first) throw new InvalidArgumentError(name, 'is invalid');
   const more = issues.slice(1, 4).map((i) => `${pathOf(i.path)}: ${i.message}`);
-  throw new InvalidArgumentError(pathOf(first.path), more.length ? `${first.message} (also ${more.join('; ')})` : first.message);
+  throw new InvalidArgumentError(
+    pathOf(first.path),
+    more.length ? `${first.message} (also ${more.join('; ')})` : first.message,
+  );
 }

@@ -21,7 +21,12 @@ const start: AgentEvent = { type: 'start', provider: 'test', conversationId: 'c1
 
 describe('guardAgentStream', () => {
   it('passes a complete stream through unchanged', async () => {
-    const list: AgentEvent[] = [start, { type: 'text-delta', delta: 'こん' }, { type: 'text-delta', delta: 'にちは' }, { type: 'finish', text: 'こんにちは', reason: 'stop' }];
+    const list: AgentEvent[] = [
+      start,
+      { type: 'text-delta', delta: 'こん' },
+      { type: 'text-delta', delta: 'にちは' },
+      { type: 'finish', text: 'こんにちは', reason: 'stop' },
+    ];
     expect(await collect(guardAgentStream('test', events(list)))).toEqual(list);
   });
 
@@ -32,7 +37,11 @@ describe('guardAgentStream', () => {
 
   it('turns a failure after the first event into an error event', async () => {
     const out = await collect(guardAgentStream('test', events([start], new Error('socket hang up'))));
-    expect(out.at(-1)).toMatchObject({ type: 'error', message: 'test stream failed: socket hang up', retryable: false });
+    expect(out.at(-1)).toMatchObject({
+      type: 'error',
+      message: 'test stream failed: socket hang up',
+      retryable: false,
+    });
   });
 
   it('throws a failure before any event, so callers can act on the status', async () => {
@@ -50,7 +59,8 @@ describe('mapAgentEvents', () => {
   function counted(items: string[]) {
     const state = { read: 0, returned: false };
     const source: AsyncIterator<string> = {
-      next: async () => (state.read < items.length ? { done: false, value: items[state.read++]! } : { done: true, value: undefined }),
+      next: async () =>
+        state.read < items.length ? { done: false, value: items[state.read++]! } : { done: true, value: undefined },
       return: async () => ((state.returned = true), { done: true, value: undefined }),
     };
     return { source, state };
@@ -77,7 +87,9 @@ describe('mapAgentEvents', () => {
     const events = await collect(
       mapAgentEvents(source, {
         push: (item, out) => {
-          out.push(item === 'END' ? { type: 'finish', text: 'a', reason: 'stop' } : { type: 'text-delta', delta: item });
+          out.push(
+            item === 'END' ? { type: 'finish', text: 'a', reason: 'stop' } : { type: 'text-delta', delta: item },
+          );
           return item === 'END';
         },
       }),
@@ -108,7 +120,14 @@ describe('collectAgentAnswer', () => {
 
   it('rejects on an error event, keeping the partial text', async () => {
     const error = (await rejectionOf(
-      collectAgentAnswer('test', events([start, { type: 'text-delta', delta: '途中' }, { type: 'error', message: 'quota', code: 'E1', retryable: false }])),
+      collectAgentAnswer(
+        'test',
+        events([
+          start,
+          { type: 'text-delta', delta: '途中' },
+          { type: 'error', message: 'quota', code: 'E1', retryable: false },
+        ]),
+      ),
     )) as AgentStreamError;
     expect(AgentStreamError.isInstance(error)).toBe(true);
     expect(error.partialText).toBe('途中');
@@ -138,7 +157,10 @@ describe('validateArgument', () => {
       safeParse: (v: unknown) =>
         (v as { n?: unknown }).n === 1
           ? ({ success: true, data: v } as const)
-          : ({ success: false, error: { issues: [{ path: ['messages', 0, 'content'], message: 'Expected string' }] } } as const),
+          : ({
+              success: false,
+              error: { issues: [{ path: ['messages', 0, 'content'], message: 'Expected string' }] },
+            } as const),
     };
     expect(validateArgument(schema, { n: 1 }, 'options')).toEqual({ n: 1 });
     try {

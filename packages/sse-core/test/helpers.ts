@@ -1,2 +1,1 @@
 export { chunksOf, collect, rejectionOf } from '@kakehashi/testkit';
-

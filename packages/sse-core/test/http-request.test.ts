@@ -204,7 +204,10 @@ describe('abort and early exit', () => {
 describe('retries', () => {
   it('retries a 429 after the Retry-After the server asked for', async () => {
     server = await startScriptedServer();
-    server.reply({ status: 429, headers: { 'retry-after': '1' }, body: '{"error":{"message":"slow down"}}' }, { body: 'ok' });
+    server.reply(
+      { status: 429, headers: { 'retry-after': '1' }, body: '{"error":{"message":"slow down"}}' },
+      { body: 'ok' },
+    );
     const started = performance.now();
     const res = await httpRequest({ url: server.url, retry: fastRetry });
     expect(await res.text()).toBe('ok');
@@ -255,7 +258,9 @@ describe('retries', () => {
     expect(server.requests).toHaveLength(1);
 
     server.handle(() => ({ status: 502 }));
-    const exhausted = (await rejectionOf(httpRequest({ url: server.url, retry: { ...fastRetry, maxRetries: 2 } }))) as ApiCallError;
+    const exhausted = (await rejectionOf(
+      httpRequest({ url: server.url, retry: { ...fastRetry, maxRetries: 2 } }),
+    )) as ApiCallError;
     expect(exhausted.status).toBe(502);
     expect(exhausted.retryable).toBe(true);
     expect(server.requests).toHaveLength(1 + 3);
@@ -281,7 +286,11 @@ describe('retries', () => {
     expect(server.requests).toHaveLength(2);
 
     token = 'other-stale';
-    const alwaysBad = createHttpClient({ baseURL: server.url, headers: { authorization: 'Bearer nope' }, onUnauthorized: () => true });
+    const alwaysBad = createHttpClient({
+      baseURL: server.url,
+      headers: { authorization: 'Bearer nope' },
+      onUnauthorized: () => true,
+    });
     const error = (await rejectionOf(alwaysBad.request({ path: '/x' }))) as ApiCallError;
     expect(error.status).toBe(401);
     expect(error.isAuthError).toBe(true);
@@ -300,11 +309,22 @@ describe('errors', () => {
     });
     server.handle(() => ({ status: 429, headers: { 'x-request-id': 'req-42', 'retry-after': '7' }, body: echoed }));
     const error = (await rejectionOf(
-      httpRequest({ url: `${server.url}/v1?api_key=sk-live-0123456789abcdef`, provider: 'codeer', retry: { maxRetries: 0 } }),
+      httpRequest({
+        url: `${server.url}/v1?api_key=sk-live-0123456789abcdef`,
+        provider: 'codeer',
+        retry: { maxRetries: 0 },
+      }),
     )) as ApiCallError;
     expect(KakehashiError.isInstance(error)).toBe(true);
     expect(ApiCallError.isInstance(error)).toBe(true);
-    expect(error).toMatchObject({ status: 429, code: 'rate_limited', requestId: 'req-42', retryAfterMs: 7000, provider: 'codeer', retryable: true });
+    expect(error).toMatchObject({
+      status: 429,
+      code: 'rate_limited',
+      requestId: 'req-42',
+      retryAfterMs: 7000,
+      provider: 'codeer',
+      retryable: true,
+    });
     const everything = [error.message, String(error), JSON.stringify(error), error.bodyExcerpt, error.url].join('\n');
     expect(everything).not.toContain('sk-live-0123456789abcdef');
     expect(everything).not.toContain('eyJhbGciOi.unregistered.token');
@@ -316,7 +336,9 @@ describe('errors', () => {
     server = await startScriptedServer();
     server.reply({ status: 404 });
     // A second, separately evaluated copy of the built package stands in for a duplicate install.
-    const copy = (await import(/* @vite-ignore */ `${import.meta.resolve('@kakehashi/sse-core')}?duplicate`)) as typeof import('@kakehashi/sse-core');
+    const copy = (await import(
+      /* @vite-ignore */ `${import.meta.resolve('@kakehashi/sse-core')}?duplicate`
+    )) as typeof import('@kakehashi/sse-core');
     expect(copy.ApiCallError).not.toBe(ApiCallError);
     const error = await rejectionOf(copy.httpRequest({ url: server.url, retry: { maxRetries: 0 } }));
     expect(error instanceof ApiCallError).toBe(false);

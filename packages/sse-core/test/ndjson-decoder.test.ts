@@ -18,7 +18,7 @@ describe('decodeNDJSON', () => {
 
   it('fails with a bounded error on an endless line', async () => {
     async function* endless() {
-      for (let i = 0; i < 10_000; i++) yield utf8('{"x":"' + 'y'.repeat(1000));
+      for (let i = 0; i < 10_000; i++) yield utf8(`{"x":"${'y'.repeat(1000)}`);
     }
     const error = await rejectionOf(collect(decodeNDJSON(endless(), { maxLineLength: 32 * 1024 })));
     expect((error as ResponseDecodeError).reason).toBe('buffer-overflow');

@@ -96,9 +96,13 @@ describe('decodeSSEJson', () => {
 describe('decodeSSEWith', () => {
   it('maps inside the decoder, drops undefined, and is identical at every split', async () => {
     const { decodeSSEWith } = await import('@kakehashi/sse-core');
-    const map = (m: { event?: string; data: string }) => (m.event === 'message.delta' ? (JSON.parse(m.data) as { delta: string }).delta : undefined);
+    const map = (m: { event?: string; data: string }) =>
+      m.event === 'message.delta' ? (JSON.parse(m.data) as { delta: string }).delta : undefined;
     for (const [offset, parts] of everySplit(namedEventsCRLF)) {
-      expect(await collect(decodeSSEWith(chunksOf(parts), map)), `split at ${offset}`).toEqual(['日本語の', 'テキスト']);
+      expect(await collect(decodeSSEWith(chunksOf(parts), map)), `split at ${offset}`).toEqual([
+        '日本語の',
+        'テキスト',
+      ]);
     }
   });
 });

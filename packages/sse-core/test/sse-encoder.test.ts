@@ -12,8 +12,14 @@ describe('encodeSSE', () => {
       encodeSSE({ data: '[DONE]', retry: 1500 });
     const comments: string[] = [];
     const retries: number[] = [];
-    const events = await collect(decodeSSE(chunksOf([utf8(wire)]), { onComment: (c) => comments.push(c), onRetry: (r) => retries.push(r) }));
-    expect(events).toEqual([{ event: 'delta', id: '7', data: '{"text":"日本語"}' }, { data: '一行目\n二行目\n三行目' }, { data: '[DONE]' }]);
+    const events = await collect(
+      decodeSSE(chunksOf([utf8(wire)]), { onComment: (c) => comments.push(c), onRetry: (r) => retries.push(r) }),
+    );
+    expect(events).toEqual([
+      { event: 'delta', id: '7', data: '{"text":"日本語"}' },
+      { data: '一行目\n二行目\n三行目' },
+      { data: '[DONE]' },
+    ]);
     expect(comments).toEqual(['heartbeat']);
     expect(retries).toEqual([1500]);
   });
@@ -85,13 +91,22 @@ describe('readRequestText / readBodyWithin', () => {
         c.close();
       },
     });
-    expect(await readRequestText(new Request('http://127.0.0.1/', { method: 'POST', body: chunked, duplex: 'half' } as RequestInit), 1024)).toBe(text);
+    expect(
+      await readRequestText(
+        new Request('http://127.0.0.1/', { method: 'POST', body: chunked, duplex: 'half' } as RequestInit),
+        1024,
+      ),
+    ).toBe(text);
     expect(await readRequestText(new Request('http://127.0.0.1/'), 10)).toBe('');
   });
 
   it('refuses a declared length over the limit without reading, and cuts off an undeclared one', async () => {
     const { readRequestText } = await import('@kakehashi/sse-core');
-    const declared = new Request('http://127.0.0.1/', { method: 'POST', body: 'x'.repeat(100), headers: { 'content-length': '100' } });
+    const declared = new Request('http://127.0.0.1/', {
+      method: 'POST',
+      body: 'x'.repeat(100),
+      headers: { 'content-length': '100' },
+    });
     expect(await readRequestText(declared, 10)).toBeUndefined();
     expect(declared.bodyUsed).toBe(false);
     let pulled = 0;
@@ -101,7 +116,12 @@ describe('readRequestText / readBodyWithin', () => {
         c.enqueue(new Uint8Array(1024));
       },
     });
-    expect(await readRequestText(new Request('http://127.0.0.1/', { method: 'POST', body: endless, duplex: 'half' } as RequestInit), 4096)).toBeUndefined();
+    expect(
+      await readRequestText(
+        new Request('http://127.0.0.1/', { method: 'POST', body: endless, duplex: 'half' } as RequestInit),
+        4096,
+      ),
+    ).toBeUndefined();
     expect(pulled).toBeLessThan(10);
   });
 });

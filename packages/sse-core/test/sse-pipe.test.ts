@@ -6,7 +6,13 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeSSE, pipeSSE, type SSEOutgoingEvent, type SSEPipeOutcome, type SSEStreamOptions } from '@kakehashi/sse-core';
+import {
+  decodeSSE,
+  pipeSSE,
+  type SSEOutgoingEvent,
+  type SSEPipeOutcome,
+  type SSEStreamOptions,
+} from '@kakehashi/sse-core';
 import { whenSteady } from '@kakehashi/testkit';
 import { collect } from './helpers';
 

@@ -43,7 +43,13 @@ export class AgenticStarConversationStore {
   /** Creates a conversation at `at` (epoch ms). */
   create(id: string, title: string, at: number): AgenticStarSimulatorConversation {
     const iso = new Date(at).toISOString();
-    const conversation: AgenticStarSimulatorConversation = { conversationId: id, title, createdAt: iso, updatedAt: iso, messageCount: 0 };
+    const conversation: AgenticStarSimulatorConversation = {
+      conversationId: id,
+      title,
+      createdAt: iso,
+      updatedAt: iso,
+      messageCount: 0,
+    };
     this.#byId.set(id, conversation);
     return conversation;
   }
@@ -73,8 +79,11 @@ export class AgenticStarConversationStore {
     }
     const cursor = query.get('cursor');
     if (cursor !== null && Number.isNaN(Date.parse(cursor))) throw new RangeError('cursor is not valid');
-    const sorted = this.all.sort((a, b) => (order === 'asc' ? a.createdAt.localeCompare(b.createdAt) : b.createdAt.localeCompare(a.createdAt)));
-    const after = cursor === null ? sorted : sorted.filter((c) => (order === 'asc' ? c.createdAt > cursor : c.createdAt < cursor));
+    const sorted = this.all.sort((a, b) =>
+      order === 'asc' ? a.createdAt.localeCompare(b.createdAt) : b.createdAt.localeCompare(a.createdAt),
+    );
+    const after =
+      cursor === null ? sorted : sorted.filter((c) => (order === 'asc' ? c.createdAt > cursor : c.createdAt < cursor));
     const items = after.slice(0, limit);
     const hasMore = after.length > items.length;
     return { items, hasMore, cursor: hasMore ? items[items.length - 1]!.createdAt : null };

@@ -33,10 +33,23 @@ export class AgenticStarTokenStore {
     const issuedAt = Date.now();
     const header = base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }));
     const payload = base64url(
-      JSON.stringify({ sub: clientId, azp: clientId, edition, gen: this.#generation, n: ++this.#serial, iat: Math.floor(issuedAt / 1000) }),
+      JSON.stringify({
+        sub: clientId,
+        azp: clientId,
+        edition,
+        gen: this.#generation,
+        n: ++this.#serial,
+        iat: Math.floor(issuedAt / 1000),
+      }),
     );
     const token = `${header}.${payload}.${base64url(randomBytes(24))}`;
-    const issued: AgenticStarIssuedToken = { token, edition, issuedAt, expiresAt: issuedAt + lifetimeSeconds * 1000, generation: this.#generation };
+    const issued: AgenticStarIssuedToken = {
+      token,
+      edition,
+      issuedAt,
+      expiresAt: issuedAt + lifetimeSeconds * 1000,
+      generation: this.#generation,
+    };
     this.#tokens.set(token, issued);
     return issued;
   }
@@ -45,7 +58,8 @@ export class AgenticStarTokenStore {
   check(token: string | undefined): AgenticStarIssuedToken | undefined {
     if (token === undefined) return undefined;
     const issued = this.#tokens.get(token);
-    if (issued === undefined || issued.generation !== this.#generation || Date.now() >= issued.expiresAt) return undefined;
+    if (issued === undefined || issued.generation !== this.#generation || Date.now() >= issued.expiresAt)
+      return undefined;
     return issued;
   }
 

@@ -44,7 +44,12 @@ export interface AgenticStarSimulatorTask {
  * When a script has no `finish`/`done`/`end`/`destroy`/`stall` step, the final chunk and `[DONE]` are appended.
  */
 export type AgenticStarSimulatorStep =
-  | { content: string; task?: AgenticStarSimulatorTask; tasks?: AgenticStarSimulatorTask[]; delta?: Record<string, unknown> }
+  | {
+      content: string;
+      task?: AgenticStarSimulatorTask;
+      tasks?: AgenticStarSimulatorTask[];
+      delta?: Record<string, unknown>;
+    }
   | { task: AgenticStarSimulatorTask; content?: string; delta?: Record<string, unknown> }
   | { tasks: AgenticStarSimulatorTask[]; content?: string; delta?: Record<string, unknown> }
   | { delta: Record<string, unknown> }
@@ -117,7 +122,9 @@ export function defaultScript(answer: string, nextCallId: () => string, thinkMs:
   const research = nextCallId();
   const tool = nextCallId();
   const pieces = textPieces(answer);
-  const steps: AgenticStarSimulatorStep[] = [{ task: { callId: research, actionType: 'execute', title: '情報収集', status: 'running' } }];
+  const steps: AgenticStarSimulatorStep[] = [
+    { task: { callId: research, actionType: 'execute', title: '情報収集', status: 'running' } },
+  ];
   if (thinkMs > 0) steps.push({ wait: thinkMs });
   const half = Math.floor(pieces.length / 2);
   pieces.forEach((piece, i) => {
@@ -125,7 +132,11 @@ export function defaultScript(answer: string, nextCallId: () => string, thinkMs:
       steps.push({ task: { callId: tool, actionType: 'execute', title: 'データ分析', status: 'running' } });
       steps.push({ task: { callId: tool, actionType: 'tool_result', title: 'success', status: 'completed' } });
     }
-    if (i === pieces.length - 1) steps.push({ content: piece, task: { callId: research, actionType: 'execute', title: '情報収集', status: 'completed' } });
+    if (i === pieces.length - 1)
+      steps.push({
+        content: piece,
+        task: { callId: research, actionType: 'execute', title: '情報収集', status: 'completed' },
+      });
     else steps.push({ content: piece });
   });
   return steps;
@@ -143,5 +154,9 @@ export function sseComment(text: string): string {
 
 /** A chunk in the documented envelope. */
 export function chatChunk(createdAt: number, choice: Record<string, unknown>): Record<string, unknown> {
-  return { createdAt: new Date(createdAt).toISOString(), model: AGENTICSTAR_SIMULATOR_MODEL, choices: [{ index: 0, ...choice }] };
+  return {
+    createdAt: new Date(createdAt).toISOString(),
+    model: AGENTICSTAR_SIMULATOR_MODEL,
+    choices: [{ index: 0, ...choice }],
+  };
 }

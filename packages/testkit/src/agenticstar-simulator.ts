@@ -21,7 +21,9 @@ import {
 } from './agenticstar-simulator-wire';
 
 /** The answer script: steps for every chat request, or a function of the request. */
-export type AgenticStarSimulatorScript = AgenticStarSimulatorStep[] | ((turn: AgenticStarSimulatorTurn) => AgenticStarSimulatorStep[]);
+export type AgenticStarSimulatorScript =
+  | AgenticStarSimulatorStep[]
+  | ((turn: AgenticStarSimulatorTurn) => AgenticStarSimulatorStep[]);
 
 /** Which requests a rate-limit or failure knob hits. */
 export type AgenticStarSimulatorTarget = 'api' | 'chat' | 'conversations' | 'token';
@@ -171,24 +173,34 @@ function isTerminal(step: AgenticStarSimulatorStep): boolean {
 
 function assertCount(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new RangeError(`testkit: agenticstar simulator ${name} must be a non-negative integer (got ${String(value)})`);
+    throw new RangeError(
+      `testkit: agenticstar simulator ${name} must be a non-negative integer (got ${String(value)})`,
+    );
   }
   return value;
 }
 
 function validateOptions(options: AgenticStarSimulatorOptions, where: string): void {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`testkit: ${where} options must be an object`);
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`testkit: ${where} options must be an object`);
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) throw new TypeError(`testkit: ${where}: unknown option "${key}"`);
   }
-  for (const key of ['tokenLifetimeSeconds', 'marketplaceTokenLifetimeSeconds', 'heartbeatIntervalMs', 'thinkMs'] as const) {
+  for (const key of [
+    'tokenLifetimeSeconds',
+    'marketplaceTokenLifetimeSeconds',
+    'heartbeatIntervalMs',
+    'thinkMs',
+  ] as const) {
     const v = options[key];
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) {
       throw new RangeError(`testkit: ${where}: ${key} must be a non-negative number (got ${String(v)})`);
     }
   }
   if (options.basePath !== undefined && options.basePath !== '' && !/^\/[^?#]*[^/?#]$/.test(options.basePath)) {
-    throw new TypeError(`testkit: ${where}: basePath must start with "/" and not end with "/" (got ${JSON.stringify(options.basePath)})`);
+    throw new TypeError(
+      `testkit: ${where}: basePath must start with "/" and not end with "/" (got ${JSON.stringify(options.basePath)})`,
+    );
   }
 }
 
@@ -253,7 +265,9 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     return this.#server.requests;
   }
   get tokenRequests(): RecordedRequest[] {
-    return this.requests.filter((r) => this.#endpointOf(r) === 'token-saas' || this.#endpointOf(r) === 'token-marketplace');
+    return this.requests.filter(
+      (r) => this.#endpointOf(r) === 'token-saas' || this.#endpointOf(r) === 'token-marketplace',
+    );
   }
   get chatRequests(): RecordedRequest[] {
     return this.requests.filter((r) => this.#endpointOf(r) === 'chat');
@@ -278,9 +292,11 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
 
   configure(options: Omit<AgenticStarSimulatorOptions, 'host' | 'seedConversations'>): this {
     validateOptions(options, 'configure');
-    if ('host' in options || 'seedConversations' in options) throw new TypeError('testkit: configure: host and seedConversations are fixed at start');
+    if ('host' in options || 'seedConversations' in options)
+      throw new TypeError('testkit: configure: host and seedConversations are fixed at start');
     for (const [key, value] of Object.entries(options)) {
-      (this.#options as Record<string, unknown>)[key] = value === undefined ? (this.#started as Record<string, unknown>)[key] : value;
+      (this.#options as Record<string, unknown>)[key] =
+        value === undefined ? (this.#started as Record<string, unknown>)[key] : value;
     }
     return this;
   }
@@ -308,7 +324,8 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
 
   fail(count = 1, options: AgenticStarSimulatorFaultOptions & { status?: number } = {}): this {
     const status = options.status ?? 503;
-    if (!Number.isInteger(status) || status < 500 || status > 599) throw new RangeError(`testkit: fail status must be 5xx (got ${String(status)})`);
+    if (!Number.isInteger(status) || status < 500 || status > 599)
+      throw new RangeError(`testkit: fail status must be 5xx (got ${String(status)})`);
     for (let i = 0; i < assertCount('fail(count)', count); i++) {
       this.#faults.push({ kind: 'fail', target: options.target ?? 'api', status, retryAfterSeconds: 0 });
     }
@@ -370,7 +387,8 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     const endpoint = this.#endpointOf(request);
     if (endpoint === undefined) return apiError(404, 'not_found', `No route for ${request.method} ${request.path}`);
     const expected = endpoint === 'conversations' ? 'GET' : 'POST';
-    if (request.method !== expected) return apiError(405, 'method_not_allowed', `${request.path} accepts ${expected} only`, { allow: expected });
+    if (request.method !== expected)
+      return apiError(405, 'method_not_allowed', `${request.path} accepts ${expected} only`, { allow: expected });
     const fault = this.#takeFault(endpoint);
     if (fault?.kind === 'rate-limit') {
       return apiError(429, 'rate_limited', 'Too many requests', { 'retry-after': String(fault.retryAfterSeconds) });
@@ -390,7 +408,10 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
 
   #saasToken(request: RecordedRequest): ScriptedReply {
     if (!(request.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
-      return json(400, { error: 'invalid_request', error_description: 'Content-Type must be application/x-www-form-urlencoded' });
+      return json(400, {
+        error: 'invalid_request',
+        error_description: 'Content-Type must be application/x-www-form-urlencoded',
+      });
     }
     const form = request.form();
     if (form.get('grant_type') !== 'client_credentials') {
@@ -408,7 +429,11 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
       return json(401, { error: 'invalid_client', error_description: 'Invalid client credentials' });
     }
     const issued = this.#tokens.issue('saas', this.#options.tokenLifetimeSeconds, clientId);
-    return json(200, { access_token: issued.token, token_type: 'Bearer', expires_in: this.#options.tokenLifetimeSeconds });
+    return json(200, {
+      access_token: issued.token,
+      token_type: 'Bearer',
+      expires_in: this.#options.tokenLifetimeSeconds,
+    });
   }
 
   #marketplaceToken(request: RecordedRequest): ScriptedReply {
@@ -426,7 +451,13 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     }
     const lifetime = this.#options.marketplaceTokenLifetimeSeconds;
     const issued = this.#tokens.issue('marketplace', lifetime, this.#options.clientId);
-    return json(200, { success: true, access_token: issued.token, token_type: 'Bearer', expires_in: lifetime, scope: 'openid' });
+    return json(200, {
+      success: true,
+      access_token: issued.token,
+      token_type: 'Bearer',
+      expires_in: lifetime,
+      scope: 'openid',
+    });
   }
 
   #authorize(request: RecordedRequest): AgenticStarIssuedToken | ScriptedReply {
@@ -457,9 +488,12 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     } catch {
       return apiError(400, 'invalid_request', 'Body must be JSON');
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return apiError(400, 'invalid_request', 'Body must be a JSON object');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      return apiError(400, 'invalid_request', 'Body must be a JSON object');
     const messages = body.messages;
-    const last = Array.isArray(messages) ? (messages[messages.length - 1] as Record<string, unknown> | undefined) : undefined;
+    const last = Array.isArray(messages)
+      ? (messages[messages.length - 1] as Record<string, unknown> | undefined)
+      : undefined;
     if (!last || last.content === undefined || last.content === '') {
       return apiError(400, 'invalid_request', 'messages must hold at least one message with content');
     }
@@ -468,7 +502,8 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     }
     const message = typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
     const index = this.#chatCount++;
-    const requested = typeof body.conversationId === 'string' && body.conversationId !== '' ? body.conversationId : undefined;
+    const requested =
+      typeof body.conversationId === 'string' && body.conversationId !== '' ? body.conversationId : undefined;
     const known = requested !== undefined && this.#store.get(requested) !== undefined;
     const conversationId = requested ?? `conv-${String(++this.#conversationSerial).padStart(6, '0')}`;
     if (!known) this.#store.create(conversationId, Array.from(message).slice(0, 30).join(''), this.#clock.next());
@@ -484,7 +519,8 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
   #scriptFor(turn: AgenticStarSimulatorTurn): AgenticStarSimulatorStep[] {
     const { script, answer, thinkMs } = this.#options;
     if (script !== undefined) return typeof script === 'function' ? script(turn) : script;
-    const text = answer === undefined ? defaultAnswerText(turn.message) : typeof answer === 'function' ? answer(turn) : answer;
+    const text =
+      answer === undefined ? defaultAnswerText(turn.message) : typeof answer === 'function' ? answer(turn) : answer;
     return defaultScript(text, () => simulatorUuid(++this.#callSerial), thinkMs);
   }
 
@@ -515,7 +551,9 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     }
     data(
       JSON.stringify(
-        chatChunk(this.#clock.next(), { delta: { role: 'assistant', messageInfo: { conversationId: turn.conversationId, messageId: turn.messageId } } }),
+        chatChunk(this.#clock.next(), {
+          delta: { role: 'assistant', messageInfo: { conversationId: turn.conversationId, messageId: turn.messageId } },
+        }),
       ),
     );
 
@@ -569,7 +607,8 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
       } else {
         const delta: Record<string, unknown> = { ...('delta' in step ? step.delta : {}) };
         if ('content' in step && step.content !== undefined) delta.content = step.content;
-        const tasks = 'tasks' in step && step.tasks ? step.tasks : 'task' in step && step.task ? [step.task] : undefined;
+        const tasks =
+          'tasks' in step && step.tasks ? step.tasks : 'task' in step && step.task ? [step.task] : undefined;
         if (tasks) delta.tasks = tasks.map(fillTask);
         data(JSON.stringify(chatChunk(this.#clock.next(), { delta })));
       }
@@ -583,9 +622,10 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
  * the streaming chat endpoint and the cursor-paginated conversations list, in the documented wire
  * format, with deterministic Japanese answers and per-test fault knobs.
  */
-export async function startAgenticStarSimulator(options: AgenticStarSimulatorOptions = {}): Promise<AgenticStarSimulator> {
+export async function startAgenticStarSimulator(
+  options: AgenticStarSimulatorOptions = {},
+): Promise<AgenticStarSimulator> {
   validateOptions(options, 'startAgenticStarSimulator');
   const server = await startScriptedServer(options.host === undefined ? {} : { host: options.host });
   return new LoopbackAgenticStarSimulator(server, options);
 }
-

@@ -27,7 +27,14 @@ export type Acs3VerifyResult =
   | { ok: false; status: number; code: string; message: string };
 
 const ALGORITHM = 'ACS3-HMAC-SHA256';
-const REQUIRED_SIGNED = ['host', 'x-acs-action', 'x-acs-content-sha256', 'x-acs-date', 'x-acs-signature-nonce', 'x-acs-version'];
+const REQUIRED_SIGNED = [
+  'host',
+  'x-acs-action',
+  'x-acs-content-sha256',
+  'x-acs-date',
+  'x-acs-signature-nonce',
+  'x-acs-version',
+];
 
 /** Lower-case hex SHA-256. */
 export function acsSha256Hex(data: string | Uint8Array): string {
@@ -55,7 +62,9 @@ export function parseRawQuery(rawQuery: string): Array<[string, string]> {
     .filter((pair) => pair.length > 0)
     .map((pair) => {
       const eq = pair.indexOf('=');
-      return eq === -1 ? [decodeComponent(pair), ''] : [decodeComponent(pair.slice(0, eq)), decodeComponent(pair.slice(eq + 1))];
+      return eq === -1
+        ? [decodeComponent(pair), '']
+        : [decodeComponent(pair.slice(0, eq)), decodeComponent(pair.slice(eq + 1))];
     });
 }
 
@@ -69,7 +78,9 @@ export function canonicalQuery(params: ReadonlyArray<readonly [string, string]>)
 }
 
 /** Parses `ACS3-HMAC-SHA256 Credential=…,SignedHeaders=…,Signature=…`. */
-export function parseAcs3Authorization(value: string | undefined): { credential: string; signedHeaders: string[]; signature: string } | undefined {
+export function parseAcs3Authorization(
+  value: string | undefined,
+): { credential: string; signedHeaders: string[]; signature: string } | undefined {
   if (!value?.startsWith(`${ALGORITHM} `)) return undefined;
   const fields = new Map<string, string>();
   for (const part of value.slice(ALGORITHM.length + 1).split(',')) {
@@ -90,7 +101,11 @@ function sameHex(a: string, b: string): boolean {
 }
 
 /** The canonical request and string to sign the server expects, for error messages and tests. */
-export function acs3ServerStringToSign(input: Omit<Acs3VerifyInput, 'secretFor' | 'body'>, signedHeaders: readonly string[], hashedPayload: string): string {
+export function acs3ServerStringToSign(
+  input: Omit<Acs3VerifyInput, 'secretFor' | 'body'>,
+  signedHeaders: readonly string[],
+  hashedPayload: string,
+): string {
   const canonicalHeaders = signedHeaders.map((name) => `${name}:${(input.headers[name] ?? '').trim()}\n`).join('');
   const canonicalRequest = [
     input.method.toUpperCase(),
@@ -119,7 +134,9 @@ export function verifyAcs3Request(input: Acs3VerifyInput): Acs3VerifyResult {
     };
   }
   const sorted = [...auth.signedHeaders].sort();
-  const missing = REQUIRED_SIGNED.filter((name) => !auth.signedHeaders.includes(name) || input.headers[name] === undefined);
+  const missing = REQUIRED_SIGNED.filter(
+    (name) => !auth.signedHeaders.includes(name) || input.headers[name] === undefined,
+  );
   if (missing.length > 0 || sorted.join(';') !== auth.signedHeaders.join(';')) {
     return {
       ok: false,
@@ -132,7 +149,12 @@ export function verifyAcs3Request(input: Acs3VerifyInput): Acs3VerifyResult {
   }
   const secret = input.secretFor(auth.credential);
   if (secret === undefined) {
-    return { ok: false, status: 404, code: 'InvalidAccessKeyId.NotFound', message: 'Specified access key is not found.' };
+    return {
+      ok: false,
+      status: 404,
+      code: 'InvalidAccessKeyId.NotFound',
+      message: 'Specified access key is not found.',
+    };
   }
   const bodyHash = acsSha256Hex(input.body);
   const claimedHash = input.headers['x-acs-content-sha256'] ?? '';

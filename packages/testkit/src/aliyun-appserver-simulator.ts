@@ -25,7 +25,9 @@ export interface AliyunAppServerSimulatorOptions {
 }
 
 /** A scripted AppServer answer: a snake_case body (`code: 200` is added when missing) or a function of the request body. */
-export type AliyunAppServerAnswer = Record<string, unknown> | ((body: Record<string, unknown>) => Record<string, unknown>);
+export type AliyunAppServerAnswer =
+  | Record<string, unknown>
+  | ((body: Record<string, unknown>) => Record<string, unknown>);
 
 /** A running AICall AppServer simulator (the wire the official clients call). */
 export interface AliyunAppServerSimulator extends AliyunFaultKnobs<AliyunAppServerSimulator> {
@@ -39,7 +41,10 @@ export interface AliyunAppServerSimulator extends AliyunFaultKnobs<AliyunAppServ
   /** The next `count` requests get HTTP 403 (the official clients' "login expired"), whatever they send. */
   expireAuth(count?: number): AliyunAppServerSimulator;
   /** The next `count` requests get HTTP 200 with this business error body (`code` ≠ 200). */
-  businessError(count: number, body: { code: number; message?: string; error_code?: string; request_id?: string }): AliyunAppServerSimulator;
+  businessError(
+    count: number,
+    body: { code: number; message?: string; error_code?: string; request_id?: string },
+  ): AliyunAppServerSimulator;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -68,10 +73,14 @@ function field(body: Record<string, unknown>, name: string, pattern?: RegExp): s
  * HTTP 403 for a missing or unknown `Authorization`, CORS with `OPTIONS` → 204. Answers are
  * deterministic (real ARTC tokens from the configured app id and key; Japanese user data).
  */
-export async function startAliyunAppServerSimulator(options: AliyunAppServerSimulatorOptions = {}): Promise<AliyunAppServerSimulator> {
-  if (typeof options !== 'object' || options === null) throw new TypeError('testkit: startAliyunAppServerSimulator options must be an object');
+export async function startAliyunAppServerSimulator(
+  options: AliyunAppServerSimulatorOptions = {},
+): Promise<AliyunAppServerSimulator> {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('testkit: startAliyunAppServerSimulator options must be an object');
   for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) throw new TypeError(`testkit: unknown option "${key}" (allowed: ${OPTION_KEYS.join(', ')})`);
+    if (!OPTION_KEYS.includes(key))
+      throw new TypeError(`testkit: unknown option "${key}" (allowed: ${OPTION_KEYS.join(', ')})`);
   }
   const accepted = new Set(options.authorizations ?? [ALIYUN_APPSERVER_SIM_AUTHORIZATION]);
   const rtcAppId = options.rtcAppId ?? 'sim-rtc-app-id';
@@ -118,7 +127,9 @@ export async function startAliyunAppServerSimulator(options: AliyunAppServerSimu
         message: 'success',
         request_id: requestId(),
         call_log_url: 'https://example.com/call_logs/12345',
-        runtime_config: JSON.stringify({ VoiceChat: { AgentUserId: 'voice_agent_001', ChannelId: 'voice_channel_001' } }),
+        runtime_config: JSON.stringify({
+          VoiceChat: { AgentUserId: 'voice_agent_001', ChannelId: 'voice_channel_001' },
+        }),
         template_config: JSON.stringify({ VoiceChat: { AppId: 'sim_voice_chat_app_id' } }),
         agent_config: JSON.stringify({ Greeting: 'こんにちは、架け橋のデモです。ご用件をどうぞ。' }),
         user_data: JSON.stringify({ 名前: '山田太郎' }),
@@ -127,21 +138,37 @@ export async function startAliyunAppServerSimulator(options: AliyunAppServerSimu
     },
   };
 
-  const json = (status: number, body: unknown): ScriptedReply => faults.shape(status, { ...JSON_HEADERS }, JSON.stringify(body));
+  const json = (status: number, body: unknown): ScriptedReply =>
+    faults.shape(status, { ...JSON_HEADERS }, JSON.stringify(body));
 
   function handle(request: RecordedRequest): ScriptedReply {
     const prefix = `${ALIYUN_APPSERVER_SIM_BASE_PATH}/`;
     const endpoint = request.path.startsWith(prefix) ? request.path.slice(prefix.length) : '';
     const known = endpoint !== '' && (scripted.has(endpoint) || endpoint in defaults);
-    if (!known) return { status: 404, headers: JSON_HEADERS, body: JSON.stringify({ code: 404, message: 'Not Found' }) };
+    if (!known)
+      return { status: 404, headers: JSON_HEADERS, body: JSON.stringify({ code: 404, message: 'Not Found' }) };
     if (request.method === 'OPTIONS') return { status: 204, headers: CORS_HEADERS };
-    if (request.method !== 'POST') return { status: 405, headers: { ...JSON_HEADERS, allow: 'POST, OPTIONS' }, body: JSON.stringify({ code: 405, message: 'Method Not Allowed' }) };
+    if (request.method !== 'POST')
+      return {
+        status: 405,
+        headers: { ...JSON_HEADERS, allow: 'POST, OPTIONS' },
+        body: JSON.stringify({ code: 405, message: 'Method Not Allowed' }),
+      };
 
     const gate = faults.takeGate();
     if (gate?.kind === 'rate-limit') {
-      return { status: 429, headers: { ...JSON_HEADERS, 'retry-after': String(gate.retryAfterSeconds) }, body: JSON.stringify({ code: 429, message: 'Too Many Requests' }) };
+      return {
+        status: 429,
+        headers: { ...JSON_HEADERS, 'retry-after': String(gate.retryAfterSeconds) },
+        body: JSON.stringify({ code: 429, message: 'Too Many Requests' }),
+      };
     }
-    if (gate?.kind === 'fail') return { status: gate.status, headers: JSON_HEADERS, body: JSON.stringify({ code: gate.status, message: 'Service Unavailable' }) };
+    if (gate?.kind === 'fail')
+      return {
+        status: gate.status,
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ code: gate.status, message: 'Service Unavailable' }),
+      };
 
     const auth = (request.headers.authorization ?? '').trim();
     const token = /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, '') : auth;
@@ -180,19 +207,23 @@ export async function startAliyunAppServerSimulator(options: AliyunAppServerSimu
     },
     requests: server.requests,
     respond(endpoint, answer) {
-      if (typeof endpoint !== 'string' || !/^[A-Za-z0-9]+$/.test(endpoint)) throw new TypeError('testkit: respond(endpoint) must be an endpoint name like "generateAIAgentCall"');
+      if (typeof endpoint !== 'string' || !/^[A-Za-z0-9]+$/.test(endpoint))
+        throw new TypeError('testkit: respond(endpoint) must be an endpoint name like "generateAIAgentCall"');
       if (answer === undefined) scripted.delete(endpoint);
       else scripted.set(endpoint, answer);
       return sim;
     },
     expireAuth(count = 1) {
-      if (!Number.isInteger(count) || count < 0) throw new RangeError(`testkit: expireAuth count must be a non-negative integer (got ${String(count)})`);
+      if (!Number.isInteger(count) || count < 0)
+        throw new RangeError(`testkit: expireAuth count must be a non-negative integer (got ${String(count)})`);
       expired = count;
       return sim;
     },
     businessError(count, body) {
-      if (!Number.isInteger(count) || count < 0) throw new RangeError(`testkit: businessError count must be a non-negative integer (got ${String(count)})`);
-      if (typeof body?.code !== 'number' || body.code === 200) throw new TypeError('testkit: businessError body.code must be a number other than 200');
+      if (!Number.isInteger(count) || count < 0)
+        throw new RangeError(`testkit: businessError count must be a non-negative integer (got ${String(count)})`);
+      if (typeof body?.code !== 'number' || body.code === 200)
+        throw new TypeError('testkit: businessError body.code must be a number other than 200');
       for (let i = 0; i < count; i++) businessErrors.push({ ...body });
       return sim;
     },

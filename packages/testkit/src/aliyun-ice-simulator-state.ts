@@ -31,9 +31,18 @@ export function seededInstance(): AliyunIceInstance {
     AIAgentId: ALIYUN_ICE_SIM_AGENT_ID,
     Status: 'Finished',
     CallLogUrl: 'https://example.com/call_logs/12345',
-    RuntimeConfig: { VoiceChat: { AgentUserId: 'voice_agent_001', ChannelId: 'voice_channel_001', AuthToken: 'sim_voice_chat_auth_token' } },
+    RuntimeConfig: {
+      VoiceChat: {
+        AgentUserId: 'voice_agent_001',
+        ChannelId: 'voice_channel_001',
+        AuthToken: 'sim_voice_chat_auth_token',
+      },
+    },
     TemplateConfig: { VoiceChat: { AppId: 'sim_voice_chat_app_id' } },
-    AgentConfig: { Greeting: 'こんにちは、架け橋のデモです。ご用件をどうぞ。', VoiceChat: { AppId: 'sim_voice_chat_app_id' } },
+    AgentConfig: {
+      Greeting: 'こんにちは、架け橋のデモです。ご用件をどうぞ。',
+      VoiceChat: { AppId: 'sim_voice_chat_app_id' },
+    },
     UserData: JSON.stringify({ 名前: '山田太郎', 言語: 'ja' }),
     SessionId: 'sim-session-0001',
     GmtCreate: '2025-01-01T00:00:00Z',
@@ -71,7 +80,11 @@ type Params = Readonly<Record<string, string>>;
 function required(params: Params, name: string): string {
   const value = params[name];
   if (value === undefined || value === '') {
-    throw new IceActionError(400, `Missing${name}`, `The input parameter "${name}" that is mandatory for processing this request is not supplied.`);
+    throw new IceActionError(
+      400,
+      `Missing${name}`,
+      `The input parameter "${name}" that is mandatory for processing this request is not supplied.`,
+    );
   }
   return value;
 }
@@ -93,14 +106,19 @@ function intParam(params: Params, name: string, fallback: number, min: number, m
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new IceActionError(400, `InvalidParameter.${name}`, `The parameter "${name}" must be an integer from ${min} to ${max}.`);
+    throw new IceActionError(
+      400,
+      `InvalidParameter.${name}`,
+      `The parameter "${name}" must be an integer from ${min} to ${max}.`,
+    );
   }
   return n;
 }
 
 function agent(ctx: IceActionContext, params: Params): string {
   const id = required(params, 'AIAgentId');
-  if (ctx.agentIds && !ctx.agentIds.has(id)) throw new IceActionError(404, 'AgentNotFound', 'The specified agentId is not found.');
+  if (ctx.agentIds && !ctx.agentIds.has(id))
+    throw new IceActionError(404, 'AgentNotFound', 'The specified agentId is not found.');
   return id;
 }
 
@@ -112,7 +130,13 @@ function instance(ctx: IceActionContext, params: Params): AliyunIceInstance {
 }
 
 /** Records a new executing instance (Start and GenerateAIAgentCall), validating its JSON parameters. */
-function addInstance(ctx: IceActionContext, params: Params, id: string, aiAgentId: string, runtimeConfig: unknown): void {
+function addInstance(
+  ctx: IceActionContext,
+  params: Params,
+  id: string,
+  aiAgentId: string,
+  runtimeConfig: unknown,
+): void {
   const now = iso(ctx.now());
   ctx.instances.set(id, {
     InstanceId: id,
@@ -144,7 +168,11 @@ export const iceActions: Record<string, (ctx: IceActionContext, params: Params) 
     const aiAgentId = agent(ctx, params);
     const userId = required(params, 'UserId');
     if (!/^[A-Za-z0-9_]{1,64}$/.test(userId)) {
-      throw new IceActionError(400, 'InvalidParameter.UserId', 'The parameter "UserId" may hold only letters, digits and "_" (at most 64).');
+      throw new IceActionError(
+        400,
+        'InvalidParameter.UserId',
+        'The parameter "UserId" may hold only letters, digits and "_" (at most 64).',
+      );
     }
     const role = params.Role ?? '';
     const expire = intParam(params, 'Expire', 3600, 1, 604_800);
@@ -153,7 +181,15 @@ export const iceActions: Record<string, (ctx: IceActionContext, params: Params) 
     const appId = ctx.messageChatAppId;
     const token = `acet${hex(appId, aiAgentId, userId, nonce, role, timeStamp)}`;
     const appSign = gzipSync(Buffer.from(JSON.stringify({ appId, sign: hex('app-sign', appId) }))).toString('base64');
-    return { AppId: appId, Token: token, UserId: userId, Nonce: nonce, Role: role, TimeStamp: timeStamp, AppSign: appSign };
+    return {
+      AppId: appId,
+      Token: token,
+      UserId: userId,
+      Nonce: nonce,
+      Role: role,
+      TimeStamp: timeStamp,
+      AppSign: appSign,
+    };
   },
 
   DescribeAIAgentInstance(ctx, params) {
@@ -196,8 +232,20 @@ export const iceActions: Record<string, (ctx: IceActionContext, params: Params) 
     const agentUserId = ctx.nextId();
     const userId = params.UserId || ctx.nextId();
     const timestamp = Math.floor(ctx.now() / 1000) + expire;
-    const { rtcAuthToken } = simulatorArtcToken({ appId: ctx.rtcAppId, appKey: ctx.rtcAppKey, channelId, userId, timestamp });
+    const { rtcAuthToken } = simulatorArtcToken({
+      appId: ctx.rtcAppId,
+      appKey: ctx.rtcAppKey,
+      channelId,
+      userId,
+      timestamp,
+    });
     addInstance(ctx, params, instanceId, aiAgentId, { VoiceChat: { AgentUserId: agentUserId, ChannelId: channelId } });
-    return { InstanceId: instanceId, ChannelId: channelId, UserId: userId, AIAgentUserId: agentUserId, Token: rtcAuthToken };
+    return {
+      InstanceId: instanceId,
+      ChannelId: channelId,
+      UserId: userId,
+      AIAgentUserId: agentUserId,
+      Token: rtcAuthToken,
+    };
   },
 };

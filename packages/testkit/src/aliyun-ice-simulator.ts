@@ -116,11 +116,20 @@ const JSON_HEADERS = { 'content-type': 'application/json;charset=utf-8' };
 const ACS_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 
 function checkOptions(options: AliyunIceSimulatorOptions): void {
-  if (typeof options !== 'object' || options === null) throw new TypeError('testkit: startAliyunIceSimulator options must be an object');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('testkit: startAliyunIceSimulator options must be an object');
   for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) throw new TypeError(`testkit: unknown option "${key}" (allowed: ${OPTION_KEYS.join(', ')})`);
+    if (!OPTION_KEYS.includes(key))
+      throw new TypeError(`testkit: unknown option "${key}" (allowed: ${OPTION_KEYS.join(', ')})`);
   }
-  for (const key of ['accessKeyId', 'accessKeySecret', 'securityToken', 'messageChatAppId', 'rtcAppId', 'rtcAppKey'] as const) {
+  for (const key of [
+    'accessKeyId',
+    'accessKeySecret',
+    'securityToken',
+    'messageChatAppId',
+    'rtcAppId',
+    'rtcAppKey',
+  ] as const) {
     const value = options[key];
     if (value !== undefined && (typeof value !== 'string' || value === '')) {
       throw new TypeError(`testkit: option "${key}" must be a non-empty string`);
@@ -162,14 +171,29 @@ export async function startAliyunIceSimulator(options: AliyunIceSimulatorOptions
     rtcAppKey: options.rtcAppKey ?? 'sim-rtc-app-key',
   };
 
-  const newRequestId = () => `7B117AF5-2A16-412C-B127-${(++requestSequence).toString(16).toUpperCase().padStart(12, '0')}`;
+  const newRequestId = () =>
+    `7B117AF5-2A16-412C-B127-${(++requestSequence).toString(16).toUpperCase().padStart(12, '0')}`;
 
-  function answer(status: number, body: Record<string, unknown>, extraHeaders: Record<string, string> = {}): ScriptedReply {
+  function answer(
+    status: number,
+    body: Record<string, unknown>,
+    extraHeaders: Record<string, string> = {},
+  ): ScriptedReply {
     const requestId = String(body.RequestId);
-    return faults.shape(status, { ...JSON_HEADERS, 'x-acs-request-id': requestId, ...extraHeaders }, JSON.stringify(body));
+    return faults.shape(
+      status,
+      { ...JSON_HEADERS, 'x-acs-request-id': requestId, ...extraHeaders },
+      JSON.stringify(body),
+    );
   }
 
-  function errorReply(request: RecordedRequest, status: number, code: string, message: string, extraHeaders?: Record<string, string>): ScriptedReply {
+  function errorReply(
+    request: RecordedRequest,
+    status: number,
+    code: string,
+    message: string,
+    extraHeaders?: Record<string, string>,
+  ): ScriptedReply {
     const requestId = newRequestId();
     return answer(
       status,
@@ -186,7 +210,12 @@ export async function startAliyunIceSimulator(options: AliyunIceSimulatorOptions
 
   function handle(request: RecordedRequest): ScriptedReply {
     if (request.path !== '/' || (request.method !== 'POST' && request.method !== 'GET')) {
-      return errorReply(request, 404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
+      return errorReply(
+        request,
+        404,
+        'InvalidAction.NotFound',
+        'Specified api is not found, please check your url and method.',
+      );
     }
     const rawQuery = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
     const verdict = verifyAcs3Request({
@@ -201,10 +230,16 @@ export async function startAliyunIceSimulator(options: AliyunIceSimulatorOptions
 
     const date = request.headers['x-acs-date'] ?? '';
     if (!ACS_DATE.test(date) || Math.abs(Date.parse(date) - now()) > maxSkewMs) {
-      return errorReply(request, 400, 'InvalidTimeStamp.Expired', `Specified time stamp or date value is expired or malformed: ${date}`);
+      return errorReply(
+        request,
+        400,
+        'InvalidTimeStamp.Expired',
+        `Specified time stamp or date value is expired or malformed: ${date}`,
+      );
     }
     const nonce = request.headers['x-acs-signature-nonce'] ?? '';
-    if (usedNonces.has(nonce)) return errorReply(request, 400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
+    if (usedNonces.has(nonce))
+      return errorReply(request, 400, 'SignatureNonceUsed', 'Specified signature nonce was used already.');
     usedNonces.add(nonce);
     if (options.securityToken !== undefined && request.headers['x-acs-security-token'] !== options.securityToken) {
       return errorReply(request, 400, 'InvalidSecurityToken.Mismatch', 'Specified security token is not valid.');
@@ -226,12 +261,22 @@ export async function startAliyunIceSimulator(options: AliyunIceSimulatorOptions
       return reply;
     }
     if (fault?.kind === 'fail') {
-      const reply = errorReply(request, fault.status, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.');
+      const reply = errorReply(
+        request,
+        fault.status,
+        'ServiceUnavailable',
+        'The request has failed due to a temporary failure of the server.',
+      );
       record(fault.status, requestIdOf(reply), 'ServiceUnavailable');
       return reply;
     }
     if (request.headers['x-acs-version'] !== ALIYUN_ICE_SIM_VERSION) {
-      const reply = errorReply(request, 400, 'InvalidVersion', `Specified parameter Version is not valid: ${request.headers['x-acs-version'] ?? ''}`);
+      const reply = errorReply(
+        request,
+        400,
+        'InvalidVersion',
+        `Specified parameter Version is not valid: ${request.headers['x-acs-version'] ?? ''}`,
+      );
       record(400, requestIdOf(reply), 'InvalidVersion');
       return reply;
     }
@@ -244,7 +289,12 @@ export async function startAliyunIceSimulator(options: AliyunIceSimulatorOptions
     const script = scripted.get(action);
     const builtIn = iceActions[action];
     if (!script && !builtIn) {
-      const reply = errorReply(request, 404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
+      const reply = errorReply(
+        request,
+        404,
+        'InvalidAction.NotFound',
+        'Specified api is not found, please check your url and method.',
+      );
       record(404, requestIdOf(reply), 'InvalidAction.NotFound');
       return reply;
     }
@@ -278,13 +328,15 @@ export async function startAliyunIceSimulator(options: AliyunIceSimulatorOptions
     accessKeySecret,
     instances,
     respond(action, answerScript) {
-      if (typeof action !== 'string' || action === '') throw new TypeError('testkit: respond(action) must be a non-empty string');
+      if (typeof action !== 'string' || action === '')
+        throw new TypeError('testkit: respond(action) must be a non-empty string');
       if (answerScript === undefined) scripted.delete(action);
       else scripted.set(action, answerScript);
       return sim;
     },
     reject(count, rejection) {
-      if (!Number.isInteger(count) || count < 0) throw new RangeError(`testkit: reject count must be a non-negative integer (got ${String(count)})`);
+      if (!Number.isInteger(count) || count < 0)
+        throw new RangeError(`testkit: reject count must be a non-negative integer (got ${String(count)})`);
       for (let i = 0; i < count; i++) rejections.push(rejection);
       return sim;
     },

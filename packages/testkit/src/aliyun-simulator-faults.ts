@@ -39,7 +39,9 @@ export class AliyunFaults {
   rateLimit(count = 1, retryAfterSeconds = 0): void {
     this.#rateLimit = assertCount(count, 'rateLimit');
     if (!(Number.isFinite(retryAfterSeconds) && retryAfterSeconds >= 0)) {
-      throw new RangeError(`testkit: rateLimit retryAfterSeconds must be a non-negative number (got ${String(retryAfterSeconds)})`);
+      throw new RangeError(
+        `testkit: rateLimit retryAfterSeconds must be a non-negative number (got ${String(retryAfterSeconds)})`,
+      );
     }
     this.#retryAfterSeconds = retryAfterSeconds;
   }

@@ -44,7 +44,13 @@ export interface CodeerSimulatorFaults {
   rateLimit?: { remaining: number; retryAfterSeconds: number };
   fail?: { remaining: number; status: number };
   errorCode?: { code: number; message: string; status: number; remaining: number };
-  inStreamError?: { afterDeltas: number; code: number | string; message: string; event?: 'response.error' | 'error' | 'response.failed'; remaining: number };
+  inStreamError?: {
+    afterDeltas: number;
+    code: number | string;
+    message: string;
+    event?: 'response.error' | 'error' | 'response.failed';
+    remaining: number;
+  };
 }
 
 /** Default messages of the documented codes. */
@@ -57,7 +63,11 @@ export const CODEER_SIM_CODE_MESSAGES: Readonly<Record<number, string>> = {
 };
 
 /** Turns planned events into scripted steps, applying split, delays, stall and reset. */
-export function streamSteps(events: CodeerPlannedEvent[], faults: CodeerSimulatorFaults, eventDelayMs: number): ScriptStep[] {
+export function streamSteps(
+  events: CodeerPlannedEvent[],
+  faults: CodeerSimulatorFaults,
+  eventDelayMs: number,
+): ScriptStep[] {
   const firstDelta = events.findIndex((e) => e.kind === 'delta');
   const defaultCut = firstDelta === -1 ? 1 : firstDelta + 1;
   let cut: { at: number; step: ScriptStep | undefined } | undefined;

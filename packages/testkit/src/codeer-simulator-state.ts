@@ -127,7 +127,16 @@ export class CodeerSimulatorState {
     if (externalUserId !== undefined) chat.externalUserId = externalUserId;
     this.chats.set(chat.id, chat);
     // Codeer histories start with an empty system message.
-    this.addMessage({ chatId: chat.id, groupId: `cvg-${this.uuid()}`, role: 'system', content: '', agentId, attachedFiles: [], steps: null, usage: null });
+    this.addMessage({
+      chatId: chat.id,
+      groupId: `cvg-${this.uuid()}`,
+      role: 'system',
+      content: '',
+      agentId,
+      attachedFiles: [],
+      steps: null,
+      usage: null,
+    });
     return chat;
   }
 
@@ -164,7 +173,14 @@ export function chatJson(chat: CodeerSimulatorChat): Record<string, unknown> {
 
 /** An attached file as history returns it. */
 export function attachedFileJson(file: CodeerSimulatorFile): Record<string, unknown> {
-  return { id: file.uuid, type: file.contentType, name: file.originalName, url: file.fileUrl, scope: file.scope, attachment_type: 'file' };
+  return {
+    id: file.uuid,
+    type: file.contentType,
+    name: file.originalName,
+    url: file.fileUrl,
+    scope: file.scope,
+    attachment_type: 'file',
+  };
 }
 
 /** A history message as the API returns it. */

@@ -62,7 +62,10 @@ export function defaultCodeerTitle(message: string): string {
 }
 
 /** The `{data, message, error_code, pagination}` envelope. */
-export function envelope(data: unknown, extra: { message?: string | null; errorCode?: number | null; pagination?: unknown } = {}): string {
+export function envelope(
+  data: unknown,
+  extra: { message?: string | null; errorCode?: number | null; pagination?: unknown } = {},
+): string {
   return JSON.stringify({
     data,
     message: extra.message ?? null,
@@ -109,7 +112,12 @@ export interface CodeerSimUsage {
 export function simUsage(message: string, answer: string, steps: number): CodeerSimUsage {
   const prompt = 120 + [...message].length;
   const completion = [...answer].length;
-  return { total_prompt_tokens: prompt, total_completion_tokens: completion, total_tokens: prompt + completion, total_calls: 1 + steps };
+  return {
+    total_prompt_tokens: prompt,
+    total_completion_tokens: completion,
+    total_tokens: prompt + completion,
+    total_calls: 1 + steps,
+  };
 }
 
 /** Everything needed to write one streamed answer. */
@@ -156,7 +164,8 @@ export function planCodeerStream(plan: CodeerStreamPlan): CodeerPlannedEvent[] {
     }),
   });
   for (const extra of plan.extra) events.push({ kind: 'extra', text: extra });
-  if (plan.title !== undefined) events.push({ kind: 'title', text: sseEvent('response.chat.title.updated', { ...ids, name: plan.title }) });
+  if (plan.title !== undefined)
+    events.push({ kind: 'title', text: sseEvent('response.chat.title.updated', { ...ids, name: plan.title }) });
   plan.steps.forEach((step, index) => {
     const id = `step_${plan.responseId.slice(-8)}_${index + 1}`;
     events.push({
@@ -189,7 +198,11 @@ export function planCodeerStream(plan: CodeerStreamPlan): CodeerPlannedEvent[] {
   if (plan.error) {
     events.push({
       kind: 'error',
-      text: sseEvent(plan.variant.errorEvent ?? 'response.error', { ...ids, message: plan.error.message, code: plan.error.code }),
+      text: sseEvent(plan.variant.errorEvent ?? 'response.error', {
+        ...ids,
+        message: plan.error.message,
+        code: plan.error.code,
+      }),
     });
   } else {
     events.push({

@@ -138,14 +138,20 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function defaultAgents(): CodeerSimulatorAgent[] {
   return [
-    { id: CODEER_SIM_AGENT_ID, name: '架け橋サポート', description: '営業時間やサービスについて答えるエージェント', published: true },
+    {
+      id: CODEER_SIM_AGENT_ID,
+      name: '架け橋サポート',
+      description: '営業時間やサービスについて答えるエージェント',
+      published: true,
+    },
     { id: CODEER_SIM_UNPUBLISHED_AGENT_ID, name: '下書きエージェント', description: '未公開', published: false },
   ];
 }
 
 function positiveCount(value: number | undefined, fallback: number, what: string): number {
   const n = value ?? fallback;
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`testkit: ${what} must be a positive integer (got ${String(value)})`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`testkit: ${what} must be a positive integer (got ${String(value)})`);
   return n;
 }
 
@@ -203,24 +209,33 @@ class CodeerSimulatorServer implements CodeerSimulator {
   }
 
   reset(options: CodeerSimulatorCutOptions = {}): this {
-    this.faults.reset = { afterEvents: options.afterEvents, remaining: positiveCount(options.times, 1, 'reset times'), clean: options.clean === true };
+    this.faults.reset = {
+      afterEvents: options.afterEvents,
+      remaining: positiveCount(options.times, 1, 'reset times'),
+      clean: options.clean === true,
+    };
     return this;
   }
 
   rateLimit(count = 1, options: { retryAfterSeconds?: number } = {}): this {
-    this.faults.rateLimit = { remaining: positiveCount(count, 1, 'rateLimit(count)'), retryAfterSeconds: options.retryAfterSeconds ?? 0 };
+    this.faults.rateLimit = {
+      remaining: positiveCount(count, 1, 'rateLimit(count)'),
+      retryAfterSeconds: options.retryAfterSeconds ?? 0,
+    };
     return this;
   }
 
   fail(count = 1, options: { status?: number } = {}): this {
     const status = options.status ?? 503;
-    if (!Number.isInteger(status) || status < 500 || status > 599) throw new RangeError(`testkit: fail status must be 5xx (got ${status})`);
+    if (!Number.isInteger(status) || status < 500 || status > 599)
+      throw new RangeError(`testkit: fail status must be 5xx (got ${status})`);
     this.faults.fail = { remaining: positiveCount(count, 1, 'fail(count)'), status };
     return this;
   }
 
   errorCode(code: number, options: CodeerSimulatorErrorCodeOptions = {}): this {
-    if (!Number.isInteger(code) || code === 0) throw new RangeError(`testkit: errorCode must be a non-zero integer (got ${code})`);
+    if (!Number.isInteger(code) || code === 0)
+      throw new RangeError(`testkit: errorCode must be a non-zero integer (got ${code})`);
     this.faults.errorCode = {
       code,
       message: options.message ?? CODEER_SIM_CODE_MESSAGES[code] ?? 'Error',
@@ -283,10 +298,18 @@ class CodeerSimulatorServer implements CodeerSimulator {
         if (seg.length === 2 && m === 'PUT') return this.updateChat(req, chatId);
         if (seg.length === 3 && seg[2] === 'messages' && m === 'GET') return this.listMessages(req, chatId);
         if (seg.length === 3 && seg[2] === 'messages' && m === 'POST') return this.sendMessage(req, chatId, 'send');
-        if (seg.length === 3 && seg[2] === 'regenerate' && m === 'POST') return this.sendMessage(req, chatId, 'regenerate');
-        if (seg.length === 5 && seg[2] === 'form-requests' && seg[4] === 'submit' && m === 'POST') return this.submitForm(req, chatId, seg[3]!);
+        if (seg.length === 3 && seg[2] === 'regenerate' && m === 'POST')
+          return this.sendMessage(req, chatId, 'regenerate');
+        if (seg.length === 5 && seg[2] === 'form-requests' && seg[4] === 'submit' && m === 'POST')
+          return this.submitForm(req, chatId, seg[3]!);
         const messageId = int(seg[3]);
-        if (seg.length === 5 && seg[2] === 'messages' && messageId !== undefined && seg[4] === 'feedbacks' && m === 'POST') {
+        if (
+          seg.length === 5 &&
+          seg[2] === 'messages' &&
+          messageId !== undefined &&
+          seg[4] === 'feedbacks' &&
+          m === 'POST'
+        ) {
           return this.feedback(req, chatId, messageId);
         }
       }
@@ -296,8 +319,10 @@ class CodeerSimulatorServer implements CodeerSimulator {
       if (seg.length === 1 && m === 'GET') return this.listBatches(req);
       const batchId = seg[1];
       if (batchId !== undefined && seg.length === 2 && m === 'GET') return this.getBatch(batchId);
-      if (batchId !== undefined && seg.length === 3 && seg[2] === 'results' && m === 'GET') return this.batchResults(req, batchId);
-      if (batchId !== undefined && seg.length === 3 && seg[2] === 'cancel' && m === 'POST') return this.cancelBatch(batchId);
+      if (batchId !== undefined && seg.length === 3 && seg[2] === 'results' && m === 'GET')
+        return this.batchResults(req, batchId);
+      if (batchId !== undefined && seg.length === 3 && seg[2] === 'cancel' && m === 'POST')
+        return this.cancelBatch(batchId);
     }
     return notFound(`Not found: ${m} ${route}`);
   }
@@ -326,7 +351,11 @@ class CodeerSimulatorServer implements CodeerSimulator {
   }
 
   private rateLimitReply(retryAfterSeconds: number): ScriptedReply {
-    return { status: 429, headers: { ...JSON_HEADERS, 'retry-after': String(retryAfterSeconds) }, body: envelope(null, { message: 'Too many requests', errorCode: null }) };
+    return {
+      status: 429,
+      headers: { ...JSON_HEADERS, 'retry-after': String(retryAfterSeconds) },
+      body: envelope(null, { message: 'Too many requests', errorCode: null }),
+    };
   }
 
   private json(req: RecordedRequest): { body: Record<string, unknown> } | { reply: ScriptedReply } {
@@ -340,10 +369,14 @@ class CodeerSimulatorServer implements CodeerSimulator {
     return isObject(body) ? { body } : { reply: badRequest('The body must be a JSON object') };
   }
 
-  private page<T>(req: RecordedRequest, items: T[]): { data: T[]; pagination: Record<string, unknown> } | { reply: ScriptedReply } {
+  private page<T>(
+    req: RecordedRequest,
+    items: T[],
+  ): { data: T[]; pagination: Record<string, unknown> } | { reply: ScriptedReply } {
     const limit = req.query.has('limit') ? Number(req.query.get('limit')) : 50;
     const offset = req.query.has('offset') ? Number(req.query.get('offset')) : 0;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return { reply: badRequest('limit must be an integer from 1 to 1000') };
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      return { reply: badRequest('limit must be an integer from 1 to 1000') };
     if (!Number.isInteger(offset) || offset < 0) return { reply: badRequest('offset must be a non-negative integer') };
     const total = items.length;
     const link = (o: number) => {
@@ -369,7 +402,8 @@ class CodeerSimulatorServer implements CodeerSimulator {
   private checkExternalUser(externalUserId: unknown): ScriptedReply | undefined {
     const allowed = this.options.allowedExternalUserIds;
     if (!allowed) return undefined;
-    if (typeof externalUserId !== 'string' || !allowed.includes(externalUserId)) return failure(403, 14103, 'Client user not allowed');
+    if (typeof externalUserId !== 'string' || !allowed.includes(externalUserId))
+      return failure(403, 14103, 'Client user not allowed');
     return undefined;
   }
 
@@ -385,7 +419,8 @@ class CodeerSimulatorServer implements CodeerSimulator {
     if (typeof name !== 'string') return badRequest('name: Field required');
     if ([...name].length > 256) return badRequest('name: at most 256 characters');
     if (typeof agentId !== 'string') return badRequest('agent_id: Field required');
-    if (externalUserId !== undefined && externalUserId !== null && typeof externalUserId !== 'string') return badRequest('external_user_id must be a string');
+    if (externalUserId !== undefined && externalUserId !== null && typeof externalUserId !== 'string')
+      return badRequest('external_user_id must be a string');
     if (!this.state.agent(agentId)) return notFound('Agent not found');
     const refused = this.checkExternalUser(externalUserId);
     if (refused) return refused;
@@ -400,7 +435,8 @@ class CodeerSimulatorServer implements CodeerSimulator {
     const agentId = req.query.get('agent_id');
     const externalUserId = req.query.get('external_user_id');
     let chats = [...this.state.chats.values()].filter(
-      (c) => (agentId === null || c.agentId === agentId) && (externalUserId === null || c.externalUserId === externalUserId),
+      (c) =>
+        (agentId === null || c.agentId === agentId) && (externalUserId === null || c.externalUserId === externalUserId),
     );
     if (!['asc', 'ascending', 'created_at'].includes(order)) chats = chats.reverse();
     const page = this.page(req, chats);
@@ -416,7 +452,8 @@ class CodeerSimulatorServer implements CodeerSimulator {
     const body = parsed.body;
     const { name, ...rest } = body;
     if (name !== undefined) {
-      if (typeof name !== 'string' || [...name].length > 256) return badRequest('name must be a string of at most 256 characters');
+      if (typeof name !== 'string' || [...name].length > 256)
+        return badRequest('name must be a string of at most 256 characters');
       chat.name = name;
     }
     Object.assign(chat.extra, rest);
@@ -428,7 +465,10 @@ class CodeerSimulatorServer implements CodeerSimulator {
     if (!this.state.chats.has(chatId)) return notFound('Chat not found');
     const page = this.page(req, this.state.chatMessages(chatId));
     if ('reply' in page) return page.reply;
-    return ok(page.data.map((msg) => messageJson(msg, this.state.agents)), page.pagination);
+    return ok(
+      page.data.map((msg) => messageJson(msg, this.state.agents)),
+      page.pagination,
+    );
   }
 
   private answerFor(turn: CodeerSimulatorTurn, includeToolTags: boolean): { deltas: string[]; text: string } {
@@ -463,8 +503,9 @@ class CodeerSimulatorServer implements CodeerSimulator {
     const history = this.state.chatMessages(chatId);
     let message: string;
     let groupId: string;
-    let attached: CodeerSimulatorFile[] = [];
-    const agentId = typeof body.agent_id === 'string' ? body.agent_id : kind === 'regenerate' ? chat.agentId : undefined;
+    const attached: CodeerSimulatorFile[] = [];
+    const agentId =
+      typeof body.agent_id === 'string' ? body.agent_id : kind === 'regenerate' ? chat.agentId : undefined;
     if (kind === 'send') {
       if (typeof body.message !== 'string' || body.message === '') return badRequest('message: Field required');
       if (agentId === undefined) return badRequest('agent_id: Field required');
@@ -496,11 +537,21 @@ class CodeerSimulatorServer implements CodeerSimulator {
     const steps = this.stepsFor(turn);
     const usage = simUsage(message, answer.text, steps.length);
     const firstMessage = !history.some((h) => h.role === 'user');
-    const generated = kind === 'send' && firstMessage && (chat.name === '' || chat.name === 'Untitled') ? this.titleFor(message) : null;
+    const generated =
+      kind === 'send' && firstMessage && (chat.name === '' || chat.name === 'Untitled') ? this.titleFor(message) : null;
 
     let userMessageId: number;
     if (kind === 'send') {
-      userMessageId = this.state.addMessage({ chatId, groupId, role: 'user', content: message, agentId, attachedFiles: attached, steps: null, usage: null }).id;
+      userMessageId = this.state.addMessage({
+        chatId,
+        groupId,
+        role: 'user',
+        content: message,
+        agentId,
+        attachedFiles: attached,
+        steps: null,
+        usage: null,
+      }).id;
     } else {
       userMessageId = [...history].reverse().find((h) => h.role === 'user')!.id;
       const lastAssistant = [...history].reverse().find((h) => h.role === 'assistant' && h.groupId === groupId);
@@ -513,7 +564,16 @@ class CodeerSimulatorServer implements CodeerSimulator {
     const errorEvent = f?.event;
     if (stream && f && --f.remaining <= 0) delete this.faults.inStreamError;
     if (!error) {
-      this.state.addMessage({ chatId, groupId, role: 'assistant', content: answer.text, agentId, attachedFiles: [], steps, usage });
+      this.state.addMessage({
+        chatId,
+        groupId,
+        role: 'assistant',
+        content: answer.text,
+        agentId,
+        attachedFiles: [],
+        steps,
+        usage,
+      });
     }
     if (!stream) return ok(answer.text);
 
@@ -534,7 +594,11 @@ class CodeerSimulatorServer implements CodeerSimulator {
       error,
       timestamp: this.state.now(),
     });
-    return { status: 200, headers: SSE_HEADERS, body: streamSteps(events, this.faults, this.options.eventDelayMs ?? 0) };
+    return {
+      status: 200,
+      headers: SSE_HEADERS,
+      body: streamSteps(events, this.faults, this.options.eventDelayMs ?? 0),
+    };
   }
 
   private submitForm(req: RecordedRequest, chatId: number, formRequestId: string): ScriptedReply {
@@ -569,7 +633,11 @@ class CodeerSimulatorServer implements CodeerSimulator {
     const file = parts.find((p) => p.name === 'file' && p.filename !== undefined);
     if (!file) {
       // django-ninja's own validation error shape.
-      return { status: 422, headers: JSON_HEADERS, body: JSON.stringify({ detail: [{ type: 'missing', loc: ['body', 'file'], msg: 'Field required' }] }) };
+      return {
+        status: 422,
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ detail: [{ type: 'missing', loc: ['body', 'file'], msg: 'Field required' }] }),
+      };
     }
     const dataPart = parts.find((p) => p.name === 'data');
     let scope: 'persistent' | 'ephemeral' = 'persistent';
@@ -582,12 +650,14 @@ class CodeerSimulatorServer implements CodeerSimulator {
       }
       if (!isObject(data)) return badRequest('data: must be a JSON object');
       if (data.scope !== undefined) {
-        if (data.scope !== 'persistent' && data.scope !== 'ephemeral') return badRequest('data.scope must be "persistent" or "ephemeral"');
+        if (data.scope !== 'persistent' && data.scope !== 'ephemeral')
+          return badRequest('data.scope must be "persistent" or "ephemeral"');
         scope = data.scope;
       }
     }
     const contentType = (file.contentType ?? '').split(';')[0]!.trim().toLowerCase();
-    if (!contentType || contentType === 'application/octet-stream') return badRequest(`Unsupported file type: ${contentType || '(none)'}`);
+    if (!contentType || contentType === 'application/octet-stream')
+      return badRequest(`Unsupported file type: ${contentType || '(none)'}`);
     const uuid = this.state.uuid();
     const stored: CodeerSimulatorFile = {
       uuid,
@@ -600,7 +670,14 @@ class CodeerSimulatorServer implements CodeerSimulator {
     };
     if (dataPart) stored.dataField = dataPart.text;
     this.state.files.set(uuid, stored);
-    return ok({ uuid, original_name: stored.originalName, content_type: contentType, size: stored.size, file_url: stored.fileUrl, scope });
+    return ok({
+      uuid,
+      original_name: stored.originalName,
+      content_type: contentType,
+      size: stored.size,
+      file_url: stored.fileUrl,
+      scope,
+    });
   }
 
   // --- batches ----------------------------------------------------------------------------------
@@ -613,17 +690,20 @@ class CodeerSimulatorServer implements CodeerSimulator {
     if (typeof agentId !== 'string') return badRequest('agent_id: Field required');
     const agent = this.state.agent(agentId);
     if (!agent || agent.published === false) return notFound('Agent version not found');
-    if (!Array.isArray(requests) || requests.length < 1 || requests.length > 1000) return badRequest('requests must hold 1 to 1000 items');
+    if (!Array.isArray(requests) || requests.length < 1 || requests.length > 1000)
+      return badRequest('requests must hold 1 to 1000 items');
     const seen = new Set<string>();
     for (const [i, r] of requests.entries()) {
-      if (!isObject(r) || typeof r.custom_id !== 'string' || typeof r.message !== 'string') return badRequest(`requests[${i}]: custom_id and message are required`);
+      if (!isObject(r) || typeof r.custom_id !== 'string' || typeof r.message !== 'string')
+        return badRequest(`requests[${i}]: custom_id and message are required`);
       if (r.custom_id.length > 256) return badRequest(`requests[${i}].custom_id: at most 256 characters`);
       if (seen.has(r.custom_id)) return badRequest(`requests[${i}].custom_id: duplicate "${r.custom_id}"`);
       seen.add(r.custom_id);
     }
     let hook: CodeerSimulatorBatch['webhook'];
     if (webhook !== undefined) {
-      if (!isObject(webhook) || typeof webhook.url !== 'string' || !webhook.url.startsWith('https://')) return badRequest('webhook.url must be an HTTPS URL');
+      if (!isObject(webhook) || typeof webhook.url !== 'string' || !webhook.url.startsWith('https://'))
+        return badRequest('webhook.url must be an HTTPS URL');
       const events = webhook.events ?? ['completed', 'failed'];
       if (!Array.isArray(events) || events.some((e) => !['completed', 'failed', 'cancelled'].includes(e as string))) {
         return badRequest('webhook.events must be a subset of completed, failed, cancelled');
@@ -650,15 +730,40 @@ class CodeerSimulatorServer implements CodeerSimulator {
       const agentId = r.agent_id ?? batch.agentId;
       const agent = this.state.agent(agentId);
       if (!agent || agent.published === false) {
-        return { custom_id: r.custom_id, status: 'failed', history_id: null, output: null, error: { code: 10003, message: 'Agent version not found' } };
+        return {
+          custom_id: r.custom_id,
+          status: 'failed',
+          history_id: null,
+          output: null,
+          error: { code: 10003, message: 'Agent version not found' },
+        };
       }
-      let chat: CodeerSimulatorChat | undefined = r.history_id === undefined ? undefined : this.state.chats.get(r.history_id);
+      let chat: CodeerSimulatorChat | undefined =
+        r.history_id === undefined ? undefined : this.state.chats.get(r.history_id);
       chat ??= this.state.createChat(r.name ?? '', agentId, r.external_user_id);
       const turn: CodeerSimulatorTurn = { chatId: chat.id, message: r.message, agentId, kind: 'send', stream: false };
       const answer = this.answerFor(turn, false);
       const groupId = `cvg-${this.state.uuid()}`;
-      this.state.addMessage({ chatId: chat.id, groupId, role: 'user', content: r.message, agentId, attachedFiles: [], steps: null, usage: null });
-      this.state.addMessage({ chatId: chat.id, groupId, role: 'assistant', content: answer.text, agentId, attachedFiles: [], steps: null, usage: null });
+      this.state.addMessage({
+        chatId: chat.id,
+        groupId,
+        role: 'user',
+        content: r.message,
+        agentId,
+        attachedFiles: [],
+        steps: null,
+        usage: null,
+      });
+      this.state.addMessage({
+        chatId: chat.id,
+        groupId,
+        role: 'assistant',
+        content: answer.text,
+        agentId,
+        attachedFiles: [],
+        steps: null,
+        usage: null,
+      });
       return { custom_id: r.custom_id, status: 'completed', history_id: chat.id, output: answer.text, error: null };
     });
     batch.status = 'completed';
@@ -697,7 +802,13 @@ class CodeerSimulatorServer implements CodeerSimulator {
     if (batch.status !== 'in_progress') return badRequest(`Batch is already ${batch.status}`);
     batch.status = 'cancelled';
     batch.finishedAt = this.state.now();
-    batch.results = batch.requests.map((r) => ({ custom_id: r.custom_id, status: 'cancelled', history_id: null, output: null, error: null }));
+    batch.results = batch.requests.map((r) => ({
+      custom_id: r.custom_id,
+      status: 'cancelled',
+      history_id: null,
+      output: null,
+      error: null,
+    }));
     return ok(batchJson(batch));
   }
 }
@@ -710,6 +821,7 @@ class CodeerSimulatorServer implements CodeerSimulator {
  * `inStreamError`.
  */
 export async function startCodeerSimulator(options: CodeerSimulatorOptions = {}): Promise<CodeerSimulator> {
-  if (typeof options !== 'object' || options === null) throw new TypeError('testkit: startCodeerSimulator options must be an object');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('testkit: startCodeerSimulator options must be an object');
   return new CodeerSimulatorServer(options).start();
 }

@@ -21,8 +21,15 @@ export type {
   AgenticStarSimulatorCutOptions,
   AgenticStarSimulatorFaultOptions,
 } from './agenticstar-simulator';
-export type { AgenticStarSimulatorStep, AgenticStarSimulatorTask, AgenticStarSimulatorTurn } from './agenticstar-simulator-wire';
-export { AGENTICSTAR_SIMULATOR_MODEL, defaultAnswerText as agenticStarDefaultAnswer } from './agenticstar-simulator-wire';
+export type {
+  AgenticStarSimulatorStep,
+  AgenticStarSimulatorTask,
+  AgenticStarSimulatorTurn,
+} from './agenticstar-simulator-wire';
+export {
+  AGENTICSTAR_SIMULATOR_MODEL,
+  defaultAnswerText as agenticStarDefaultAnswer,
+} from './agenticstar-simulator-wire';
 export type { AgenticStarIssuedToken, AgenticStarTokenEdition } from './agenticstar-simulator-tokens';
 export type { AgenticStarSimulatorConversation } from './agenticstar-simulator-conversations';
 
@@ -47,7 +54,11 @@ export {
   ALIYUN_APPSERVER_SIM_AUTHORIZATION,
   ALIYUN_APPSERVER_SIM_BASE_PATH,
 } from './aliyun-appserver-simulator';
-export type { AliyunAppServerSimulator, AliyunAppServerSimulatorOptions, AliyunAppServerAnswer } from './aliyun-appserver-simulator';
+export type {
+  AliyunAppServerSimulator,
+  AliyunAppServerSimulatorOptions,
+  AliyunAppServerAnswer,
+} from './aliyun-appserver-simulator';
 export type { AliyunFaultKnobs } from './aliyun-simulator-faults';
 export { verifyAcs3Request, parseAcs3Authorization } from './aliyun-acs3-verify';
 export type { Acs3VerifyInput, Acs3VerifyResult } from './aliyun-acs3-verify';

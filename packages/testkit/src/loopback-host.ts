@@ -25,9 +25,7 @@ export function resolveLoopbackHost(host: string | undefined): string {
   if (bare.toLowerCase() === 'localhost') return defaultLoopbackHost;
   if (isIPv4(bare) && bare.split('.')[0] === '127') return bare;
   if (isIPv6(bare) && isIPv6Loopback(bare)) return '::1';
-  throw new Error(
-    `testkit: host "${host}" is not a loopback address; simulators only bind 127.0.0.0/8 or ::1`,
-  );
+  throw new Error(`testkit: host "${host}" is not a loopback address; simulators only bind 127.0.0.0/8 or ::1`);
 }
 
 /** Format a bound address for use in a URL (`[::1]` for IPv6). */

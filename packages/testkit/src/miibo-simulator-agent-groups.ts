@@ -1,7 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { resolveLoopbackHost } from './loopback-host';
-import type { MiiboSimulatorGroupRun, MiiboSimulatorKnobs, MiiboSimulatorOptions, MiiboWebhookDelivery } from './miibo-simulator-options';
+import type {
+  MiiboSimulatorGroupRun,
+  MiiboSimulatorKnobs,
+  MiiboSimulatorOptions,
+  MiiboWebhookDelivery,
+} from './miibo-simulator-options';
 
 const MAX_AGENTS = 5;
 const MAX_UTTERANCE = 5000;
@@ -67,10 +72,12 @@ export function agentGroupStartProblem(body: unknown): string | undefined {
       return 'webhookHeaders must map header names to strings';
     }
   }
-  if (body.customParameters !== undefined && !isPlainObject(body.customParameters)) return 'customParameters must be an object';
+  if (body.customParameters !== undefined && !isPlainObject(body.customParameters))
+    return 'customParameters must be an object';
   if (body.resultWebhookUrl !== undefined) {
     if (typeof body.resultWebhookUrl !== 'string') return 'resultWebhookUrl must be a string';
-    if (!isLoopbackUrl(body.resultWebhookUrl)) return 'resultWebhookUrl: the simulator only delivers to http://loopback URLs';
+    if (!isLoopbackUrl(body.resultWebhookUrl))
+      return 'resultWebhookUrl: the simulator only delivers to http://loopback URLs';
   }
   return undefined;
 }
@@ -82,17 +89,45 @@ function defaultGroupAnswer(run: MiiboSimulatorGroupRun): string {
 }
 
 /** The webhook payload of a finished run, shaped as miibo documents it. */
-export function agentGroupResultPayload(run: MiiboSimulatorGroupRun, options: MiiboSimulatorOptions, knobs: MiiboSimulatorKnobs): Record<string, unknown> {
-  const customParameters = isPlainObject(run.body.customParameters) ? { customParameters: run.body.customParameters } : {};
+export function agentGroupResultPayload(
+  run: MiiboSimulatorGroupRun,
+  options: MiiboSimulatorOptions,
+  knobs: MiiboSimulatorKnobs,
+): Record<string, unknown> {
+  const customParameters = isPlainObject(run.body.customParameters)
+    ? { customParameters: run.body.customParameters }
+    : {};
   const now = new Date().toISOString();
   if (knobs.groupOutcome === 'error') {
-    return { groupId: run.groupId, status: 'error', error: 'エージェントの実行中にエラーが発生しました(シミュレーター)', ...customParameters, errorAt: now };
+    return {
+      groupId: run.groupId,
+      status: 'error',
+      error: 'エージェントの実行中にエラーが発生しました(シミュレーター)',
+      ...customParameters,
+      errorAt: now,
+    };
   }
-  const finalResponse = options.groupAnswer === undefined ? defaultGroupAnswer(run) : typeof options.groupAnswer === 'function' ? options.groupAnswer(run) : options.groupAnswer;
+  const finalResponse =
+    options.groupAnswer === undefined
+      ? defaultGroupAnswer(run)
+      : typeof options.groupAnswer === 'function'
+        ? options.groupAnswer(run)
+        : options.groupAnswer;
   const members = run.body.agentIds as Array<{ agentId: string }>;
-  const interactions = members.map((m, i) => ({ agentId: m.agentId, response: `${i + 1}番目のエージェント(${m.agentId})の意見です。`, timestamp: now }));
-  const orchestrationResponse = run.body.conclusionOnlyMode === true ? { finalResponse } : { finalResponse, interactions };
-  return { groupId: run.groupId, status: 'completed', result: { orchestrationResponse }, ...customParameters, completedAt: now };
+  const interactions = members.map((m, i) => ({
+    agentId: m.agentId,
+    response: `${i + 1}番目のエージェント(${m.agentId})の意見です。`,
+    timestamp: now,
+  }));
+  const orchestrationResponse =
+    run.body.conclusionOnlyMode === true ? { finalResponse } : { finalResponse, interactions };
+  return {
+    groupId: run.groupId,
+    status: 'completed',
+    result: { orchestrationResponse },
+    ...customParameters,
+    completedAt: now,
+  };
 }
 
 /**

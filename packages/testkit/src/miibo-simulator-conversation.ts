@@ -12,7 +12,11 @@ import {
 
 /** A JSON error reply (miibo documents no error body; this one is plain `{ "error": … }`). */
 export function miiboErrorReply(status: number, message: string, headers: Record<string, string> = {}): ScriptedReply {
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify({ error: message }) };
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify({ error: message }),
+  };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -44,12 +48,15 @@ export function miiboConversationReply(
   if (typeof apiKey !== 'string' || apiKey === '') return miiboErrorReply(401, 'Unauthorized: api_key is required');
   // miibo documents no error body. This one echoes the rejected key on purpose, so tests can prove
   // that clients redact it from their errors.
-  if (options.apiKey !== undefined && apiKey !== options.apiKey) return miiboErrorReply(401, `Unauthorized: invalid api_key ${apiKey}`);
+  if (options.apiKey !== undefined && apiKey !== options.apiKey)
+    return miiboErrorReply(401, `Unauthorized: invalid api_key ${apiKey}`);
   const agentId = body.agent_id;
   if (typeof agentId !== 'string' || agentId === '') return miiboErrorReply(400, 'Bad Request: agent_id is required');
-  if (options.agentId !== undefined && agentId !== options.agentId) return miiboErrorReply(401, 'Unauthorized: unknown agent_id');
+  if (options.agentId !== undefined && agentId !== options.agentId)
+    return miiboErrorReply(401, 'Unauthorized: unknown agent_id');
   if (typeof body.utterance !== 'string') return miiboErrorReply(400, 'Bad Request: utterance must be a string');
-  if (body.uid !== undefined && typeof body.uid !== 'string') return miiboErrorReply(400, 'Bad Request: uid must be a string');
+  if (body.uid !== undefined && typeof body.uid !== 'string')
+    return miiboErrorReply(400, 'Bad Request: uid must be a string');
   if (body.state !== undefined) {
     if (!isPlainObject(body.state) || Object.values(body.state).some((v) => typeof v !== 'string')) {
       return miiboErrorReply(400, 'Bad Request: state values must be strings');
@@ -61,7 +68,8 @@ export function miiboConversationReply(
     }
   }
   for (const flag of ['stream', 'disable_ai_response', 'disable_history']) {
-    if (body[flag] !== undefined && typeof body[flag] !== 'boolean') return miiboErrorReply(400, `Bad Request: ${flag} must be a boolean`);
+    if (body[flag] !== undefined && typeof body[flag] !== 'boolean')
+      return miiboErrorReply(400, `Bad Request: ${flag} must be a boolean`);
   }
 
   const uid = typeof body.uid === 'string' ? body.uid : undefined;
@@ -75,10 +83,17 @@ export function miiboConversationReply(
 
   let snapshots: string[];
   if (body.disable_ai_response === true) snapshots = [''];
-  else if (body.utterance === '') snapshots = growing(options.greeting ?? DEFAULT_MIIBO_GREETING, options.snapshotChars ?? 4);
-  else if (options.snapshots !== undefined) snapshots = typeof options.snapshots === 'function' ? options.snapshots(turn) : [...options.snapshots];
+  else if (body.utterance === '')
+    snapshots = growing(options.greeting ?? DEFAULT_MIIBO_GREETING, options.snapshotChars ?? 4);
+  else if (options.snapshots !== undefined)
+    snapshots = typeof options.snapshots === 'function' ? options.snapshots(turn) : [...options.snapshots];
   else {
-    const answer = options.answer === undefined ? defaultMiiboAnswer(turn) : typeof options.answer === 'function' ? options.answer(turn) : options.answer;
+    const answer =
+      options.answer === undefined
+        ? defaultMiiboAnswer(turn)
+        : typeof options.answer === 'function'
+          ? options.answer(turn)
+          : options.answer;
     snapshots = growing(answer, options.snapshotChars ?? 4);
   }
   if (snapshots.length === 0) snapshots = [''];
@@ -118,11 +133,16 @@ export function miiboConversationReply(
       objects.push(JSON.stringify({ bestResponse: { utterance: draft, is_searching: true } }));
     }
   }
-  for (const text of snapshots.slice(0, -1)) objects.push(JSON.stringify({ bestResponse: { utterance: text, is_searching: false } }));
-  if (knobs.endWithoutFinal === true) objects.push(JSON.stringify({ bestResponse: { utterance: finalText, is_searching: false } }));
+  for (const text of snapshots.slice(0, -1))
+    objects.push(JSON.stringify({ bestResponse: { utterance: text, is_searching: false } }));
+  if (knobs.endWithoutFinal === true)
+    objects.push(JSON.stringify({ bestResponse: { utterance: finalText, is_searching: false } }));
   else objects.push(JSON.stringify(final));
 
-  return { headers: { 'content-type': knobs.dataPrefix ? 'text/event-stream; charset=utf-8' : 'text/plain; charset=utf-8' }, body: streamSteps(objects, knobs) };
+  return {
+    headers: { 'content-type': knobs.dataPrefix ? 'text/event-stream; charset=utf-8' : 'text/plain; charset=utf-8' },
+    body: streamSteps(objects, knobs),
+  };
 }
 
 /** The answer cut into growing prefixes of `step` characters (code points), the whole text last. */
@@ -151,7 +171,10 @@ function streamSteps(objects: string[], knobs: MiiboSimulatorKnobs): ScriptStep[
   const perWrite = Math.max(1, Math.floor(knobs.objectsPerWrite ?? 1));
   const steps: ScriptStep[] = [];
   for (let i = 0; i < sent.length; i += perWrite) {
-    const write = sent.slice(i, i + perWrite).map(frame).join('');
+    const write = sent
+      .slice(i, i + perWrite)
+      .map(frame)
+      .join('');
     if (i > 0 && knobs.writeDelayMs) steps.push({ wait: knobs.writeDelayMs });
     if (knobs.split) steps.push(...splitEvery(write, knobs.split));
     else steps.push(write);

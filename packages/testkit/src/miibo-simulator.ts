@@ -59,15 +59,29 @@ const KNOB_KEYS: ReadonlyArray<keyof MiiboSimulatorKnobs> = [
   'webhookDelayMs',
   'groupOutcome',
 ];
-const OPTION_KEYS = [...KNOB_KEYS, 'host', 'apiKey', 'agentId', 'adminApiKey', 'answer', 'greeting', 'snapshots', 'snapshotChars', 'webhookSigningSecret', 'groupAnswer'];
+const OPTION_KEYS = [
+  ...KNOB_KEYS,
+  'host',
+  'apiKey',
+  'agentId',
+  'adminApiKey',
+  'answer',
+  'greeting',
+  'snapshots',
+  'snapshotChars',
+  'webhookSigningSecret',
+  'groupAnswer',
+];
 
 function checkKnobs(knobs: object, allowed: readonly string[], where: string): void {
   if (typeof knobs !== 'object' || knobs === null) throw new TypeError(`testkit: ${where} must be an object`);
   for (const key of Object.keys(knobs)) {
-    if (!allowed.includes(key)) throw new TypeError(`testkit: ${where} has unknown field "${key}" (allowed: ${allowed.join(', ')})`);
+    if (!allowed.includes(key))
+      throw new TypeError(`testkit: ${where} has unknown field "${key}" (allowed: ${allowed.join(', ')})`);
   }
   const k = knobs as MiiboSimulatorKnobs;
-  if (k.split !== undefined && !(Number.isInteger(k.split) && k.split >= 1)) throw new TypeError(`testkit: ${where}.split must be a positive integer`);
+  if (k.split !== undefined && !(Number.isInteger(k.split) && k.split >= 1))
+    throw new TypeError(`testkit: ${where}.split must be a positive integer`);
   if (k.objectsPerWrite !== undefined && !(Number.isInteger(k.objectsPerWrite) && k.objectsPerWrite >= 1)) {
     throw new TypeError(`testkit: ${where}.objectsPerWrite must be a positive integer`);
   }
@@ -119,7 +133,8 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
 
   #initialKnobs(): MiiboSimulatorKnobs {
     const knobs: MiiboSimulatorKnobs = {};
-    for (const key of KNOB_KEYS) if (this.#options[key] !== undefined) (knobs as Record<string, unknown>)[key] = this.#options[key];
+    for (const key of KNOB_KEYS)
+      if (this.#options[key] !== undefined) (knobs as Record<string, unknown>)[key] = this.#options[key];
     return knobs;
   }
 
@@ -143,7 +158,8 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
 
   get knobs(): Readonly<MiiboSimulatorKnobs> {
     const view: MiiboSimulatorKnobs = { ...this.#knobs };
-    if (this.#rateLimit.remaining > 0) view.rateLimit = { count: this.#rateLimit.remaining, retryAfterSeconds: this.#rateLimit.value };
+    if (this.#rateLimit.remaining > 0)
+      view.rateLimit = { count: this.#rateLimit.remaining, retryAfterSeconds: this.#rateLimit.value };
     else delete view.rateLimit;
     if (this.#fail.remaining > 0) view.fail = { count: this.#fail.remaining, status: this.#fail.value };
     else delete view.fail;
@@ -153,7 +169,8 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
   set(knobs: MiiboSimulatorKnobs): this {
     checkKnobs(knobs, KNOB_KEYS as string[], 'set(knobs)');
     this.#knobs = { ...this.#knobs, ...knobs };
-    for (const [key, value] of Object.entries(knobs)) if (value === undefined) delete (this.#knobs as Record<string, unknown>)[key];
+    for (const [key, value] of Object.entries(knobs))
+      if (value === undefined) delete (this.#knobs as Record<string, unknown>)[key];
     this.#applyCounters(knobs);
     return this;
   }
@@ -211,7 +228,11 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
       };
       const timer = setTimeout(() => {
         this.#waiters.delete(waiter);
-        reject(new Error(`testkit: waited ${timeoutMs} ms for ${count} webhook delivery(ies) but ${this.webhookDeliveries.length} finished`));
+        reject(
+          new Error(
+            `testkit: waited ${timeoutMs} ms for ${count} webhook delivery(ies) but ${this.webhookDeliveries.length} finished`,
+          ),
+        );
       }, timeoutMs);
       this.#waiters.add(waiter);
     });
@@ -234,7 +255,8 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
     const isGroupStart = request.path === '/agent-groups/start';
     if (!isConversation && !isGroupStart) return miiboErrorReply(404, 'Not Found');
     if (request.method !== 'POST') return miiboErrorReply(405, 'Method Not Allowed', { allow: 'POST' });
-    if (this.#rateLimit.take()) return miiboErrorReply(429, 'Too Many Requests', { 'retry-after': String(this.#rateLimit.value) });
+    if (this.#rateLimit.take())
+      return miiboErrorReply(429, 'Too Many Requests', { 'retry-after': String(this.#rateLimit.value) });
     if (this.#fail.take()) return miiboErrorReply(this.#fail.value, 'Internal Server Error (simulated)');
     if (isConversation) return miiboConversationReply(request, this.#options, this.#knobs, this.#states);
     return this.#startGroup(request);
@@ -244,7 +266,8 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
     const key = request.headers['x-api-key'];
     if (key === undefined || key === '') return miiboErrorReply(401, 'Unauthorized: X-API-Key is required');
     // Echoes the rejected key on purpose (see the conversation endpoint): clients must redact it.
-    if (this.#options.adminApiKey !== undefined && key !== this.#options.adminApiKey) return miiboErrorReply(401, `Unauthorized: invalid X-API-Key ${key}`);
+    if (this.#options.adminApiKey !== undefined && key !== this.#options.adminApiKey)
+      return miiboErrorReply(401, `Unauthorized: invalid X-API-Key ${key}`);
     let body: unknown;
     try {
       body = request.json();
@@ -262,18 +285,22 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
       const timer = setTimeout(() => {
         this.#timers.delete(timer);
         if (this.#closed) return;
-        void deliverWebhook(url, payload, (start.webhookHeaders as Record<string, string> | undefined) ?? {}, this.#options.webhookSigningSecret, this.#inFlight).then(
-          (delivery) => {
-            if (this.#closed) return;
-            this.webhookDeliveries.push(delivery);
-            for (const waiter of this.#waiters) {
-              if (this.webhookDeliveries.length >= waiter.count) {
-                this.#waiters.delete(waiter);
-                waiter.resolve([...this.webhookDeliveries]);
-              }
+        void deliverWebhook(
+          url,
+          payload,
+          (start.webhookHeaders as Record<string, string> | undefined) ?? {},
+          this.#options.webhookSigningSecret,
+          this.#inFlight,
+        ).then((delivery) => {
+          if (this.#closed) return;
+          this.webhookDeliveries.push(delivery);
+          for (const waiter of this.#waiters) {
+            if (this.webhookDeliveries.length >= waiter.count) {
+              this.#waiters.delete(waiter);
+              waiter.resolve([...this.webhookDeliveries]);
             }
-          },
-        );
+          }
+        });
       }, knobs.webhookDelayMs ?? 10);
       this.#timers.add(timer);
     }

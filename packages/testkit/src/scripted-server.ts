@@ -176,14 +176,20 @@ class LoopbackScriptedServer implements ScriptedServer {
 
   waitForRequests(count: number, timeoutMs: number = defaultWaitTimeoutMs): Promise<RecordedRequest[]> {
     if (!Number.isInteger(count) || count < 0) {
-      return Promise.reject(new RangeError(`testkit: waitForRequests count must be a non-negative integer (got ${String(count)})`));
+      return Promise.reject(
+        new RangeError(`testkit: waitForRequests count must be a non-negative integer (got ${String(count)})`),
+      );
     }
     if (!(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
-      return Promise.reject(new RangeError(`testkit: waitForRequests timeoutMs must be a non-negative number (got ${String(timeoutMs)})`));
+      return Promise.reject(
+        new RangeError(`testkit: waitForRequests timeoutMs must be a non-negative number (got ${String(timeoutMs)})`),
+      );
     }
     if (this.requests.length >= count) return Promise.resolve([...this.requests]);
     if (this.#isClosing) {
-      return Promise.reject(new Error(`testkit: server is closed; ${this.requests.length} of ${count} request(s) arrived`));
+      return Promise.reject(
+        new Error(`testkit: server is closed; ${this.requests.length} of ${count} request(s) arrived`),
+      );
     }
     return new Promise<RecordedRequest[]>((resolve, reject) => {
       const waiter: RequestWaiter = {
@@ -192,7 +198,9 @@ class LoopbackScriptedServer implements ScriptedServer {
         reject,
         timer: setTimeout(() => {
           this.#waiters.delete(waiter);
-          reject(new Error(`testkit: waited ${timeoutMs} ms for ${count} request(s) but ${this.requests.length} arrived`));
+          reject(
+            new Error(`testkit: waited ${timeoutMs} ms for ${count} request(s) but ${this.requests.length} arrived`),
+          );
         }, timeoutMs),
       };
       this.#waiters.add(waiter);
@@ -214,7 +222,9 @@ class LoopbackScriptedServer implements ScriptedServer {
     for (const waiter of this.#waiters) {
       clearTimeout(waiter.timer);
       waiter.reject(
-        new Error(`testkit: server closed while waiting for ${waiter.count} request(s); ${this.requests.length} arrived`),
+        new Error(
+          `testkit: server closed while waiting for ${waiter.count} request(s); ${this.requests.length} arrived`,
+        ),
       );
     }
     this.#waiters.clear();
@@ -234,7 +244,12 @@ class LoopbackScriptedServer implements ScriptedServer {
       // The client went away mid-upload: nothing to record or answer.
       return;
     }
-    const recorded = createRecordedRequest({ index: this.requests.length, request: req, rawBody, closed: exchange.closed });
+    const recorded = createRecordedRequest({
+      index: this.requests.length,
+      request: req,
+      rawBody,
+      closed: exchange.closed,
+    });
     this.requests.push(recorded);
     this.#notifyWaiters();
     const reply = await this.#replyFor(recorded);

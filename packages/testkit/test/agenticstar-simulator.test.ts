@@ -8,7 +8,11 @@ async function saasToken(s: AgenticStarSimulator): Promise<string> {
   const res = await fetch(s.tokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: s.clientId, client_secret: s.clientSecret }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: s.clientId,
+      client_secret: s.clientSecret,
+    }),
   });
   expect(res.status).toBe(200);
   return ((await res.json()) as { access_token: string }).access_token;
@@ -38,18 +42,40 @@ describe('startAgenticStarSimulator', () => {
     const saas = await fetch(sim.tokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: sim.clientId,
+        client_secret: sim.clientSecret,
+      }),
     });
-    expect(await saas.json()).toEqual({ access_token: expect.stringMatching(/^eyJ/), token_type: 'Bearer', expires_in: 120 });
+    expect(await saas.json()).toEqual({
+      access_token: expect.stringMatching(/^eyJ/),
+      token_type: 'Bearer',
+      expires_in: 120,
+    });
     const mp = await fetch(sim.marketplaceTokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ client_id: sim.clientId, client_secret: sim.clientSecret }),
     });
-    expect(await mp.json()).toEqual({ success: true, access_token: expect.any(String), token_type: 'Bearer', expires_in: 1800, scope: 'openid' });
-    const wrong = await fetch(sim.marketplaceTokenUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"client_id":"x","client_secret":"y"}' });
+    expect(await mp.json()).toEqual({
+      success: true,
+      access_token: expect.any(String),
+      token_type: 'Bearer',
+      expires_in: 1800,
+      scope: 'openid',
+    });
+    const wrong = await fetch(sim.marketplaceTokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"client_id":"x","client_secret":"y"}',
+    });
     expect(wrong.status).toBe(401);
-    const formToMp = await fetch(sim.marketplaceTokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=b' });
+    const formToMp = await fetch(sim.marketplaceTokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=b',
+    });
     expect(formToMp.status).toBe(400);
     expect(sim.tokenRequests).toHaveLength(4);
     expect(sim.issuedTokens.map((t) => t.edition)).toEqual(['saas', 'marketplace']);
@@ -60,7 +86,11 @@ describe('startAgenticStarSimulator', () => {
     const token = await saasToken(sim);
     const contents = async () =>
       dataEvents(await (await chat(sim, token, hello)).text())
-        .map((e) => (e === '[DONE]' ? '' : ((e as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content ?? '')))
+        .map((e) =>
+          e === '[DONE]'
+            ? ''
+            : ((e as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content ?? ''),
+        )
         .join('');
     sim.configure({ script: [{ content: '台本の答え' }], finishReason: 'length' });
     expect(await contents()).toBe('台本の答え');
@@ -76,13 +106,25 @@ describe('startAgenticStarSimulator', () => {
     const text = await res.text();
     expect(text.startsWith(': connected\n\n')).toBe(true);
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
-    const events = dataEvents(text) as Array<{ createdAt: string; model: string; choices: Array<{ index: number; delta: Record<string, unknown>; finishReason?: string }> }>;
+    const events = dataEvents(text) as Array<{
+      createdAt: string;
+      model: string;
+      choices: Array<{ index: number; delta: Record<string, unknown>; finishReason?: string }>;
+    }>;
     expect(events[0]).toEqual({
       createdAt: expect.stringMatching(/^2026-03-14T/),
       model: 'AGENTIC STAR',
-      choices: [{ index: 0, delta: { role: 'assistant', messageInfo: { conversationId: 'conv-000001', messageId: 'msg-000001' } } }],
+      choices: [
+        {
+          index: 0,
+          delta: { role: 'assistant', messageInfo: { conversationId: 'conv-000001', messageId: 'msg-000001' } },
+        },
+      ],
     });
-    const content = events.slice(0, -1).map((e) => e.choices[0]!.delta.content ?? '').join('');
+    const content = events
+      .slice(0, -1)
+      .map((e) => e.choices[0]!.delta.content ?? '')
+      .join('');
     expect(content).toBe('晴れです。');
     const final = events.at(-2)!;
     expect(final.choices[0]).toEqual({ index: 0, delta: {}, finishReason: 'stop' });
@@ -145,12 +187,19 @@ describe('startAgenticStarSimulator', () => {
   it('pages conversations by cursor', async () => {
     sim = await startAgenticStarSimulator({ seedConversations: 3 });
     const token = await saasToken(sim);
-    const get = async (q: string) => (await fetch(`${sim.url}/v1/conversations${q}`, { headers: { authorization: `Bearer ${token}` } })).json() as Promise<Record<string, unknown>>;
+    const get = async (q: string) =>
+      (
+        await fetch(`${sim.url}/v1/conversations${q}`, { headers: { authorization: `Bearer ${token}` } })
+      ).json() as Promise<Record<string, unknown>>;
     const first = await get('?limit=2');
     expect(first).toMatchObject({ hasMore: true, cursor: '2026-03-14T10:30:01.000Z' });
     expect((first.conversations as unknown[]).length).toBe(2);
     const second = await get(`?limit=2&cursor=${encodeURIComponent(first.cursor as string)}`);
-    expect(second).toMatchObject({ hasMore: false, cursor: null, conversations: [{ conversationId: 'conv-seed-0001' }] });
+    expect(second).toMatchObject({
+      hasMore: false,
+      cursor: null,
+      conversations: [{ conversationId: 'conv-seed-0001' }],
+    });
   });
 
   it('applies rate-limit and failure knobs to the next requests only', async () => {

@@ -22,7 +22,8 @@ describe('verifyAcs3Request', () => {
       'x-acs-signature-nonce': 'd410180a5abf7fe235dd9b74aca91fc0',
       'x-acs-version': '2014-05-26',
     };
-    const authorization = (sig: string) => `ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=${signed},Signature=${sig}`;
+    const authorization = (sig: string) =>
+      `ACS3-HMAC-SHA256 Credential=YourAccessKeyId,SignedHeaders=${signed},Signature=${sig}`;
     const input = {
       method: 'POST',
       path: '/',
@@ -30,7 +31,13 @@ describe('verifyAcs3Request', () => {
       body: new Uint8Array(),
       secretFor: (id: string) => (id === 'YourAccessKeyId' ? 'YourAccessKeySecret' : undefined),
     };
-    const good = verifyAcs3Request({ ...input, headers: { ...headers, authorization: authorization('e521358f7776c97df52e6b2891a8bc73026794a071b50c3323388c4e0df64804') } });
+    const good = verifyAcs3Request({
+      ...input,
+      headers: {
+        ...headers,
+        authorization: authorization('e521358f7776c97df52e6b2891a8bc73026794a071b50c3323388c4e0df64804'),
+      },
+    });
     expect(good).toEqual({ ok: true, accessKeyId: 'YourAccessKeyId', signedHeaders: signed.split(';') });
     const bad = verifyAcs3Request({ ...input, headers: { ...headers, authorization: authorization('0'.repeat(64)) } });
     expect(bad).toMatchObject({ ok: false, status: 400, code: 'SignatureDoesNotMatch' });
@@ -48,9 +55,18 @@ describe('verifyAcs3Request', () => {
       authorization:
         'ACS3-HMAC-SHA256 Credential=testAK,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=4297470c22821cf13a80714d479d13ab1ee80028245354931dc6c356b7f43a27',
     };
-    const input = { method: 'POST', path: '/', rawQuery: 'UserId=user_1&AIAgentId=agent123&Expire=3600', headers, body: new Uint8Array() };
+    const input = {
+      method: 'POST',
+      path: '/',
+      rawQuery: 'UserId=user_1&AIAgentId=agent123&Expire=3600',
+      headers,
+      body: new Uint8Array(),
+    };
     expect(verifyAcs3Request({ ...input, secretFor: () => 'testSecret' }).ok).toBe(true);
-    expect(verifyAcs3Request({ ...input, secretFor: () => undefined })).toMatchObject({ code: 'InvalidAccessKeyId.NotFound', status: 404 });
+    expect(verifyAcs3Request({ ...input, secretFor: () => undefined })).toMatchObject({
+      code: 'InvalidAccessKeyId.NotFound',
+      status: 404,
+    });
     expect(createHash('sha256').update('').digest('hex')).toBe(EMPTY);
   });
 });
@@ -61,7 +77,10 @@ describe('startAliyunIceSimulator', () => {
 
   it('answers an unsigned request with the Alibaba error JSON (4xx, PascalCase)', async () => {
     sim = await startAliyunIceSimulator();
-    const res = await fetch(`${sim.url}/?InstanceId=x`, { method: 'POST', headers: { 'x-acs-action': 'DescribeAIAgentInstance' } });
+    const res = await fetch(`${sim.url}/?InstanceId=x`, {
+      method: 'POST',
+      headers: { 'x-acs-action': 'DescribeAIAgentInstance' },
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ Code: 'IncompleteSignature' });
@@ -93,8 +112,16 @@ describe('startAliyunAppServerSimulator', () => {
     expect(body.code).toBe(200);
     expect(body.channel_id).toMatch(/^[0-9a-f]{32}$/);
     expect(body.timestamp).toBe(1_699_423_634);
-    const token = JSON.parse(Buffer.from(String(body.rtc_auth_token), 'base64').toString('utf8')) as Record<string, unknown>;
-    expect(token).toMatchObject({ appid: 'sim-rtc-app-id', userid: 'abcUser', channelid: body.channel_id, timestamp: 1_699_423_634 });
+    const token = JSON.parse(Buffer.from(String(body.rtc_auth_token), 'base64').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(token).toMatchObject({
+      appid: 'sim-rtc-app-id',
+      userid: 'abcUser',
+      channelid: body.channel_id,
+      timestamp: 1_699_423_634,
+    });
   });
 
   it('answers 403 without Authorization, 204 to OPTIONS, and business errors in a 200 body', async () => {
@@ -104,8 +131,17 @@ describe('startAliyunAppServerSimulator', () => {
     expect(options.status).toBe(204);
     expect(options.headers.get('access-control-allow-headers')).toContain('authorization');
     sim.businessError(1, { code: 404, message: 'not found', error_code: 'AgentNotFound', request_id: 'R1' });
-    const res = await post('generateMessageChatToken', { ai_agent_id: 'a', user_id: 'u' }, `Bearer ${ALIYUN_APPSERVER_SIM_AUTHORIZATION}`);
+    const res = await post(
+      'generateMessageChatToken',
+      { ai_agent_id: 'a', user_id: 'u' },
+      `Bearer ${ALIYUN_APPSERVER_SIM_AUTHORIZATION}`,
+    );
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ code: 404, message: 'not found', error_code: 'AgentNotFound', request_id: 'R1' });
+    expect(await res.json()).toEqual({
+      code: 404,
+      message: 'not found',
+      error_code: 'AgentNotFound',
+      request_id: 'R1',
+    });
   });
 });

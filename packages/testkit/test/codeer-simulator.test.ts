@@ -16,7 +16,10 @@ afterEach(async () => {
 
 const headers = { 'x-api-key': CODEER_SIM_API_KEY, 'content-type': 'application/json' };
 
-async function call(path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: any; text: string; type: string | null }> {
+async function call(
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<{ status: number; body: any; text: string; type: string | null }> {
   const res = await fetch(`${sim.url}${path}`, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
     headers,
@@ -36,12 +39,27 @@ describe('Codeer simulator wire format', () => {
   it('answers every JSON endpoint with the envelope', async () => {
     sim = await startCodeerSimulator();
     const agents = await call('/chats/published-agents');
-    expect(agents.body).toEqual({ data: [expect.objectContaining({ id: CODEER_SIM_AGENT_ID })], message: null, error_code: 0, pagination: null });
+    expect(agents.body).toEqual({
+      data: [expect.objectContaining({ id: CODEER_SIM_AGENT_ID })],
+      message: null,
+      error_code: 0,
+      pagination: null,
+    });
     const chat = await call('/chats', { body: { name: '', agent_id: CODEER_SIM_AGENT_ID } });
     expect(chat.body.data).toMatchObject({ id: 1001, name: 'Untitled' });
     const list = await call('/chats?limit=1');
-    expect(list.body.pagination).toEqual({ limit: 1, offset: 0, total_records: 1, total_pages: 1, current_page: 1, next_page: null, prev_page: null });
-    const send = await call('/chats/1001/messages', { body: { message: 'こんにちは', agent_id: CODEER_SIM_AGENT_ID, stream: false } });
+    expect(list.body.pagination).toEqual({
+      limit: 1,
+      offset: 0,
+      total_records: 1,
+      total_pages: 1,
+      current_page: 1,
+      next_page: null,
+      prev_page: null,
+    });
+    const send = await call('/chats/1001/messages', {
+      body: { message: 'こんにちは', agent_id: CODEER_SIM_AGENT_ID, stream: false },
+    });
     expect(send.body).toEqual({ data: CODEER_SIM_DEFAULT_ANSWER, message: null, error_code: 0, pagination: null });
     const missing = await call('/chats/9/messages');
     expect(missing).toMatchObject({ status: 404, body: { data: null, message: 'Chat not found', error_code: 10003 } });
@@ -51,7 +69,10 @@ describe('Codeer simulator wire format', () => {
   });
 
   it('streams SSE as documented: event lines, one-line JSON, a bare data: [DONE]', async () => {
-    sim = await startCodeerSimulator({ answer: ['こん', 'にちは'], steps: [{ type: 'consultant_search_web', content: 'Web検索中' }] });
+    sim = await startCodeerSimulator({
+      answer: ['こん', 'にちは'],
+      steps: [{ type: 'consultant_search_web', content: 'Web検索中' }],
+    });
     await call('/chats', { body: { name: '', agent_id: CODEER_SIM_AGENT_ID } });
     const res = await call('/chats/1001/messages', { body: { message: 'やあ', agent_id: CODEER_SIM_AGENT_ID } });
     expect(res.type).toBe('text/event-stream; charset=utf-8');
@@ -76,7 +97,12 @@ describe('Codeer simulator wire format', () => {
   it('answers HTTP 200 with an error envelope under the errorCode knob, then recovers', async () => {
     sim = await startCodeerSimulator();
     sim.errorCode(14103, { count: 2 });
-    expect((await call('/chats/published-agents')).body).toEqual({ data: null, message: 'Client user not allowed', error_code: 14103, pagination: null });
+    expect((await call('/chats/published-agents')).body).toEqual({
+      data: null,
+      message: 'Client user not allowed',
+      error_code: 14103,
+      pagination: null,
+    });
     expect((await call('/chats')).status).toBe(200);
     expect((await call('/chats')).body.error_code).toBe(0);
   });
@@ -86,16 +112,29 @@ describe('Codeer simulator wire format', () => {
     const form = new FormData();
     form.append('file', new Blob(['hello'], { type: 'text/plain' }), 'a.txt');
     form.append('data', JSON.stringify({ scope: 'ephemeral' }));
-    const res = await fetch(`${sim.url}/chats/upload-file`, { method: 'POST', headers: { 'x-api-key': CODEER_SIM_API_KEY }, body: form });
-    expect(await res.json()).toMatchObject({ data: { original_name: 'a.txt', content_type: 'text/plain', size: 5, scope: 'ephemeral' }, error_code: 0 });
+    const res = await fetch(`${sim.url}/chats/upload-file`, {
+      method: 'POST',
+      headers: { 'x-api-key': CODEER_SIM_API_KEY },
+      body: form,
+    });
+    expect(await res.json()).toMatchObject({
+      data: { original_name: 'a.txt', content_type: 'text/plain', size: 5, scope: 'ephemeral' },
+      error_code: 0,
+    });
     const request = sim.requests.at(-1)!;
     const parts = parseMultipart(request.rawBody, multipartBoundary(request.headers['content-type'])!);
     expect(parts.map((p) => [p.name, p.filename, p.text])).toEqual([
       ['file', 'a.txt', 'hello'],
       ['data', undefined, '{"scope":"ephemeral"}'],
     ]);
-    const noFile = await fetch(`${sim.url}/chats/upload-file`, { method: 'POST', headers: { 'x-api-key': CODEER_SIM_API_KEY }, body: new FormData() });
+    const noFile = await fetch(`${sim.url}/chats/upload-file`, {
+      method: 'POST',
+      headers: { 'x-api-key': CODEER_SIM_API_KEY },
+      body: new FormData(),
+    });
     expect(noFile.status).toBe(422);
-    expect(await noFile.json()).toEqual({ detail: [{ type: 'missing', loc: ['body', 'file'], msg: 'Field required' }] });
+    expect(await noFile.json()).toEqual({
+      detail: [{ type: 'missing', loc: ['body', 'file'], msg: 'Field required' }],
+    });
   });
 });

@@ -83,7 +83,7 @@ describe('startScriptedServer', () => {
     expect(chat?.headers['content-type']).toBe('application/json');
     expect(chat?.headers['x-request-id']).toBe('abc');
     expect(chat?.headers['x-multi']).toBe('a, b');
-    expect(chat?.headers['host']).toBe(`127.0.0.1:${server.port}`);
+    expect(chat?.headers.host).toBe(`127.0.0.1:${server.port}`);
     expect(Object.keys(chat?.headers ?? {}).every((name) => name === name.toLowerCase())).toBe(true);
     expect(chat?.json()).toEqual({ message: '日本語', n: 1 });
     expect(chat?.body).toBe('{"message":"日本語","n":1}');
@@ -160,7 +160,9 @@ describe('startScriptedServer', () => {
 
   it('rejects malformed replies and options at once, naming the field', async () => {
     const server = await start();
-    expect(() => server.reply({ body: ['ok', { wait: -1 }] })).toThrow(/reply #0\.body\[1\]\.wait must be a non-negative/);
+    expect(() => server.reply({ body: ['ok', { wait: -1 }] })).toThrow(
+      /reply #0\.body\[1\]\.wait must be a non-negative/,
+    );
     expect(() => server.reply({ headers: { 'retry-after': 1 as unknown as string } })).toThrow(
       /reply #0\.headers\["retry-after"\] must be a string/,
     );
@@ -173,7 +175,7 @@ describe('startScriptedServer', () => {
   it('keeps connections alive and close() does not hang on idle keep-alive sockets', async () => {
     const server = await start(() => ({ body: 'ok' }));
     for (let i = 0; i < 5; i += 1) expect(await (await fetch(server.url)).text()).toBe('ok');
-    expect(server.requests.every((request) => request.headers['connection'] !== 'close')).toBe(true);
+    expect(server.requests.every((request) => request.headers.connection !== 'close')).toBe(true);
     // The client pools and reuses sockets, and they stay open (idle) after the responses.
     expect(server.openConnections).toBeGreaterThanOrEqual(1);
     expect(server.openConnections).toBeLessThan(5);
