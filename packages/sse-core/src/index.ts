@@ -13,7 +13,15 @@ export {
   type TimeoutPhase,
   type DecodeErrorReason,
 } from './errors';
-export { redact, redactHeaders, redactedExcerpt, registerSecret, forgetSecret, REDACTED, SECRET_FIELD_NAMES } from './redact';
+export {
+  redact,
+  redactHeaders,
+  redactedExcerpt,
+  registerSecret,
+  forgetSecret,
+  REDACTED,
+  SECRET_FIELD_NAMES,
+} from './redact';
 export {
   applyAgentEvent,
   SnapshotDiffer,
@@ -44,18 +52,59 @@ export {
   type ErrorBodyDetails,
 } from './http-request';
 export { HttpResponse } from './http-response';
-export { createHttpClient, joinUrl, type HttpClient, type HttpClientSettings, type HttpClientRequest } from './http-client';
-export { undiciTransport, fetchTransport, getSharedAgent, type FetchFunction, type Transport, type TransportRequest, type TransportResponse } from './http-transport';
+export {
+  createHttpClient,
+  joinUrl,
+  type HttpClient,
+  type HttpClientSettings,
+  type HttpClientRequest,
+} from './http-client';
+export {
+  undiciTransport,
+  fetchTransport,
+  getSharedAgent,
+  type FetchFunction,
+  type Transport,
+  type TransportRequest,
+  type TransportResponse,
+} from './http-transport';
 export { parseRetryAfter, retryDelayMs, sleep, DEFAULT_RETRY, type RetryOptions } from './retry-policy';
 export type { AbortSignals } from './abort-signals';
 export { resolveValue, type Resolvable } from './resolvable';
-export { decodeSSE, decodeSSEJson, decodeSSEWith, DEFAULT_MAX_BUFFER_SIZE, type SSEMessage, type SSEJsonMessage, type SSEDecodeOptions } from './sse-decoder';
+export {
+  decodeSSE,
+  decodeSSEJson,
+  decodeSSEWith,
+  DEFAULT_MAX_BUFFER_SIZE,
+  type SSEMessage,
+  type SSEJsonMessage,
+  type SSEDecodeOptions,
+} from './sse-decoder';
 export { decodeNDJSON, type NDJSONDecodeOptions } from './ndjson-decoder';
 export { decodeLines } from './line-decoder';
 export { safeParseJSON, parseJsonObject, type ParseResult } from './json-parse';
-export { encodeSSE, encodeSSEComment, createSSEStream, type SSEOutgoingEvent, type SSEStreamOptions } from './sse-encoder';
+export {
+  encodeSSE,
+  encodeSSEComment,
+  createSSEStream,
+  type SSEOutgoingEvent,
+  type SSEStreamOptions,
+} from './sse-encoder';
 export { pipeSSE, type SSEWritable, type SSEPipeOutcome } from './sse-pipe';
 export { flattenBatches } from './batch-iterator';
 export { byteChunks, type ByteSource } from './byte-source';
 export { validateArgument, type SchemaLike } from './validate-argument';
 export { readBodyWithin, readRequestText } from './bounded-body';
+export type {
+  AgentSession,
+  AgentMessage,
+  AgentTurnInput,
+  AgentCallOptions,
+  AgentTurnAnswer,
+  AgentTurn,
+  ChatAgent,
+  AgentPlatformSettings,
+  AgentPlatformStatus,
+  AgentPlatform,
+} from './agent-contract';
+export { createAgentTurn, type AgentTurnSource } from './agent-turn';

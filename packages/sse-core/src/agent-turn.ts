@@ -1,0 +1,81 @@
+import type { AgentSession, AgentTurn, AgentTurnAnswer } from './agent-contract';
+import type { AgentEvent, AgentStartEvent } from './agent-event';
+import { collectAgentAnswer, guardAgentStream } from './agent-event-stream';
+import { signalList, type AbortSignals } from './abort-signals';
+import { AbortError } from './errors';
+
+/** How a platform SDK opens one turn for {@link createAgentTurn}. */
+export interface AgentTurnSource {
+  /** The platform, for example `codeer`. */
+  provider: string;
+  /**
+   * Sends the request and returns the platform's events. Called once, on the first read, with the
+   * signals that cancel the turn (the caller's and the turn's own): pass them to every request.
+   */
+  open(signals: readonly AbortSignal[]): Promise<AsyncIterator<AgentEvent>> | AsyncIterator<AgentEvent>;
+  /** The session known before the first event (the one being continued, or one the SDK chose). */
+  session?: AgentSession;
+  /** The session a `start` event reveals (default: keep the session known before). */
+  sessionOf?(start: AgentStartEvent): AgentSession | undefined;
+  /** The caller's signal(s). */
+  signal?: AbortSignals;
+}
+
+/**
+ * The one implementation of {@link AgentTurn} the chat SDKs share: opens lazily, applies
+ * `guardAgentStream`'s rules (a cut stream is an `error` event, an abort is thrown), keeps the
+ * session, and makes `cancel()` work at any moment — before the first read (nothing is sent), while
+ * the request opens, and in the middle of a body read (the pending read rejects with `AbortError`
+ * and the connection closes).
+ */
+export function createAgentTurn(source: AgentTurnSource): AgentTurn {
+  const controller = new AbortController();
+  const signals = [...signalList(source.signal), controller.signal];
+  let session = source.session;
+  let upstream: AsyncIterator<AgentEvent> | undefined;
+  let closed = false;
+
+  const aborted = (): never => {
+    const reason: unknown = controller.signal.reason ?? signals.find((s) => s.aborted)?.reason;
+    throw AbortError.isInstance(reason) ? reason : new AbortError(reason);
+  };
+
+  const lazy: AsyncIterator<AgentEvent> = {
+    async next() {
+      if (upstream === undefined) {
+        if (signals.some((s) => s.aborted)) aborted();
+        const opened = await source.open(signals);
+        if (closed || controller.signal.aborted) {
+          void Promise.resolve(opened.return?.()).catch(() => {});
+          aborted();
+        }
+        upstream = opened;
+      }
+      const r = await upstream.next();
+      if (!r.done && r.value.type === 'start') session = source.sessionOf?.(r.value) ?? session;
+      return r;
+    },
+    async return() {
+      closed = true;
+      await upstream?.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+  const guarded = guardAgentStream(source.provider, { [Symbol.asyncIterator]: () => lazy });
+
+  const turn: AgentTurn = Object.assign(guarded, {
+    provider: source.provider,
+    session: () => session,
+    cancel(reason?: unknown) {
+      if (controller.signal.aborted) return;
+      controller.abort(reason ?? new AbortError(new Error('the turn was cancelled')));
+      closed = true;
+      void Promise.resolve(upstream?.return?.()).catch(() => {});
+    },
+    async collect(): Promise<AgentTurnAnswer> {
+      const answer = await collectAgentAnswer(source.provider, turn);
+      return { ...answer, session };
+    },
+  });
+  return turn;
+}
