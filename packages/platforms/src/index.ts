@@ -14,3 +14,4 @@ export {
   type PlatformProvision,
 } from './agent-directory';
 export { parseAgentModel, type AgentModel } from './agent-model';
+export { createEchoPlatform, type EchoPlatformOptions } from './echo-platform';

@@ -47,7 +47,10 @@ export function guardAgentStream(provider: string, source: AsyncIterable<AgentEv
   };
 
   const onError = (error: unknown): IteratorResult<AgentEvent, undefined> => {
-    if (AbortError.isInstance(error) || (error instanceof Error && error.name === 'AbortError')) throw error;
+    if (AbortError.isInstance(error) || (error instanceof Error && error.name === 'AbortError')) {
+      finished = true; // an aborted stream is over: later reads end, they never report a cut
+      throw error;
+    }
     if (!started || ended) throw error;
     ended = true;
     finished = true;
