@@ -91,6 +91,12 @@ export interface ChatAgent {
   /** The platform, for example `codeer`. */
   readonly provider: string;
   /**
+   * True when the platform may rewrite text it has already streamed (a `text-replace` that does not
+   * extend the text so far, as miibo's snapshots can): a reader that cannot take text back, such as a
+   * pipe, should hold the text until `finish`. Absent means never.
+   */
+  readonly rewritesText?: boolean;
+  /**
    * Starts a turn. Input and options are checked now; the request is sent on the first read.
    *
    * @throws InvalidArgumentError naming the field (`input.messages`, `input.session`, `input.agentId`,
