@@ -1,4 +1,5 @@
 import type { AgentEvent } from './agent-event';
+import { asyncIterator, type KakehashiAsyncIterator } from './async-iterator';
 
 /** How {@link mapAgentEvents} turns a provider's items into `AgentEvent`s. */
 export interface AgentEventMapping<T> {
@@ -22,7 +23,7 @@ export interface AgentEventMapping<T> {
 export function mapAgentEvents<T>(
   source: AsyncIterator<T>,
   mapping: AgentEventMapping<T>,
-): AsyncIterableIterator<AgentEvent> {
+): KakehashiAsyncIterator<AgentEvent> {
   let queue: AgentEvent[] = [];
   let index = 0;
   let finished = false;
@@ -49,7 +50,7 @@ export function mapAgentEvents<T>(
     return source.next().then(step, onError);
   };
 
-  const iterator: AsyncIterableIterator<AgentEvent> = {
+  return asyncIterator({
     next() {
       if (index < queue.length) return Promise.resolve({ done: false, value: queue[index++]! });
       if (finished) return Promise.resolve({ done: true, value: undefined });
@@ -57,18 +58,13 @@ export function mapAgentEvents<T>(
       index = 0;
       return source.next().then(step, onError);
     },
-    async return() {
+    async close() {
       queue = [];
       index = 0;
       if (!finished) {
         finished = true;
         await source.return?.();
       }
-      return { done: true, value: undefined };
     },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return iterator;
+  });
 }

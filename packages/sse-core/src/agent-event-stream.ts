@@ -1,4 +1,5 @@
 import { applyAgentEvent, type AgentEvent, type CollectedAgentAnswer } from './agent-event';
+import { asyncIterator, type KakehashiAsyncIterator } from './async-iterator';
 import { AbortError, AgentStreamError, KakehashiError } from './errors';
 
 /**
@@ -12,7 +13,7 @@ import { AbortError, AgentStreamError, KakehashiError } from './errors';
  * - an abort is always thrown as `AbortError`.
  */
 /** An `AgentEvent` stream as the provider packages hand it out: iterate it once; leaving early cancels it. */
-export type AgentEventStream = AsyncIterableIterator<AgentEvent> & AsyncDisposable;
+export type AgentEventStream = KakehashiAsyncIterator<AgentEvent>;
 
 export function guardAgentStream(provider: string, source: AsyncIterable<AgentEvent>): AgentEventStream {
   // A hand-written iterator rather than an async generator: this sits on every event of every
@@ -67,7 +68,7 @@ export function guardAgentStream(provider: string, source: AsyncIterable<AgentEv
     };
   };
 
-  const iterator: AgentEventStream = {
+  return asyncIterator({
     next() {
       if (finished) return Promise.resolve(done());
       let pending: Promise<IteratorResult<AgentEvent>>;
@@ -78,21 +79,13 @@ export function guardAgentStream(provider: string, source: AsyncIterable<AgentEv
       }
       return pending.then(onValue, onError);
     },
-    async return() {
+    async close() {
       if (!finished) {
         finished = true;
         await upstream.return?.();
       }
-      return { done: true, value: undefined };
     },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-    async [Symbol.asyncDispose]() {
-      await iterator.return!();
-    },
-  };
-  return iterator;
+  });
 }
 
 /**

@@ -1,3 +1,5 @@
+import { asyncIterator, type KakehashiAsyncIterator } from './async-iterator';
+
 /**
  * Flattens a source of batches into an async iterator of items. Decoders produce one batch per
  * network chunk; handing the items out through this hand-written iterator costs one resolved promise
@@ -7,9 +9,7 @@
  * `return()` (leaving a `for await` early) is passed to the source at once, so the HTTP request it
  * reads from is cancelled.
  */
-export function flattenBatches<T>(
-  source: AsyncIterator<T[], void, undefined>,
-): AsyncIterableIterator<T> & AsyncDisposable {
+export function flattenBatches<T>(source: AsyncIterator<T[], void, undefined>): KakehashiAsyncIterator<T> {
   let batch: T[] = [];
   let index = 0;
   let finished = false;
@@ -35,27 +35,19 @@ export function flattenBatches<T>(
     }
   };
 
-  const iterator: AsyncIterableIterator<T> & AsyncDisposable = {
+  return asyncIterator({
     next(): Promise<IteratorResult<T, undefined>> {
       if (index < batch.length) return Promise.resolve({ done: false, value: batch[index++]! });
       if (finished) return Promise.resolve({ done: true, value: undefined });
       return fill();
     },
-    async return(): Promise<IteratorResult<T, undefined>> {
+    async close() {
       batch = [];
       index = 0;
       if (!finished) {
         finished = true;
         await source.return?.(undefined);
       }
-      return { done: true, value: undefined };
     },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-    async [Symbol.asyncDispose]() {
-      await iterator.return!();
-    },
-  };
-  return iterator;
+  });
 }

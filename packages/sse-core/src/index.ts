@@ -108,3 +108,4 @@ export type {
   AgentPlatform,
 } from './agent-contract';
 export { createAgentTurn, type AgentTurnSource } from './agent-turn';
+export { asyncIterator, type IteratorParts, type KakehashiAsyncIterator } from './async-iterator';
