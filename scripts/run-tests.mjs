@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const extra = process.argv.slice(2);
+// Lint and format check first (Biome, zero findings), then every package's Nx targets.
+const biome = spawnSync(join(root, 'node_modules/.bin/biome'), ['ci', '.'], { cwd: root, stdio: 'inherit' });
+if (biome.status !== 0) console.error('\nlint: Biome found problems (run `npm run format`, then fix what remains).');
 const nx = spawnSync(
   join(root, 'scripts/bin/nx'),
   ['run-many', '-t', 'build', 'typecheck', 'lint', 'test', '--outputStyle=stream', ...extra],
@@ -30,4 +33,4 @@ for (const group of ['packages', 'apps']) {
   }
 }
 console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(nx.status ?? 1);
+process.exit(biome.status !== 0 ? 1 : (nx.status ?? 1));
