@@ -2,7 +2,7 @@
 import { createParser } from 'eventsource-parser';
 
 /** Runs each contender `rounds` times, interleaved, and returns the median rate per contender. */
-export async function compare(contenders, { rounds = 7, warmup = 2, unit = 'events/s', work }) {
+export async function compare(contenders, { rounds = 7, warmup = 2, work }) {
   const rates = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
   for (let round = 0; round < warmup + rounds; round++) {
     for (const [name, fn] of Object.entries(contenders)) {

@@ -163,7 +163,8 @@ export function createAppServerHandler(options: AppServerHandlerOptions): AppSer
     if (appId) return appId;
     const value = o.rtcAppId?.trim() || (env ?? process.env).ALIYUN_RTC_APP_ID?.trim();
     if (!value) throw new MissingConfigError('rtcAppId', 'ALIYUN_RTC_APP_ID');
-    return (appId = value);
+    appId = value;
+    return value;
   };
   const readAppKey = lazySecret({
     value: o.rtcAppKey,

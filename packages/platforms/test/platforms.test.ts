@@ -7,7 +7,13 @@ describe('createPlatformRegistry', () => {
     let loads = 0;
     const echo = createEchoPlatform();
     const registry = createPlatformRegistry([
-      { name: 'late', load: async () => (loads++, createEchoPlatform({ name: 'late' })) },
+      {
+        name: 'late',
+        load: async () => {
+          loads++;
+          return createEchoPlatform({ name: 'late' });
+        },
+      },
       echo,
     ]);
     expect(registry.names).toEqual(['late', 'echo']);

@@ -10,6 +10,7 @@ const MARKER = Symbol.for('kakehashi.error');
  * Messages are always passed through {@link redact}: no error carries a secret.
  */
 export class KakehashiError extends Error {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: the cross-install marker that isInstance() checks
   private readonly [MARKER] = true;
   /** Stable machine-readable kind, for example `api-call` or `timeout`. */
   readonly kind: string;

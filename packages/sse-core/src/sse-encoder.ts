@@ -25,12 +25,10 @@ export function encodeSSE(event: SSEOutgoingEvent): string {
 
 /** Encodes a comment line (`: text`), which clients ignore: used for heartbeats. */
 export function encodeSSEComment(text = ''): string {
-  return (
-    `${text
-      .split(/\r\n|\r|\n/)
-      .map((line) => (line ? `: ${line}\n` : ':\n'))
-      .join('')}\n`
-  );
+  return `${text
+    .split(/\r\n|\r|\n/)
+    .map((line) => (line ? `: ${line}\n` : ':\n'))
+    .join('')}\n`;
 }
 
 function stripNewlines(s: string): string {
@@ -62,10 +60,9 @@ export class HeartbeatClock {
 
   constructor(options: Pick<SSEStreamOptions, 'heartbeatMs' | 'heartbeatComment'>, send: (comment: string) => void) {
     const heartbeatMs = options.heartbeatMs ?? 15_000;
+    defaultHeartbeat ??= encodeSSEComment('heartbeat');
     this.#comment =
-      options.heartbeatComment === undefined
-        ? (defaultHeartbeat ??= encodeSSEComment('heartbeat'))
-        : encodeSSEComment(options.heartbeatComment);
+      options.heartbeatComment === undefined ? defaultHeartbeat : encodeSSEComment(options.heartbeatComment);
     if (heartbeatMs <= 0) return;
     this.#timer = setInterval(
       () => {
