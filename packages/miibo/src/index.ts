@@ -1,9 +1,5 @@
-export {
-  createMiibo,
-  type MiiboProvider,
-  type MiiboChatResult,
-  type MiiboAgentGroupStartOptions,
-} from './miibo-provider';
+export { createMiibo, type MiiboProvider, type MiiboChatResult } from './miibo-provider';
+export { miiboPlatform, type MiiboPlatform } from './miibo-platform';
 export {
   MIIBO_DEFAULT_BASE_URL,
   MIIBO_CONVERSATION_PATH,
@@ -11,8 +7,9 @@ export {
   MIIBO_ENV,
   type MiiboSettings,
 } from './miibo-settings';
-export type { MiiboChatOptions, MiiboStartConversationOptions, MiiboRequestOptions } from './miibo-chat-options';
-export { MiiboChatStream, type MiiboCollectedAnswer } from './miibo-chat-stream';
+export type { MiiboChatInput, MiiboStartConversationInput } from './miibo-chat-input';
+export type { MiiboRequestOptions } from './miibo-request-options';
+export { MiiboChatStream, type MiiboAnswer } from './miibo-chat-stream';
 export type { MiiboResponse, MiiboBestResponse } from './miibo-response';
 export { miiboResponseSchema, isMiiboResponse } from './miibo-response';
 export type { MiiboStreamEvent, MiiboSnapshotEvent, MiiboFinalEvent, MiiboUnknownEvent } from './miibo-stream-events';
@@ -29,6 +26,7 @@ export {
   MIIBO_AGENT_GROUP_MAX_EMAILS,
   type MiiboAgentGroupMember,
   type MiiboAgentGroupStartInput,
+  type MiiboAgentGroupStartOptions,
   type MiiboAgentGroupStartResponse,
 } from './miibo-agent-groups';
 export {

@@ -34,7 +34,7 @@ export function toMiiboAgentEvents(
   return guardAgentStream(MIIBO_PROVIDER, flattenBatches(agentEventBatches(singleBatches(events), options)));
 }
 
-/** Decodes a miibo body straight to `AgentEvent`s (the fast path: batches all the way). See {@link toMiiboAgentEvents}. */
+/** Decodes a miibo body straight to `AgentEvent`s, one batch per network chunk all the way. See {@link toMiiboAgentEvents}. */
 export function decodeMiiboAgentEvents(
   bytes: ByteSource,
   options: MiiboAgentEventOptions & MiiboDecodeOptions = {},

@@ -1,6 +1,7 @@
 import { registerSecret } from '@kakehashi/sse-core';
 import { z } from 'zod';
-import { headerRecordSchema, httpUrlSchema, nonEmpty, validate } from './miibo-validation';
+import { REQUEST_OPTION_FIELDS, requestOptionShape, type MiiboRequestOptions } from './miibo-request-options';
+import { httpUrlSchema, nonEmpty, sentHeaderRecordSchema, validate } from './miibo-validation';
 
 /** Most agents in one group. */
 export const MIIBO_AGENT_GROUP_MAX_AGENTS = 5;
@@ -71,6 +72,12 @@ export interface MiiboAgentGroupStartResponse {
   [key: string]: unknown;
 }
 
+/** Per-call options of `startAgentGroup`. */
+export interface MiiboAgentGroupStartOptions extends MiiboRequestOptions {
+  /** Further body fields sent as given (for fields miibo adds later). Validated fields win. */
+  extraBody?: Record<string, unknown>;
+}
+
 const NON_SECRET_HEADERS = new Set(['content-type', 'accept', 'user-agent']);
 
 const memberSchema = z.strictObject({ agentId: nonEmpty, apiKey: nonEmpty });
@@ -91,7 +98,7 @@ const startShape = {
   groupDescription: nonEmpty,
   groupPrompt: z.string().optional(),
   resultWebhookUrl: httpUrlSchema.optional(),
-  webhookHeaders: headerRecordSchema.optional(),
+  webhookHeaders: sentHeaderRecordSchema.optional(),
   sendResultEmail: z.boolean().optional(),
   resultEmails: z
     .array(emailSchema)
@@ -104,7 +111,7 @@ const startShape = {
   isSyncMode: z.boolean().optional(),
 };
 
-const startSchema = z.strictObject(startShape).superRefine((input, ctx) => {
+const startSchema: z.ZodType<MiiboAgentGroupStartInput> = z.strictObject(startShape).superRefine((input, ctx) => {
   if (input.sendResultEmail === true && (input.resultEmails === undefined || input.resultEmails.length === 0)) {
     ctx.addIssue({
       code: 'custom',
@@ -118,12 +125,21 @@ const START_FIELDS = [...Object.keys(startShape), 'agentId', 'apiKey'];
 
 /** Validates an agent group start body (before anything is sent) and registers its secrets. */
 export function validateAgentGroupStart(input: unknown, name = 'input'): MiiboAgentGroupStartInput {
-  const parsed = validate(startSchema, START_FIELDS, input, name) as MiiboAgentGroupStartInput;
+  const parsed = validate(startSchema, START_FIELDS, input, name);
   for (const member of parsed.agentIds) registerSecret(member.apiKey);
   for (const [header, value] of Object.entries(parsed.webhookHeaders ?? {})) {
     if (!NON_SECRET_HEADERS.has(header.toLowerCase())) registerSecret(value);
   }
   return parsed;
+}
+
+const groupOptionsShape = { ...requestOptionShape, extraBody: z.record(z.string(), z.unknown()).optional() };
+const groupOptionsSchema: z.ZodType<MiiboAgentGroupStartOptions> = z.strictObject(groupOptionsShape);
+
+/** Validates the per-call options of `startAgentGroup` (`undefined` is no options). */
+export function validateAgentGroupOptions(options: unknown, name = 'options'): MiiboAgentGroupStartOptions {
+  if (options === undefined) return {};
+  return validate(groupOptionsSchema, [...REQUEST_OPTION_FIELDS, 'extraBody'], options, name);
 }
 
 /** Tolerant schema of the start response. */

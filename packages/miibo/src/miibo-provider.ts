@@ -1,31 +1,38 @@
 import { lazySecret, lazySetting } from '@kakehashi/auth';
 import {
+  createAgentTurn,
   createHttpClient,
+  flattenBatches,
   joinUrl,
   registerSecret,
   ResponseDecodeError,
-  type AgentEventStream,
+  type AgentCallOptions,
+  type AgentTurn,
+  type AgentTurnInput,
+  type ChatAgent,
   type HttpClientRequest,
   type HttpResponse,
   type TimeoutOptions,
 } from '@kakehashi/sse-core';
+import { agentEventBatches, MIIBO_PROVIDER } from './miibo-agent-events';
 import {
   agentGroupStartResponseSchema,
+  validateAgentGroupOptions,
   validateAgentGroupStart,
   type MiiboAgentGroupStartInput,
+  type MiiboAgentGroupStartOptions,
   type MiiboAgentGroupStartResponse,
 } from './miibo-agent-groups';
-import { MIIBO_PROVIDER } from './miibo-agent-events';
 import {
   chatRequestBody,
-  REQUEST_OPTION_FIELDS,
-  requestOptionsSchema,
-  validateChatOptions,
-  type MiiboChatOptions,
-  type MiiboRequestOptions,
-  type MiiboStartConversationOptions,
-} from './miibo-chat-options';
-import { MiiboChatStream, type MiiboCollectedAnswer } from './miibo-chat-stream';
+  validateChatInput,
+  validateStartConversationInput,
+  type MiiboChatInput,
+  type MiiboStartConversationInput,
+} from './miibo-chat-input';
+import { MiiboChatStream, type MiiboAnswer } from './miibo-chat-stream';
+import { parseMiiboErrorBody } from './miibo-error-body';
+import { validateRequestOptions, type MiiboRequestOptions } from './miibo-request-options';
 import { RequestPacer } from './miibo-request-pacer';
 import type { MiiboResponse } from './miibo-response';
 import {
@@ -36,12 +43,11 @@ import {
   validateSettings,
   type MiiboSettings,
 } from './miibo-settings';
-import { miiboEventBatches } from './miibo-stream-decoder';
-import { parseMiiboErrorBody } from './miibo-error-body';
-import { validate } from './miibo-validation';
-import { z } from 'zod';
+import { miiboEventBatches, type MiiboDecodeOptions } from './miibo-stream-decoder';
+import { miiboTurnRequest } from './miibo-turn-input';
+import { signalList } from './miibo-validation';
 
-/** The answer of a non-streaming conversation call. */
+/** The answer of a non-streaming conversation call (`askWithoutStreaming`, `startConversation`). */
 export interface MiiboChatResult {
   /** The agent's reply: `bestResponse.utterance` (never the echoed top-level `utterance`). */
   text: string;
@@ -53,32 +59,47 @@ export interface MiiboChatResult {
   requestId: string | undefined;
 }
 
-/** Per-call options of `startAgentGroup`. */
-export interface MiiboAgentGroupStartOptions extends MiiboRequestOptions {
-  /** Further body fields sent as given (for fields miibo adds later). Validated fields win. */
-  extraBody?: Record<string, unknown>;
-}
-
-/** A miibo client. Create it with {@link createMiibo}. */
-export interface MiiboProvider {
+/**
+ * A miibo client. Create it with {@link createMiibo}. It speaks the agent contract (`startTurn`) and
+ * miibo's own terms (`streamChat`, `ask`, `askWithoutStreaming`, `startConversation`, agent groups).
+ */
+export interface MiiboProvider extends ChatAgent {
   /** Always `miibo`. */
   readonly provider: 'miibo';
+  /**
+   * Always true: miibo streams the whole answer so far in every object and may rewrite it (a
+   * `text-replace` that does not extend the text shown), so a reader that cannot take text back,
+   * such as a pipe, should hold the text until `finish`.
+   */
+  readonly rewritesText: true;
   /** Conversation calls waiting for their pacing slot (`minIntervalMs`). */
   readonly queuedRequests: number;
-  /** One conversation turn, not streamed: resolves with the agent's whole reply. */
-  chat(options: MiiboChatOptions): Promise<MiiboChatResult>;
-  /** Starts a conversation: sends the empty utterance that tells the agent a user arrived, and returns its greeting. */
-  startConversation(options?: MiiboStartConversationOptions): Promise<MiiboChatResult>;
   /**
-   * One conversation turn, streamed (`stream: true`; the agent's "use stream" setting must be on,
-   * otherwise miibo answers one plain JSON body, which is handled the same way). Resolves once the
-   * answer starts arriving; HTTP errors reject here.
+   * The agent contract: one streamed turn from messages. The last user message is the utterance
+   * (`''` starts a conversation); system messages are ignored (the agent keeps the instructions set
+   * on miibo). The session is the `uid`: `input.session ?? input.userId ??` a new random id, so it
+   * is known at once (`turn.session()`) and passing it to the next turn continues the conversation.
+   * Nothing is sent until the first read.
+   *
+   * @throws InvalidArgumentError naming `input.messages`, `input.session`, `input.agentId`,
+   * `input.userId` or `options.<field>`, before anything is sent.
    */
-  streamChat(options: MiiboChatOptions): Promise<MiiboChatStream>;
-  /** {@link MiiboProvider.streamChat} read as `AgentEvent`s in one call (errors before the first event are thrown). */
-  streamAgentEvents(options: MiiboChatOptions): AgentEventStream;
-  /** Streams a turn and collects the whole answer (rejects with `AgentStreamError` on a failed or cut stream). */
-  collectAnswer(options: MiiboChatOptions): Promise<MiiboCollectedAnswer>;
+  startTurn(input: AgentTurnInput, options?: AgentCallOptions): AgentTurn;
+  /**
+   * One conversation turn, streamed (`stream: true`; with the agent's "use stream" setting off miibo
+   * answers one plain JSON body, which is read the same way). Resolves once the answer starts
+   * arriving; HTTP errors (401, a 5xx after retries) reject here.
+   */
+  streamChat(input: MiiboChatInput, options?: MiiboRequestOptions): Promise<MiiboChatStream>;
+  /** {@link MiiboProvider.streamChat} read to the end: the whole answer (rejects with `AgentStreamError` on a failed or cut stream). */
+  ask(input: MiiboChatInput, options?: MiiboRequestOptions): Promise<MiiboAnswer>;
+  /** One conversation turn, not streamed (no `stream` field is sent): resolves with the agent's whole reply. */
+  askWithoutStreaming(input: MiiboChatInput, options?: MiiboRequestOptions): Promise<MiiboChatResult>;
+  /**
+   * Starts a conversation: sends the empty utterance that tells the agent a user arrived (not
+   * streamed), and returns its greeting.
+   */
+  startConversation(input?: MiiboStartConversationInput, options?: MiiboRequestOptions): Promise<MiiboChatResult>;
   /**
    * Starts an agent group run (beta): `POST /agent-groups/start` with the admin key in `X-API-Key`.
    * The input is validated first (1–5 agents, utterance ≤ 5,000 characters, e-mails, field names).
@@ -93,44 +114,30 @@ export interface MiiboProvider {
 const SYNC_MODE_HEADERS_MS = 31 * 60 * 1000;
 const ACCEPT = 'application/json, text/plain, */*';
 
-const groupOptionsSchema = requestOptionsSchema.extend({ extraBody: z.record(z.string(), z.unknown()).optional() });
-
 /**
  * Creates a miibo client. Credentials come from the settings or, lazily on first use, from
- * `MIIBO_API_KEY`, `MIIBO_AGENT_ID`, `MIIBO_ADMIN_API_KEY` and `MIIBO_BASE_URL`; a missing one
- * throws `MissingConfigError` naming the variable. Settings are validated at once.
+ * `MIIBO_API_KEY`, `MIIBO_AGENT_ID`, `MIIBO_ADMIN_API_KEY` and `MIIBO_BASE_URL` (in `settings.env`,
+ * else `process.env`); a missing one throws `MissingConfigError` naming the variable, before
+ * anything is sent.
+ *
+ * @throws InvalidArgumentError naming a bad setting (`settings.baseURL`), at once.
  */
 export function createMiibo(settings: MiiboSettings = {}): MiiboProvider {
   const s = validateSettings(settings);
-  const source = s.env;
-  const apiKey = lazySecret({
-    value: s.apiKey,
-    env: MIIBO_ENV.apiKey,
-    setting: 'apiKey',
-    ...(source ? { source } : {}),
-  });
-  const adminApiKey = lazySecret({
-    value: s.adminApiKey,
-    env: MIIBO_ENV.adminApiKey,
-    setting: 'adminApiKey',
-    ...(source ? { source } : {}),
-  });
-  const agentId = lazySetting({
-    value: s.agentId,
-    env: MIIBO_ENV.agentId,
-    setting: 'agentId',
-    ...(source ? { source } : {}),
-  });
+  const source = s.env ?? globalThis.process?.env ?? {};
+  const apiKey = lazySecret({ value: s.apiKey, env: MIIBO_ENV.apiKey, setting: 'apiKey', source });
+  const adminApiKey = lazySecret({ value: s.adminApiKey, env: MIIBO_ENV.adminApiKey, setting: 'adminApiKey', source });
+  const agentId = lazySetting({ value: s.agentId, env: MIIBO_ENV.agentId, setting: 'agentId', source });
   const baseURL = lazySetting({
     value: s.baseURL,
     env: MIIBO_ENV.baseURL,
     setting: 'baseURL',
     default: MIIBO_DEFAULT_BASE_URL,
     kind: 'url',
-    ...(source ? { source } : {}),
+    source,
   });
   const groupsBaseURL = (): string => (s.agentGroupsBaseURL ? s.agentGroupsBaseURL.replace(/\/+$/, '') : baseURL());
-  const finalObject = s.finalObject ?? 'full-response';
+  const decodeOptions: MiiboDecodeOptions = { finalObject: s.finalObject ?? 'full-response' };
   const pacer = new RequestPacer(s.minIntervalMs ?? 0);
   const http = createHttpClient({
     baseURL,
@@ -153,11 +160,11 @@ export function createMiibo(settings: MiiboSettings = {}): MiiboProvider {
   };
 
   /** Resolves credentials (MissingConfigError before anything is sent), waits for a pacing slot, sends. */
-  const sendChat = async (options: MiiboChatOptions, stream: boolean): Promise<HttpResponse> => {
-    const credentials = { apiKey: options.apiKey ?? apiKey(), agentId: options.agentId ?? agentId() };
+  const sendChat = async (input: MiiboChatInput, options: MiiboRequestOptions, stream: boolean) => {
+    const credentials = { apiKey: input.apiKey ?? apiKey(), agentId: input.agentId ?? agentId() };
     baseURL();
-    const body = chatRequestBody(options, credentials, stream);
-    await pacer.acquire(options.signal);
+    const body = chatRequestBody(input, credentials, stream);
+    await pacer.acquire(signalList(options.signal));
     return http.request({
       ...transport(options),
       path: MIIBO_CONVERSATION_PATH,
@@ -167,9 +174,7 @@ export function createMiibo(settings: MiiboSettings = {}): MiiboProvider {
     });
   };
 
-  const chat = async (options: MiiboChatOptions): Promise<MiiboChatResult> => {
-    const valid = validateChatOptions(options);
-    const res = await sendChat(valid, false);
+  const readWhole = async (res: HttpResponse): Promise<MiiboChatResult> => {
     let final: MiiboResponse | undefined;
     let lastRaw: unknown;
     for await (const batch of miiboEventBatches(res.body(), { finalObject: 'last' })) {
@@ -182,9 +187,7 @@ export function createMiibo(settings: MiiboSettings = {}): MiiboProvider {
       throw new ResponseDecodeError(
         'invalid-event',
         'miibo response has no answer: expected an object with a string bestResponse.utterance',
-        {
-          excerpt: lastRaw === undefined ? '' : JSON.stringify(lastRaw),
-        },
+        { excerpt: lastRaw === undefined ? '' : JSON.stringify(lastRaw) },
       );
     }
     return {
@@ -195,40 +198,53 @@ export function createMiibo(settings: MiiboSettings = {}): MiiboProvider {
     };
   };
 
-  const streamChat = async (options: MiiboChatOptions): Promise<MiiboChatStream> => {
-    const valid = validateChatOptions(options);
-    const res = await sendChat(valid, true);
-    return new MiiboChatStream(res, valid.uid, { finalObject });
+  const streamChat = async (input: MiiboChatInput, options?: MiiboRequestOptions): Promise<MiiboChatStream> => {
+    const valid = validateChatInput(input);
+    const call = validateRequestOptions(options);
+    const res = await sendChat(valid, call, true);
+    return new MiiboChatStream(res, valid.uid, decodeOptions);
   };
 
-  const provider: MiiboProvider = {
+  const askWithoutStreaming = async (input: MiiboChatInput, options?: MiiboRequestOptions) => {
+    const valid = validateChatInput(input);
+    const call = validateRequestOptions(options);
+    return readWhole(await sendChat(valid, call, false));
+  };
+
+  return {
     provider: 'miibo',
+    rewritesText: true,
     get queuedRequests() {
       return pacer.waiting;
     },
-    chat,
-    startConversation(options = {}) {
-      return chat({ ...options, utterance: '' });
+    startTurn(input, options) {
+      const turn = miiboTurnRequest(input);
+      const call = validateRequestOptions(options);
+      const chat: MiiboChatInput = { utterance: turn.utterance, uid: turn.uid };
+      if (turn.agentId !== undefined) chat.agentId = turn.agentId;
+      return createAgentTurn({
+        provider: MIIBO_PROVIDER,
+        session: turn.uid,
+        ...(call.signal ? { signal: call.signal } : {}),
+        async open(signals) {
+          const res = await sendChat(chat, { ...call, signal: signals }, true);
+          return flattenBatches(agentEventBatches(miiboEventBatches(res.body(), decodeOptions), { uid: turn.uid }));
+        },
+      });
     },
     streamChat,
-    streamAgentEvents(options) {
-      const valid = validateChatOptions(options);
-      return (async function* () {
-        const stream = await streamChat(valid);
-        yield* stream.agentEvents();
-      })();
+    async ask(input, options) {
+      return (await streamChat(input, options)).collect();
     },
-    async collectAnswer(options) {
-      return (await streamChat(options)).collect();
+    askWithoutStreaming,
+    async startConversation(input, options) {
+      const valid = validateStartConversationInput(input);
+      const call = validateRequestOptions(options);
+      return readWhole(await sendChat({ ...valid, utterance: '' }, call, false));
     },
-    async startAgentGroup(input, options = {}) {
+    async startAgentGroup(input, options) {
       const body = validateAgentGroupStart(input);
-      const call = validate(
-        groupOptionsSchema,
-        [...REQUEST_OPTION_FIELDS, 'extraBody'],
-        options,
-        'options',
-      ) as MiiboAgentGroupStartOptions;
+      const call = validateAgentGroupOptions(options);
       const key = adminApiKey();
       const url = joinUrl(groupsBaseURL(), MIIBO_AGENT_GROUPS_START_PATH);
       const request = transport(call);
@@ -237,7 +253,7 @@ export function createMiibo(settings: MiiboSettings = {}): MiiboProvider {
         request.timeouts = { headersMs: SYNC_MODE_HEADERS_MS, ...call.timeouts } satisfies TimeoutOptions;
         request.retry = { maxRetries: call.maxRetries ?? 0 };
       }
-      request.headers = { ...(request.headers as Record<string, string>), 'X-API-Key': key };
+      request.headers = { accept: ACCEPT, ...call.headers, 'X-API-Key': key };
       const json = await http.requestJson({
         ...request,
         path: url,
@@ -249,11 +265,12 @@ export function createMiibo(settings: MiiboSettings = {}): MiiboProvider {
         throw new ResponseDecodeError(
           'invalid-event',
           'miibo agent group start response is not the documented object',
-          { excerpt: JSON.stringify(json) },
+          {
+            excerpt: JSON.stringify(json),
+          },
         );
       }
       return parsed.data as MiiboAgentGroupStartResponse;
     },
   };
-  return provider;
 }

@@ -2,9 +2,13 @@ import { AbortError } from '@kakehashi/sse-core';
 
 interface Waiter {
   resolve(): void;
-  reject(error: unknown): void;
-  signal: AbortSignal | undefined;
+  signals: readonly AbortSignal[];
   onAbort: (() => void) | undefined;
+}
+
+function firstAborted(signals: readonly AbortSignal[]): AbortSignal | undefined {
+  for (const s of signals) if (s.aborted) return s;
+  return undefined;
 }
 
 /**
@@ -19,20 +23,27 @@ export class RequestPacer {
 
   constructor(private readonly minIntervalMs: number) {}
 
-  /** Resolves when the caller may send its request. */
-  acquire(signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason));
+  /** Resolves when the caller may send its request; any one of `signals` aborting takes it out of the queue. */
+  acquire(signals: readonly AbortSignal[] = []): Promise<void> {
+    const aborted = firstAborted(signals);
+    if (aborted) return Promise.reject(new AbortError(aborted.reason));
     if (this.minIntervalMs <= 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
-      if (signal) {
+      const waiter: Waiter = { resolve, signals, onAbort: undefined };
+      if (signals.length > 0) {
         waiter.onAbort = () => {
           const index = this.queue.indexOf(waiter);
-          if (index !== -1) this.queue.splice(index, 1);
-          reject(new AbortError(signal.reason));
-          this.pump();
+          if (index === -1) return;
+          this.queue.splice(index, 1);
+          this.unlisten(waiter);
+          reject(new AbortError(firstAborted(signals)?.reason));
+          if (this.queue.length === 0 && this.timer !== undefined) {
+            // Nobody is left to wake: do not keep the process alive for the rest of the interval.
+            clearTimeout(this.timer);
+            this.timer = undefined;
+          }
         };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
+        for (const s of signals) s.addEventListener('abort', waiter.onAbort, { once: true });
       }
       this.queue.push(waiter);
       this.pump();
@@ -42,6 +53,10 @@ export class RequestPacer {
   /** Callers waiting for a slot. */
   get waiting(): number {
     return this.queue.length;
+  }
+
+  private unlisten(waiter: Waiter): void {
+    if (waiter.onAbort) for (const s of waiter.signals) s.removeEventListener('abort', waiter.onAbort);
   }
 
   private pump(): void {
@@ -57,7 +72,7 @@ export class RequestPacer {
         return;
       }
       const waiter = this.queue.shift()!;
-      if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
+      this.unlisten(waiter);
       this.nextFreeAt = now + this.minIntervalMs;
       waiter.resolve();
     }

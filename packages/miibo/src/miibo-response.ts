@@ -60,13 +60,26 @@ export const miiboResponseSchema = z.looseObject({
   bestResponse: z.looseObject({ utterance: z.string() }),
 });
 
-/** Whether a decoded JSON value is a conversation response object (see {@link miiboResponseSchema}). */
+/**
+ * Whether a decoded JSON value is a conversation response object (see {@link miiboResponseSchema}).
+ *
+ * The package's one fast path: this runs once per streamed line, and the schema would copy every
+ * (growing) object only to hand back the same fields. The shape every miibo line has (an object
+ * whose `bestResponse` is an object with a string `utterance`) is accepted here; anything else goes
+ * to the schema, which has the last word. A test holds the two to the same verdicts.
+ */
 export function isMiiboResponse(value: unknown): value is MiiboResponse {
-  // Same contract as miiboResponseSchema, checked by hand: this runs once per streamed line, and the
-  // schema would copy every (growing) object only to hand back the same fields.
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const best = (value as { bestResponse?: unknown }).bestResponse;
-  return typeof best === 'object' && best !== null && typeof (best as { utterance?: unknown }).utterance === 'string';
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const best = (value as { bestResponse?: unknown }).bestResponse;
+    if (
+      typeof best === 'object' &&
+      best !== null &&
+      !Array.isArray(best) &&
+      typeof (best as { utterance?: unknown }).utterance === 'string'
+    )
+      return true;
+  }
+  return miiboResponseSchema.safeParse(value).success;
 }
 
 /** Whether miibo marked the answer as still searching (`is_searching` in streams, `isSearching` elsewhere). */

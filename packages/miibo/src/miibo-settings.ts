@@ -1,4 +1,4 @@
-import type { FetchFunction, TimeoutOptions } from '@kakehashi/sse-core';
+import type { FetchFunction, HeaderRecord, TimeoutOptions } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import type { MiiboFinalObjectRule } from './miibo-stream-decoder';
 import {
@@ -25,7 +25,10 @@ export const MIIBO_ENV = {
   adminApiKey: 'MIIBO_ADMIN_API_KEY',
 } as const;
 
-/** Settings of `createMiibo`. Every credential is read lazily, on the first call that needs it. */
+/**
+ * Settings of `createMiibo` (and of `miiboPlatform.createAgent`). Checked at once; every credential
+ * is read lazily, on the first call that needs it.
+ */
 export interface MiiboSettings {
   /** The agent's API key (sent in the JSON body as `api_key`). Default: `MIIBO_API_KEY`. */
   apiKey?: string;
@@ -40,8 +43,8 @@ export interface MiiboSettings {
    * sibling admin API uses `https://api-mebo.dev`, so that is the inferred default.)
    */
   agentGroupsBaseURL?: string;
-  /** Extra headers on every request. */
-  headers?: Record<string, string>;
+  /** Extra headers on every request (a call's own `headers` win). */
+  headers?: HeaderRecord;
   /** A fetch-compatible function to send requests with (default: undici with a shared keep-alive pool). */
   fetch?: FetchFunction;
   /** Headers / idle / total timeouts in ms (`0` switches one off). Default 60 s / 120 s / off. */
@@ -56,7 +59,7 @@ export interface MiiboSettings {
   minIntervalMs?: number;
   /** Which last stream object counts as the final answer. Default `full-response`. */
   finalObject?: MiiboFinalObjectRule;
-  /** Read the environment variables from this record instead of `process.env`. */
+  /** Read the environment variables from this record instead of `process.env` (looked up on first use). */
   env?: Record<string, string | undefined>;
 }
 
@@ -77,9 +80,9 @@ const settingsShape = {
   env: z.record(z.string(), z.string().optional()).optional(),
 };
 
-const settingsSchema = z.strictObject(settingsShape);
+const settingsSchema: z.ZodType<MiiboSettings> = z.strictObject(settingsShape);
 
 /** Validates `createMiibo` settings. */
 export function validateSettings(settings: unknown): MiiboSettings {
-  return validate(settingsSchema, Object.keys(settingsShape), settings ?? {}, 'settings') as MiiboSettings;
+  return validate(settingsSchema, Object.keys(settingsShape), settings ?? {}, 'settings');
 }

@@ -84,7 +84,8 @@ export async function* miiboEventBatches(
       const event = toEvent(value);
       lastWasResponse = event.type === 'snapshot';
       if (event.type === 'snapshot') last = event.response;
-      (out ??= []).push(event);
+      out ??= [];
+      out.push(event);
     }
     if (out) yield out;
   }

@@ -1,15 +1,20 @@
-import { validateArgument, type SchemaLike } from '@kakehashi/sse-core';
+import { validateArgument, type AbortSignals, type HeaderRecord, type SchemaLike } from '@kakehashi/sse-core';
 import { z } from 'zod';
 
 /** Internal: schema pieces and the validation wrapper shared by the public functions. */
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** Extra HTTP headers: valid names, values without line breaks (header injection). */
-export const headerRecordSchema = z.record(
-  z.string().regex(HEADER_NAME, { error: 'is not a valid HTTP header name' }),
-  z.string().refine((v) => !/[\r\n\0]/.test(v), { error: 'must not contain line breaks or NUL characters' }),
-);
+const headerName = z.string().regex(HEADER_NAME, { error: 'is not a valid HTTP header name' });
+const headerValue = z
+  .string()
+  .refine((v) => !/[\r\n\0]/.test(v), { error: 'must not contain line breaks or NUL characters' });
+
+/** Extra HTTP headers: valid names, values without line breaks (header injection); `undefined` drops a header. */
+export const headerRecordSchema: z.ZodType<HeaderRecord> = z.record(headerName, headerValue.optional());
+
+/** Headers that someone else sends (webhook headers): valid names, string values without line breaks. */
+export const sentHeaderRecordSchema = z.record(headerName, headerValue);
 
 const millis = z.number().finite().nonnegative();
 
@@ -22,14 +27,26 @@ export const timeoutsSchema = z.strictObject({
 
 export const maxRetriesSchema = z.number().int().nonnegative();
 
-export const abortSignalSchema = z.custom<AbortSignal>(
-  (v) =>
+function isAbortSignal(v: unknown): v is AbortSignal {
+  return (
     typeof v === 'object' &&
     v !== null &&
     typeof (v as AbortSignal).aborted === 'boolean' &&
-    typeof (v as AbortSignal).addEventListener === 'function',
-  { error: 'must be an AbortSignal' },
+    typeof (v as AbortSignal).addEventListener === 'function'
+  );
+}
+
+/** One `AbortSignal`, or a list of them where any one cancels. */
+export const abortSignalsSchema = z.custom<AbortSignals>(
+  (v) => isAbortSignal(v) || (Array.isArray(v) && v.every(isAbortSignal)),
+  { error: 'must be an AbortSignal or a list of AbortSignals' },
 );
+
+/** The signals as a list (empty for none). */
+export function signalList(signals: AbortSignals | undefined): readonly AbortSignal[] {
+  if (signals === undefined) return [];
+  return Array.isArray(signals) ? (signals as readonly AbortSignal[]) : [signals as AbortSignal];
+}
 
 /** A non-empty string (ids, keys). */
 export const nonEmpty = z.string().min(1, { error: 'must not be empty' });
@@ -57,9 +74,13 @@ interface Issue {
  * Wraps a strict zod schema so that an unknown field is reported at its own path
  * (`input.agentIDs: unknown field (did you mean "agentIds"?)`) and first, ahead of the missing fields
  * a misspelling causes. `knownFields` feeds the did-you-mean hint, which ignores case and underscores
- * (`disable_history` → `disableHistory`).
+ * (`disable_history` → `disableHistory`); `misplaced` gives the hint for fields that belong elsewhere.
  */
-export function withFieldPaths<T>(schema: z.ZodType<T>, knownFields: readonly string[]): SchemaLike<T> {
+export function withFieldPaths<T>(
+  schema: z.ZodType<T>,
+  knownFields: readonly string[],
+  misplaced: Readonly<Record<string, string>> = {},
+): SchemaLike<T> {
   const byLowerCase = new Map(knownFields.map((f) => [f.toLowerCase().replace(/_/g, ''), f]));
   return {
     safeParse(value: unknown) {
@@ -71,9 +92,14 @@ export function withFieldPaths<T>(schema: z.ZodType<T>, knownFields: readonly st
         if (issue.code === 'unrecognized_keys' && issue.keys) {
           for (const key of issue.keys) {
             const hint = byLowerCase.get(key.toLowerCase().replace(/_/g, ''));
+            const elsewhere = issue.path.length === 0 && Object.hasOwn(misplaced, key) ? misplaced[key] : undefined;
             unknown.push({
               path: [...issue.path, key],
-              message: hint ? `unknown field (did you mean "${hint}"?)` : 'unknown field',
+              message: hint
+                ? `unknown field (did you mean "${hint}"?)`
+                : elsewhere
+                  ? `unknown field (${elsewhere})`
+                  : 'unknown field',
             });
           }
         } else other.push(issue);
@@ -84,6 +110,12 @@ export function withFieldPaths<T>(schema: z.ZodType<T>, knownFields: readonly st
 }
 
 /** `validateArgument` over {@link withFieldPaths}. */
-export function validate<T>(schema: z.ZodType<T>, knownFields: readonly string[], value: unknown, name: string): T {
-  return validateArgument(withFieldPaths(schema, knownFields), value, name);
+export function validate<T>(
+  schema: z.ZodType<T>,
+  knownFields: readonly string[],
+  value: unknown,
+  name: string,
+  misplaced?: Readonly<Record<string, string>>,
+): T {
+  return validateArgument(withFieldPaths(schema, knownFields, misplaced), value, name);
 }

@@ -13,10 +13,10 @@ afterEach(() => sim.close());
 const client = (settings: MiiboSettings = {}) =>
   createMiibo({ baseURL: sim.url, apiKey: API_KEY, agentId: AGENT_ID, env: {}, ...settings });
 
-describe('miibo chat (non-streaming)', () => {
+describe('miibo askWithoutStreaming (non-streaming)', () => {
   it('sends every documented field in miibo wire names, the api_key in the body, and returns bestResponse.utterance', async () => {
     const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
-    const result = await client().chat({
+    const result = await client().askWithoutStreaming({
       utterance: 'おすすめの商品は?',
       uid: 'shop_user_001',
       state: { username: '太郎', age: '28歳' },
@@ -54,14 +54,14 @@ describe('miibo chat (non-streaming)', () => {
   it('never returns the echoed top-level utterance as the reply', async () => {
     await sim.close();
     sim = await startMiiboSimulator({ answer: 'ジョンと呼んでください!' });
-    const result = await client().chat({ utterance: 'ニックネームはなんですか?' });
+    const result = await client().askWithoutStreaming({ utterance: 'ニックネームはなんですか?' });
     expect(result.response.utterance).toBe('ニックネームはなんですか?');
     expect(result.text).toBe('ジョンと呼んでください!');
   });
 
   it('strips a data: prefix from base64Image and encodes raw bytes', async () => {
-    await client().chat({ utterance: '画像1', base64Image: 'DATA:image/jpeg;base64,/9j/4AAQSkZJRg==' });
-    await client().chat({ utterance: '画像2', base64Image: new Uint8Array([0xff, 0xd8, 0xff, 0xe0]) });
+    await client().askWithoutStreaming({ utterance: '画像1', base64Image: 'DATA:image/jpeg;base64,/9j/4AAQSkZJRg==' });
+    await client().askWithoutStreaming({ utterance: '画像2', base64Image: new Uint8Array([0xff, 0xd8, 0xff, 0xe0]) });
     expect(sim.requests.map((r) => r.json<{ base64_image: string }>().base64_image)).toEqual([
       '/9j/4AAQSkZJRg==',
       '/9j/4A==',
@@ -77,8 +77,8 @@ describe('miibo chat (non-streaming)', () => {
       uid: 'shop_user_002',
     });
     expect(result.text).toBe(DEFAULT_MIIBO_GREETING);
-    // chat() with utterance '' is the same call.
-    expect((await client().chat({ utterance: '' })).text).toBe(DEFAULT_MIIBO_GREETING);
+    // askWithoutStreaming() with utterance '' is the same call.
+    expect((await client().askWithoutStreaming({ utterance: '' })).text).toBe(DEFAULT_MIIBO_GREETING);
   });
 
   it('reads the answer of an agent with streaming on when no stream was asked (the body is sniffed)', async () => {
@@ -90,14 +90,14 @@ describe('miibo chat (non-streaming)', () => {
 
   it('surfaces isError on a 200 answer', async () => {
     sim.set({ isError: true });
-    const result = await client().chat({ utterance: '混雑時' });
+    const result = await client().askWithoutStreaming({ utterance: '混雑時' });
     expect(result.isError).toBe(true);
   });
 
   it('overrides agentId and apiKey per call', async () => {
     await sim.close();
     sim = await startMiiboSimulator();
-    await client().chat({ utterance: 'x', agentId: 'other-agent', apiKey: 'other-agent-key-123456' });
+    await client().askWithoutStreaming({ utterance: 'x', agentId: 'other-agent', apiKey: 'other-agent-key-123456' });
     expect(sim.requests[0]!.json()).toMatchObject({ agent_id: 'other-agent', api_key: 'other-agent-key-123456' });
   });
 
@@ -105,41 +105,63 @@ describe('miibo chat (non-streaming)', () => {
     const miibo = createMiibo({
       env: { MIIBO_API_KEY: API_KEY, MIIBO_AGENT_ID: AGENT_ID, MIIBO_BASE_URL: `${sim.url}/` },
     });
-    expect((await miibo.chat({ utterance: 'env' })).text).toContain('env');
+    expect((await miibo.askWithoutStreaming({ utterance: 'env' })).text).toContain('env');
   });
 });
 
 describe('miibo errors', () => {
-  it('rejects bad input with InvalidArgumentError naming the field, with zero requests sent', async () => {
+  it('rejects bad input and options with InvalidArgumentError naming the field, with zero requests sent', async () => {
     const miibo = client();
-    const cases: Array<[unknown, string]> = [
-      [{}, 'options.utterance'],
-      [{ utterance: 1 }, 'options.utterance'],
-      [{ utterance: 'x', state: { age: 28 } }, 'options.state.age'],
-      [{ utterance: 'x', base64Image: 'data:image/png;base64,@@not base64@@' }, 'options.base64Image'],
-      [{ utterance: 'x', base64Image: '' }, 'options.base64Image'],
-      [{ utterance: 'x', uid: '' }, 'options.uid'],
-      [{ utterance: 'x', disable_history: true }, 'options.disable_history'],
-      [{ utterance: 'x', stream: true }, 'options.stream'],
-      [{ utterance: 'x', timeouts: { idleMs: -1 } }, 'options.timeouts.idleMs'],
-      [{ utterance: 'x', headers: { 'bad header': 'v' } }, 'options.headers.bad header'],
+    const inputs: Array<[unknown, string]> = [
+      [{}, 'input.utterance'],
+      [{ utterance: 1 }, 'input.utterance'],
+      [{ utterance: 'x', state: { age: 28 } }, 'input.state.age'],
+      [{ utterance: 'x', base64Image: 'data:image/png;base64,@@not base64@@' }, 'input.base64Image'],
+      [{ utterance: 'x', base64Image: '' }, 'input.base64Image'],
+      [{ utterance: 'x', uid: '' }, 'input.uid'],
+      [{ utterance: 'x', disable_history: true }, 'input.disable_history'],
+      [{ utterance: 'x', stream: true }, 'input.stream'],
+      [{ utterance: 'x', signal: new AbortController().signal }, 'input.signal'],
     ];
-    for (const [options, field] of cases) {
-      for (const call of [
-        () => miibo.chat(options as never),
-        () => miibo.streamChat(options as never),
-        () => miibo.collectAnswer(options as never),
-      ]) {
-        const error = await rejectionOf(call());
+    const options: Array<[unknown, string]> = [
+      [{ timeouts: { idleMs: -1 } }, 'options.timeouts.idleMs'],
+      [{ headers: { 'bad header': 'v' } }, 'options.headers.bad header'],
+      [{ headers: { 'x-ok': 'a\r\nx-evil: 1' } }, 'options.headers.x-ok'],
+      [{ signal: 'stop' }, 'options.signal'],
+      [{ signal: [new AbortController().signal, 1] }, 'options.signal'],
+      [{ maxRetries: 1.5 }, 'options.maxRetries'],
+      [{ uid: 'u' }, 'options.uid'],
+    ];
+    const calls = [
+      (i: unknown, o?: unknown) => miibo.askWithoutStreaming(i as never, o as never),
+      (i: unknown, o?: unknown) => miibo.streamChat(i as never, o as never),
+      (i: unknown, o?: unknown) => miibo.ask(i as never, o as never),
+    ];
+    const cases: Array<[unknown, unknown, string]> = [
+      ...inputs.map(([i, field]): [unknown, unknown, string] => [i, undefined, field]),
+      ...options.map(([o, field]): [unknown, unknown, string] => [{ utterance: 'x' }, o, field]),
+    ];
+    for (const [input, opts, field] of cases) {
+      for (const call of calls) {
+        const error = await rejectionOf(call(input, opts));
         expect(InvalidArgumentError.isInstance(error), `${field}: ${String(error)}`).toBe(true);
         expect((error as InvalidArgumentError).argument).toBe(field);
       }
-      expect(() => miibo.streamAgentEvents(options as never)).toThrow(InvalidArgumentError);
     }
     const hinted = (await rejectionOf(
-      miibo.chat({ utterance: 'x', disable_history: true } as never),
+      miibo.askWithoutStreaming({ utterance: 'x', disable_history: true } as never),
     )) as InvalidArgumentError;
     expect(hinted.message).toContain('did you mean "disableHistory"');
+    const misplaced = (await rejectionOf(
+      miibo.streamChat({ utterance: 'x', signal: new AbortController().signal } as never),
+    )) as InvalidArgumentError;
+    expect(misplaced.message).toContain('second argument');
+    const misplacedInput = (await rejectionOf(
+      miibo.streamChat({ utterance: 'x' }, { uid: 'u' } as never),
+    )) as InvalidArgumentError;
+    expect(misplacedInput.message).toContain('first argument');
+    const start = (await rejectionOf(miibo.startConversation({ utterance: 'x' } as never))) as InvalidArgumentError;
+    expect(start.argument).toBe('input.utterance');
     expect(sim.requests).toHaveLength(0);
   });
 
@@ -151,7 +173,7 @@ describe('miibo errors', () => {
 
   it('throws MissingConfigError naming the environment variable, before any request', async () => {
     const noKey = await rejectionOf(
-      createMiibo({ baseURL: sim.url, agentId: AGENT_ID, env: {} }).chat({ utterance: 'x' }),
+      createMiibo({ baseURL: sim.url, agentId: AGENT_ID, env: {} }).askWithoutStreaming({ utterance: 'x' }),
     );
     expect(MissingConfigError.isInstance(noKey)).toBe(true);
     expect((noKey as MissingConfigError).envVar).toBe('MIIBO_API_KEY');
@@ -160,14 +182,16 @@ describe('miibo errors', () => {
       createMiibo({ baseURL: sim.url, apiKey: API_KEY, env: {} }).streamChat({ utterance: 'x' }),
     );
     expect((noAgent as MissingConfigError).envVar).toBe('MIIBO_AGENT_ID');
-    const events = createMiibo({ baseURL: sim.url, apiKey: API_KEY, env: {} }).streamAgentEvents({ utterance: 'x' });
-    expect(((await rejectionOf(events.next())) as MissingConfigError).envVar).toBe('MIIBO_AGENT_ID');
+    const turn = createMiibo({ baseURL: sim.url, apiKey: API_KEY, env: {} }).startTurn({
+      messages: [{ role: 'user', content: 'x' }],
+    });
+    expect(((await rejectionOf(turn.next())) as MissingConfigError).envVar).toBe('MIIBO_AGENT_ID');
     expect(sim.requests).toHaveLength(0);
   });
 
   it('keeps the API key out of every error, even when the server echoes it', async () => {
     const wrongKey = 'wrong-agent-key-9f8e7d6c5b4a';
-    const error = await rejectionOf(client({ apiKey: wrongKey }).chat({ utterance: 'x' }));
+    const error = await rejectionOf(client({ apiKey: wrongKey }).askWithoutStreaming({ utterance: 'x' }));
     expect(ApiCallError.isInstance(error)).toBe(true);
     expect((error as ApiCallError).status).toBe(401);
     expect(sim.requests[0]!.json<{ api_key: string }>().api_key).toBe(wrongKey);
@@ -193,7 +217,9 @@ describe('miibo errors', () => {
     }));
     try {
       const error = await rejectionOf(
-        createMiibo({ baseURL: odd.url, apiKey: API_KEY, agentId: AGENT_ID, env: {} }).chat({ utterance: 'x' }),
+        createMiibo({ baseURL: odd.url, apiKey: API_KEY, agentId: AGENT_ID, env: {} }).askWithoutStreaming({
+          utterance: 'x',
+        }),
       );
       expect(ResponseDecodeError.isInstance(error)).toBe(true);
       expect((error as Error).message).toContain('bestResponse.utterance');

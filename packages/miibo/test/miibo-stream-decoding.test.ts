@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { everySplit, splitEvery, utf8 } from '@kakehashi/testkit';
 import { ResponseDecodeError, type AgentEvent } from '@kakehashi/sse-core';
-import { decodeMiiboAgentEvents, decodeMiiboStream, toMiiboAgentEvents, type MiiboStreamEvent } from '@kakehashi/miibo';
+import {
+  decodeMiiboAgentEvents,
+  decodeMiiboStream,
+  isMiiboResponse,
+  miiboResponseSchema,
+  toMiiboAgentEvents,
+  type MiiboStreamEvent,
+} from '@kakehashi/miibo';
 import { appliedText, chunksOf, collect, rejectionOf } from './helpers';
 import { recordedAgentEvents, recordedFinalText, recordedStream } from './recorded-miibo-stream';
 
@@ -115,5 +122,43 @@ describe('miibo AgentEvents from bytes', () => {
     const body = '{"utterance":"x","bestResponse":{"utterance":"ただいま混み合っています"},"isError":true}';
     const events = await collect(decodeMiiboAgentEvents(chunksOf([utf8(body)])));
     expect(events.at(-1)).toEqual({ type: 'finish', text: 'ただいま混み合っています', reason: 'error' });
+  });
+});
+
+describe('isMiiboResponse (the fast path in front of miiboResponseSchema)', () => {
+  it("gives the schema's verdict on usual and unusual values", () => {
+    class Reply {
+      bestResponse = { utterance: 'クラス' };
+    }
+    const values: unknown[] = [
+      { bestResponse: { utterance: 'こんにちは' } },
+      { bestResponse: { utterance: '' }, utterance: 'やあ', userState: {} },
+      { bestResponse: { utterance: 'あ', is_searching: true, extra: [1, 2] } },
+      JSON.parse('{"bestResponse":{"utterance":"__proto__","__proto__":{"x":1}}}'),
+      Object.assign(Object.create(null), { bestResponse: { utterance: 'null-proto' } }),
+      { bestResponse: Object.assign(Object.create(null), { utterance: 'null-proto inside' }) },
+      new Reply(),
+      { bestResponse: { utterance: 1 } },
+      { bestResponse: { utterance: null } },
+      { bestResponse: {} },
+      { bestResponse: 'text' },
+      { bestResponse: null },
+      { bestResponse: Object.assign(['x'], { utterance: 'array' }) },
+      Object.assign([{ bestResponse: { utterance: 'x' } }], { bestResponse: { utterance: 'array' } }),
+      { bestresponse: { utterance: 'x' } },
+      { utterance: 'x' },
+      {},
+      [],
+      null,
+      undefined,
+      'bestResponse',
+      42,
+      true,
+    ];
+    for (const value of values) {
+      expect(isMiiboResponse(value), JSON.stringify(value) ?? String(value)).toBe(
+        miiboResponseSchema.safeParse(value).success,
+      );
+    }
   });
 });

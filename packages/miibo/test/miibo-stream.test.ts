@@ -16,7 +16,8 @@ const client = (settings: MiiboSettings = {}) =>
   createMiibo({ baseURL: sim.url, apiKey: API_KEY, agentId: AGENT_ID, env: {}, ...settings });
 
 async function agentEvents(settings: MiiboSettings = {}): Promise<AgentEvent[]> {
-  return collect(client(settings).streamAgentEvents({ utterance: 'おすすめは?', uid: 'shop_user_001' }));
+  const stream = await client(settings).streamChat({ utterance: 'おすすめは?', uid: 'shop_user_001' });
+  return collect(stream.agentEvents());
 }
 
 function expectComplete(events: AgentEvent[], text = ANSWER): void {
@@ -84,9 +85,11 @@ describe('miibo streaming', () => {
   });
 
   it('collects the whole answer with the final response object', async () => {
-    const answer = await client().collectAnswer({ utterance: 'おすすめは?', state: { 会員: 'ゴールド' }, uid: 'u-1' });
+    const answer = await client().ask({ utterance: 'おすすめは?', state: { 会員: 'ゴールド' }, uid: 'u-1' });
     expect(answer.text).toBe(ANSWER);
     expect(answer.reason).toBe('stop');
+    expect(answer.uid).toBe('u-1');
+    expect(answer.start).toEqual({ type: 'start', provider: 'miibo', uid: 'u-1' });
     expect(answer.response.userState).toEqual({ 会員: 'ゴールド' });
   });
 
@@ -95,7 +98,7 @@ describe('miibo streaming', () => {
     const events = await agentEvents();
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'stream-cut', retryable: true });
     expect(events.some((e) => e.type === 'finish')).toBe(false);
-    const error = await rejectionOf(client().collectAnswer({ utterance: 'x' }));
+    const error = await rejectionOf(client().ask({ utterance: 'x' }));
     expect(AgentStreamError.isInstance(error)).toBe(true);
     expect((error as AgentStreamError).partialText).toBe(ANSWER);
   });
@@ -123,7 +126,7 @@ describe('miibo stream faults', () => {
     expectComplete(await agentEvents());
     expect(sim.requests).toHaveLength(2);
     sim.rateLimit(1, 7);
-    const error = await rejectionOf(client({ maxRetries: 0 }).chat({ utterance: 'x' }));
+    const error = await rejectionOf(client({ maxRetries: 0 }).askWithoutStreaming({ utterance: 'x' }));
     expect(ApiCallError.isInstance(error)).toBe(true);
     expect((error as ApiCallError).status).toBe(429);
     expect((error as ApiCallError).retryAfterMs).toBe(7000);
@@ -134,7 +137,7 @@ describe('miibo stream faults', () => {
     expectComplete(await agentEvents());
     expect(sim.requests).toHaveLength(2);
     sim.fail(1, 500);
-    const error = await rejectionOf(collect(client({ maxRetries: 0 }).streamAgentEvents({ utterance: 'x' })));
+    const error = await rejectionOf(client().streamChat({ utterance: 'x' }, { maxRetries: 0 }));
     expect((error as ApiCallError).status).toBe(500);
   });
 
@@ -144,7 +147,8 @@ describe('miibo stream faults', () => {
     const seen: AgentEvent[] = [];
     const error = await rejectionOf(
       (async () => {
-        for await (const event of client().streamAgentEvents({ utterance: 'x', signal: controller.signal })) {
+        const stream = await client().streamChat({ utterance: 'x' }, { signal: controller.signal });
+        for await (const event of stream.agentEvents()) {
           seen.push(event);
           if (event.type === 'text-delta') controller.abort();
         }
@@ -158,7 +162,8 @@ describe('miibo stream faults', () => {
 
   it('leaving a for await early closes the connection (AgentEvents and typed events)', async () => {
     sim.stall(2);
-    for await (const event of client().streamAgentEvents({ utterance: 'x' })) if (event.type === 'text-delta') break;
+    for await (const event of (await client().streamChat({ utterance: 'x' })).agentEvents())
+      if (event.type === 'text-delta') break;
     await expect(sim.requests[0]!.closed).resolves.toEqual({ byClient: true });
     const stream = await client().streamChat({ utterance: 'x' });
     for await (const event of stream) if (event.type === 'snapshot') break;
