@@ -32,6 +32,7 @@ export interface CodeerApiErrorDetails {
  * `reason` and `codeName` for the documented codes, and the platform's own `platformMessage`.
  */
 export class CodeerApiError extends ApiCallError {
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: the cross-install marker that isInstance() checks
   private readonly [MARKER] = true;
   /** What the error means: from the documented `error_code`, else from the HTTP status. */
   readonly reason: CodeerErrorReason;

@@ -1,4 +1,4 @@
-import { readSetting } from '@kakehashi/auth';
+import { readSetting, type EnvSource } from '@kakehashi/auth';
 import { validateArgument } from '@kakehashi/sse-core';
 import { CODEER_ENV } from './codeer-constants';
 import type { CodeerHttp } from './codeer-http';
@@ -8,7 +8,7 @@ import type { CodeerRequestOptions } from './codeer-request-options';
 /** What every resource shares: the transport and the provider's defaults. */
 export interface CodeerContext {
   http: CodeerHttp;
-  /** The agent: the one given, else the provider's `agentId`, else `CODEER_AGENT_ID` (else `MissingConfigError`). */
+  /** The agent: the one given, else the provider's `agentId`, else `CODEER_AGENT_ID` from `env` or `process.env` (else `MissingConfigError`). */
   agentId(given: string | undefined): string;
   /** The external user: the one given, else the provider's `externalUserId`. */
   externalUserId(given: string | undefined): string | undefined;
@@ -17,11 +17,13 @@ export interface CodeerContext {
 /** Builds the shared context. */
 export function createCodeerContext(
   http: CodeerHttp,
-  defaults: { agentId?: string; externalUserId?: string },
+  defaults: { agentId?: string; externalUserId?: string; env?: EnvSource },
 ): CodeerContext {
+  const source = defaults.env === undefined ? {} : { source: defaults.env };
   return {
     http,
-    agentId: (given) => given ?? readSetting({ value: defaults.agentId, env: CODEER_ENV.agentId, setting: 'agentId' }),
+    agentId: (given) =>
+      given ?? readSetting({ value: defaults.agentId, env: CODEER_ENV.agentId, setting: 'agentId', ...source }),
     externalUserId: (given) => given ?? defaults.externalUserId,
   };
 }

@@ -1,4 +1,18 @@
+import type { AbortSignals } from '@kakehashi/sse-core';
 import { z } from 'zod';
+import type { CodeerRequestOptions } from './codeer-request-options';
+
+/**
+ * A schema typed as `z.ZodType<Out, In>` (so `validateArgument` returns `Out`), allowed only when the
+ * schema `S` takes exactly the fields of the public type `In`: a field added to one and not the other
+ * is a compile error, so the documented type and its schema cannot drift apart.
+ */
+export type SchemaFor<Out, In, S extends z.ZodType> = [
+  | Exclude<keyof NonNullable<z.input<S>>, keyof NonNullable<In>>
+  | Exclude<keyof NonNullable<In>, keyof NonNullable<z.input<S>>>,
+] extends [never]
+  ? z.ZodType<Out, In>
+  : never;
 
 /** A chat id: a positive integer, or its digits as a string (as read from a command line). */
 export const chatIdSchema = z
@@ -32,7 +46,6 @@ export const attachedFileUuidsSchema = z.array(z.string().min(1, 'must not be em
 /** A loosely typed JSON object body (for endpoints whose body Codeer does not document). */
 export const looseBodySchema = z.record(z.string(), z.unknown());
 
-/** Per-call options shared by every method. */
 /** sse-core's three clocks, as settings and per-call options accept them. */
 export const timeoutsSchema = z.strictObject({
   headersMs: z.number().int().nonnegative().optional(),
@@ -40,11 +53,31 @@ export const timeoutsSchema = z.strictObject({
   totalMs: z.number().int().nonnegative().optional(),
 });
 
-export const requestOptionsSchema = z
-  .strictObject({
-    signal: z.instanceof(AbortSignal).optional(),
-    timeouts: timeoutsSchema.optional(),
-    headers: z.record(z.string(), z.string()).optional(),
-    maxRetries: z.number().int().nonnegative().max(10).optional(),
-  })
-  .optional();
+/** An HTTP header name (an RFC 9110 token). */
+export const headerNameSchema = z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/, 'is not a valid header name');
+
+/** An HTTP header value: no line breaks or NUL. */
+export const headerValueSchema = z.string().regex(/^[^\r\n\0]*$/, 'must not contain line breaks');
+
+/** Extra headers of one call (an `undefined` value is left out). */
+export const headersSchema = z.record(headerNameSchema, headerValueSchema.optional());
+
+/** One `AbortSignal`, or several (any one of them cancels). */
+export const signalsSchema = z.custom<AbortSignals>(
+  (v) => v instanceof AbortSignal || (Array.isArray(v) && v.every((s) => s instanceof AbortSignal)),
+  'must be an AbortSignal or a list of AbortSignals',
+);
+
+const requestOptionsObject = z.strictObject({
+  signal: signalsSchema.optional(),
+  timeouts: timeoutsSchema.optional(),
+  headers: headersSchema.optional(),
+  maxRetries: z.number().int().nonnegative().max(10).optional(),
+});
+
+/** The strict schema of {@link CodeerRequestOptions}, or nothing. */
+export const requestOptionsSchema: SchemaFor<
+  CodeerRequestOptions | undefined,
+  CodeerRequestOptions | undefined,
+  typeof requestOptionsObject
+> = requestOptionsObject.optional();

@@ -1,13 +1,19 @@
-import type { TimeoutOptions } from '@kakehashi/sse-core';
+import type { AbortSignals, HeaderRecord, TimeoutOptions } from '@kakehashi/sse-core';
 
-/** Options every method accepts as its last argument. */
+/**
+ * Options every method accepts as its last argument: the same fields, with the same meaning, as the
+ * agent contract's `AgentCallOptions`. Unknown fields are rejected.
+ */
 export interface CodeerRequestOptions {
-  /** Cancels the request (and its stream). The call rejects with `AbortError`. */
-  signal?: AbortSignal;
+  /**
+   * Cancels the request, its retries and its stream; a list of signals: any one of them cancels. The
+   * call, or the read in progress, rejects with `AbortError` and the connection is closed.
+   */
+  signal?: AbortSignals;
   /** Overrides the provider's timeouts for this call (`headersMs`, `idleMs`, `totalMs`; `0` switches one off). */
   timeouts?: TimeoutOptions;
-  /** Extra headers for this call (they win over the provider's `headers`). */
-  headers?: Record<string, string>;
-  /** Overrides the provider's `maxRetries` for this call. */
+  /** Extra headers for this call; they win over the provider's `headers` (a header set to `undefined` is not sent). */
+  headers?: HeaderRecord;
+  /** Overrides the provider's `maxRetries` for this call (0 to 10). */
   maxRetries?: number;
 }

@@ -1,8 +1,15 @@
 import type { FetchFunction, TimeoutOptions } from '@kakehashi/sse-core';
 import { z } from 'zod';
-import { timeoutsSchema } from './codeer-input-schemas';
+import {
+  agentIdSchema,
+  externalUserIdSchema,
+  headerNameSchema,
+  headerValueSchema,
+  timeoutsSchema,
+  type SchemaFor,
+} from './codeer-input-schemas';
 
-/** Settings of {@link createCodeer}. Every field is optional; unknown fields are rejected. */
+/** Settings of `createCodeer` (and of `codeerPlatform.createAgent`). Every field is optional; unknown fields are rejected. */
 export interface CodeerProviderSettings {
   /**
    * The workspace API key, sent as the `x-api-key` header. Default: the `CODEER_API_KEY` environment
@@ -12,15 +19,20 @@ export interface CodeerProviderSettings {
   /** The API base URL. Default: `CODEER_BASE_URL`, else `https://api.codeer.ai/api/v1`. */
   baseURL?: string;
   /**
-   * The default agent (UUID of a published agent) for new chats, messages and batches. Default:
-   * `CODEER_AGENT_ID`, read when a call needs it.
+   * The default agent (UUID of a published agent) for new chats, messages, turns and batches.
+   * Default: `CODEER_AGENT_ID`, read when a call needs it.
    */
   agentId?: string;
   /**
    * The default `external_user_id` for creating chats, listing chats and sending messages (required
-   * by workspaces in whitelist mode). Per-call values win.
+   * by workspaces in whitelist mode). Per-call values (`externalUserId`, a turn's `userId`) win.
    */
   externalUserId?: string;
+  /**
+   * Where `CODEER_API_KEY`, `CODEER_BASE_URL` and `CODEER_AGENT_ID` are read from instead of
+   * `process.env`. Kept as given and read on first use (not copied at creation).
+   */
+  env?: Record<string, string | undefined>;
   /** Extra headers on every request (the API key header always wins). */
   headers?: Record<string, string>;
   /** A fetch-compatible function to use instead of the built-in undici transport (proxies, edge runtimes, tests). */
@@ -30,32 +42,38 @@ export interface CodeerProviderSettings {
    * agent turn), `idleMs` 90,000 (the server's own stream timeout), `totalMs` off.
    */
   timeouts?: TimeoutOptions;
-  /** Retries after the first attempt, for 408/409/429/5xx and connection failures before any body byte. Default 2. */
+  /** Retries after the first attempt (0 to 10), for 408/409/429/5xx and connection failures before any body byte. Default 2. */
   maxRetries?: number;
 }
 
-const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A record of environment variables, kept as given (read on use, so later changes are seen). */
+const envSchema = z.custom<Record<string, string | undefined>>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.values(v).every((x) => x === undefined || typeof x === 'string'),
+  'must be an object of strings (variable name to value)',
+);
 
-/** The strict schema of {@link CodeerProviderSettings}. */
-export const codeerProviderSettingsSchema = z.strictObject({
+const settingsObject = z.strictObject({
   apiKey: z.string().min(1, 'must not be empty').optional(),
   baseURL: z
     .string()
     .refine((v) => /^https?:\/\/[^\s]+$/i.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
     .optional(),
-  agentId: z
-    .string()
-    .min(1, 'must not be empty')
-    .regex(/^[^\s/?#%]+$/, 'must not contain spaces, "/", "?", "#" or "%"')
-    .optional(),
-  externalUserId: z.string().min(1, 'must not be empty').optional(),
-  headers: z
-    .record(
-      z.string().regex(headerName, 'is not a valid header name'),
-      z.string().regex(/^[^\r\n\0]*$/, 'must not contain line breaks'),
-    )
-    .optional(),
+  agentId: agentIdSchema.optional(),
+  externalUserId: externalUserIdSchema.optional(),
+  env: envSchema.optional(),
+  headers: z.record(headerNameSchema, headerValueSchema).optional(),
   fetch: z.custom<FetchFunction>((v) => typeof v === 'function', 'must be a function').optional(),
   timeouts: timeoutsSchema.optional(),
   maxRetries: z.number().int().nonnegative().max(10).optional(),
 });
+
+/** The strict schema of {@link CodeerProviderSettings}. */
+export const codeerProviderSettingsSchema: SchemaFor<
+  CodeerProviderSettings,
+  CodeerProviderSettings,
+  typeof settingsObject
+> = settingsObject;

@@ -34,8 +34,14 @@ async function openStreaming(
   options: CodeerRequestOptions,
 ): Promise<{ res: HttpResponse; abort: () => void }> {
   const controller = new AbortController();
-  // Both signals go down to sse-core, which listens to each only while the call runs (no AbortSignal.any).
-  const signal = options.signal ? [options.signal, controller.signal] : controller.signal;
+  // Every signal goes down to sse-core, which listens to each only while the call runs (no AbortSignal.any).
+  const given = options.signal;
+  const signal =
+    given === undefined
+      ? controller.signal
+      : given instanceof AbortSignal
+        ? [given, controller.signal]
+        : [...given, controller.signal];
   const res = await ctx.http.open(
     { ...call, turn: true, headers: { accept: 'text/event-stream', ...call.headers } },
     { ...options, signal },

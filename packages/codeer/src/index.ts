@@ -1,4 +1,5 @@
 export { createCodeer, type CodeerProvider, type CodeerChatInput } from './codeer-provider';
+export { codeerPlatform } from './codeer-platform';
 export type { CodeerProviderSettings } from './codeer-settings';
 export type { CodeerRequestOptions } from './codeer-request-options';
 export {

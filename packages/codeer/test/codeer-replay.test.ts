@@ -120,6 +120,38 @@ describe('event decoding details', () => {
     expect(ev(' [DONE] ')).toEqual({ type: 'done' });
   });
 
+  it('the text-delta fast path gives what the schema gives, and refuses what the schema refuses', () => {
+    const verdict = (data: string, event?: string): unknown => {
+      try {
+        return { event: ev(data, event) };
+      } catch (error) {
+        return { error: ResponseDecodeError.isInstance(error) ? error.message : String(error) };
+      }
+    };
+    const payloads: Array<Record<string, unknown>> = [
+      { delta: 'こんにちは' },
+      { delta: '' },
+      { delta: '改行\r\nあり', response_id: 'r-1', chat_id: 7 },
+      { delta: 'x', response_id: null, chat_id: '7' },
+      { delta: 'x', chat_id: null, extra: { kept: ['as', 'sent'] } },
+      { delta: 42 },
+      { delta: null },
+      { delta: ['x'] },
+      {},
+      { delta: 'x', response_id: 5 },
+      { delta: 'x', response_id: {} },
+      { delta: 'x', chat_id: true },
+      { delta: 'x', chat_id: [1] },
+    ];
+    for (const p of payloads) {
+      // With its "type" field a delta can take the fast path; named only by its event line it always
+      // goes through the schema.
+      const fast = verdict(JSON.stringify({ type: 'response.output_text.delta', ...p }));
+      const schema = verdict(JSON.stringify(p), 'response.output_text.delta');
+      expect(fast, JSON.stringify(p)).toEqual(schema);
+    }
+  });
+
   it('fails a known event of the wrong shape with ResponseDecodeError', () => {
     let error: unknown;
     try {
