@@ -1,5 +1,6 @@
+import type { AbortSignals, AgentCallOptions, HeaderRecord } from '@kakehashi/sse-core';
 import { z } from 'zod';
-import { timeoutsSchema, type AgenticStarTimeouts } from './agenticstar-settings';
+import { timeoutsSchema } from './agenticstar-settings';
 
 /** One message. The role rules (system prompts, history versus `conversationId`) are not documented. */
 export interface AgenticStarMessage {
@@ -34,21 +35,23 @@ export interface AgenticStarChatInput {
   extraBody?: Record<string, unknown>;
 }
 
-/** Per-call options. Unknown keys are rejected. */
-export interface AgenticStarCallOptions {
-  /** Cancels the call (and its stream). */
-  signal?: AbortSignal;
-  /** Timeouts for this call, over the provider's. */
-  timeouts?: AgenticStarTimeouts;
-  /** Retries for this call, over the provider's. */
-  maxRetries?: number;
-  /** Extra headers for this call. */
-  headers?: Record<string, string>;
+/**
+ * Per-call options of the conversations list, and of `startTurn` (the agent contract's
+ * `AgentCallOptions`): `signal` (one or a list; any one cancels), `headers`, `timeouts`, `maxRetries`,
+ * each over the client's settings. Unknown keys are rejected.
+ */
+export type AgenticStarListOptions = AgentCallOptions;
+
+/** Per-call options of `streamChat` and `ask`. Unknown keys are rejected. */
+export interface AgenticStarCallOptions extends AgentCallOptions {
   /** Called for every SSE comment of a chat stream: `connected`, then `heartbeat` about every 30 s while the agent works. */
   onComment?: (comment: string) => void;
 }
 
 const nonEmpty = z.string().min(1, 'must not be empty');
+
+/** A non-empty string: the conversation id check `conversation(id)` and the contract's session share. */
+export const idSchema = nonEmpty;
 
 const messageSchema = z.strictObject({
   role: z.enum(['user', 'assistant', 'system']),
@@ -57,7 +60,7 @@ const messageSchema = z.strictObject({
 
 const fileSchema = z.union([nonEmpty, z.looseObject({ fileId: nonEmpty })]);
 
-export const chatInputSchema = z
+export const chatInputSchema: z.ZodType<AgenticStarChatInput> = z
   .strictObject({
     message: nonEmpty.optional(),
     messages: z.array(messageSchema).min(1, 'must hold at least one message').optional(),
@@ -77,11 +80,26 @@ export const chatInputSchema = z
     }
   });
 
-export const callOptionsSchema = z.strictObject({
-  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'must be an AbortSignal').optional(),
+const isSignal = (v: unknown): v is AbortSignal => v instanceof AbortSignal;
+
+const signalSchema = z.custom<AbortSignals>(
+  (v) => isSignal(v) || (Array.isArray(v) && v.every(isSignal)),
+  'must be an AbortSignal or a list of AbortSignals',
+);
+
+const headersSchema: z.ZodType<HeaderRecord> = z.record(z.string(), z.string().optional());
+
+const listOptionsShape = {
+  signal: signalSchema.optional(),
   timeouts: timeoutsSchema.optional(),
   maxRetries: z.number().int().nonnegative().optional(),
-  headers: z.record(z.string(), z.string()).optional(),
+  headers: headersSchema.optional(),
+};
+
+export const listOptionsSchema: z.ZodType<AgenticStarListOptions> = z.strictObject(listOptionsShape);
+
+export const callOptionsSchema: z.ZodType<AgenticStarCallOptions> = z.strictObject({
+  ...listOptionsShape,
   onComment: z.custom<(comment: string) => void>((v) => typeof v === 'function', 'must be a function').optional(),
 });
 
@@ -107,56 +125,4 @@ export function buildChatBody(
   if (defaults.agentIdInBody && defaults.agentId !== undefined) body.agentId = defaults.agentId;
   if (input.extraBody) Object.assign(body, input.extraBody);
   return body;
-}
-
-const PLAIN_INPUT_KEYS = new Set(['message', 'messages', 'conversationId', 'agentId', 'model']);
-const ROLES = new Set(['user', 'assistant', 'system']);
-
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
-
-/**
- * A fast path in front of {@link chatInputSchema} for the common inputs (`message` or plain
- * `messages`, with `conversationId`, `agentId` or `model`): a copy of the input, equal to what the
- * schema returns, or `undefined` for anything else, which the schema then judges. Saves the schema's
- * cost on every chat call of a busy gateway; the package's tests hold the two to the same results.
- */
-export function plainChatInput(value: unknown): AgenticStarChatInput | undefined {
-  if (!isPlainRecord(value)) return undefined;
-  const out: AgenticStarChatInput = {};
-  for (const key of Object.keys(value)) {
-    const v = value[key];
-    if (!PLAIN_INPUT_KEYS.has(key)) return undefined;
-    if (key === 'messages') {
-      if (!Array.isArray(v) || v.length === 0) return undefined;
-      const messages: AgenticStarMessage[] = [];
-      for (const m of v as unknown[]) {
-        if (!isPlainRecord(m)) return undefined;
-        const keys = Object.keys(m);
-        if (keys.length !== 2 || !('role' in m) || !('content' in m)) return undefined;
-        if (typeof m.role !== 'string' || !ROLES.has(m.role) || !isNonEmptyString(m.content)) return undefined;
-        messages.push({ role: m.role as AgenticStarMessage['role'], content: m.content });
-      }
-      out.messages = messages;
-    } else {
-      if (!isNonEmptyString(v)) return undefined;
-      (out as Record<string, string>)[key] = v;
-    }
-  }
-  return (out.message === undefined) !== (out.messages === undefined) ? out : undefined;
-}
-
-/** The same for {@link callOptionsSchema}: `{}` or `{ signal }` copied, else `undefined`. */
-export function plainCallOptions(value: unknown): { signal?: AbortSignal } | undefined {
-  if (value === undefined) return {};
-  if (!isPlainRecord(value)) return undefined;
-  const keys = Object.keys(value);
-  if (keys.length === 0) return {};
-  if (keys.length === 1 && keys[0] === 'signal' && value.signal instanceof AbortSignal) return { signal: value.signal };
-  return undefined;
 }

@@ -2,10 +2,8 @@ import {
   AbortError,
   collectAgentAnswer,
   guardAgentStream,
-  type AgentEvent,
   type AgentEventStream,
-  type AgentFinishReason,
-  type AgentUsage,
+  type CollectedAgentAnswer,
   type SSEJsonMessage,
 } from '@kakehashi/sse-core';
 import { agentEventIterator } from './agenticstar-agent-events';
@@ -14,56 +12,63 @@ import { mapAsyncIterator } from './agenticstar-map-iterator';
 import { toAgenticStarStreamEvent, type AgenticStarStreamEvent } from './agenticstar-stream-events';
 import { AGENTICSTAR_PROVIDER, type AgenticStarTurnState } from './agenticstar-turn';
 
-/** The collected answer of one chat turn. */
-export interface AgenticStarChatResult {
-  /** The complete answer text. */
-  text: string;
-  /** The shared finish reason (`stop`, …). */
-  reason: AgentFinishReason;
+/**
+ * The whole answer of one chat turn: sse-core's collected answer (`text`, `reason`, `usage`, `start`,
+ * `steps`, `events`) plus what AgenticStar adds.
+ */
+export interface AgenticStarAnswer extends CollectedAgentAnswer {
   /** The platform's own `finishReason`, when the final chunk carried one. */
   finishReason: string | undefined;
-  /** Pass this as `conversationId` to continue the conversation. */
+  /** Pass this as `conversationId` (or as the contract's `session`) to continue the conversation. */
   conversationId: string | undefined;
   /** The id of this answer message. */
   messageId: string | undefined;
   /** Every task, merged by `callId` (unknown fields kept). */
   tasks: AgenticStarTask[];
-  /** Token counts, should the platform report them (not documented). */
-  usage: AgentUsage | undefined;
   /** The request id from the response headers, when the server sent one. */
   requestId: string | undefined;
-  /** Every `AgentEvent` of the turn, in order. */
-  events: AgentEvent[];
 }
 
-/** Opens the HTTP request; resolves with the decoded SSE messages of the body. */
-export type AgenticStarStreamOpener = (
-  signal: AbortSignal | readonly AbortSignal[],
-) => Promise<{ messages: AsyncIterableIterator<SSEJsonMessage>; requestId: string | undefined }>;
+/** A chat response whose headers have arrived: its SSE messages (read once) and how to close it. */
+export interface AgenticStarOpenedChat {
+  /** The SSE messages of the body. */
+  messages: AsyncIterator<SSEJsonMessage>;
+  /** The request id from the response headers. */
+  requestId: string | undefined;
+  /** Closes the connection at once, even while the body is being read (sse-core's `HttpResponse.cancel()`). */
+  cancel(): Promise<void>;
+}
+
+const ENDED: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
- * One streaming chat turn. Nothing is sent until you start reading; read it once, in one of two ways:
+ * One streaming chat turn whose answer has started (`streamChat` resolves with it once the response
+ * headers arrived). Read it once, in one of these ways:
  *
  * - `for await (const event of stream)`: the platform's typed events (`chunk`, `error`, `done`, `unknown`);
  * - `for await (const event of stream.agentEvents())`: the shared `AgentEvent` model;
+ * - `await stream.collect()`: the whole answer.
  *
- * or call {@link collect} for the whole answer. Either way the stream's state (`conversationId`,
- * `messageId`, `text`, `tasks`, `finishReason`) fills in as events pass. Leaving a loop early, the
- * signal, or {@link cancel} closes the HTTP request at once.
+ * Either way the stream's state (`conversationId`, `messageId`, `text`, `tasks`, `finishReason`) fills
+ * in as events pass. Leaving a loop early, the call's `signal`, or {@link cancel} closes the HTTP
+ * request at once.
  */
 export class AgenticStarChatStream implements AsyncIterable<AgenticStarStreamEvent> {
   /** What the stream has revealed so far. */
   readonly state: AgenticStarTurnState;
-  readonly #open: AgenticStarStreamOpener;
-  readonly #controller = new AbortController();
-  readonly #signal: AbortSignal | undefined;
+  /** The request id from the response headers, when the server sent one. */
+  readonly requestId: string | undefined;
+  readonly #opened: AgenticStarOpenedChat;
+  readonly #abort: (reason: AbortError) => void;
   #read = false;
-  #requestId: string | undefined;
+  #cancelled: AbortError | undefined;
 
-  constructor(open: AgenticStarStreamOpener, state: AgenticStarTurnState, signal: AbortSignal | undefined) {
-    this.#open = open;
+  /** @internal Made by the client's `streamChat`; `abort` aborts the call's own signal. */
+  constructor(opened: AgenticStarOpenedChat, state: AgenticStarTurnState, abort: (reason: AbortError) => void) {
+    this.#opened = opened;
     this.state = state;
-    this.#signal = signal;
+    this.requestId = opened.requestId;
+    this.#abort = abort;
   }
 
   /** The conversation id, once the stream carried it (from `delta.messageInfo` or a task). */
@@ -86,15 +91,11 @@ export class AgenticStarChatStream implements AsyncIterable<AgenticStarStreamEve
   get finishReason(): string | undefined {
     return this.state.finishReason;
   }
-  /** The request id from the response headers, once they arrived (when the server sent one). */
-  get requestId(): string | undefined {
-    return this.#requestId;
-  }
 
   /** The typed events. */
   [Symbol.asyncIterator](): AsyncIterableIterator<AgenticStarStreamEvent> {
     const state = this.state;
-    return mapAsyncIterator(this.#lazyMessages(), (message) => {
+    return mapAsyncIterator(this.#messages(), (message) => {
       const event = toAgenticStarStreamEvent(message);
       state.apply(event);
       return event;
@@ -105,7 +106,7 @@ export class AgenticStarChatStream implements AsyncIterable<AgenticStarStreamEve
   agentEvents(): AgentEventStream {
     return guardAgentStream(
       AGENTICSTAR_PROVIDER,
-      agentEventIterator(this.#lazyMessages(), toAgenticStarStreamEvent, this.state),
+      agentEventIterator(this.#messages(), toAgenticStarStreamEvent, this.state),
     );
   }
 
@@ -113,57 +114,42 @@ export class AgenticStarChatStream implements AsyncIterable<AgenticStarStreamEve
    * Reads the whole stream and returns the answer. An in-stream error or a cut stream rejects with
    * sse-core's `AgentStreamError` (its `partialText` keeps what arrived).
    */
-  async collect(): Promise<AgenticStarChatResult> {
+  async collect(): Promise<AgenticStarAnswer> {
     const answer = await collectAgentAnswer(AGENTICSTAR_PROVIDER, this.agentEvents());
     const s = this.state;
-    return {
-      text: answer.text,
-      reason: answer.reason,
+    const out: AgenticStarAnswer = {
+      ...answer,
       finishReason: s.finishReason,
       conversationId: s.conversationId,
       messageId: s.messageId,
       tasks: s.tasks,
-      usage: answer.usage ?? s.usage,
-      requestId: this.#requestId,
-      events: answer.events,
+      requestId: this.requestId,
     };
+    if (out.usage === undefined && s.usage !== undefined) out.usage = s.usage;
+    return out;
   }
 
-  /** Closes the HTTP request (or prevents it). Safe to call at any time. */
-  async cancel(): Promise<void> {
-    this.#read = true;
-    this.#controller.abort(new AbortError('cancelled'));
+  /**
+   * Closes the HTTP request at once, whatever the stream is doing: a read in progress rejects with
+   * `AbortError`, and so does any later read. Safe to call more than once.
+   */
+  async cancel(reason?: unknown): Promise<void> {
+    if (this.#cancelled) return;
+    this.#cancelled = AbortError.isInstance(reason)
+      ? reason
+      : new AbortError(reason ?? new Error('the stream was cancelled'));
+    this.#abort(this.#cancelled);
+    await this.#opened.cancel();
   }
 
-  /** The SSE messages of the HTTP body; the request is sent on the first `next()`. */
-  #lazyMessages(): AsyncIterator<SSEJsonMessage> {
+  /** The body's SSE messages, handed out once. */
+  #messages(): AsyncIterator<SSEJsonMessage> {
     if (this.#read) throw new Error('kakehashi: an AgenticStar chat stream can be read only once');
     this.#read = true;
-    // Both signals go down to sse-core, which listens to each for the call's lifetime only (cheaper than
-    // AbortSignal.any, which ties a composite signal to the caller's for as long as either lives).
-    const signal = this.#signal ? [this.#signal, this.#controller.signal] : this.#controller.signal;
-    let inner: AsyncIterator<SSEJsonMessage> | undefined;
-    let opening: Promise<AsyncIterator<SSEJsonMessage>> | undefined;
-    let closed = false;
-    const open = () =>
-      (opening ??= this.#open(signal).then(({ messages, requestId }) => {
-        this.#requestId = requestId;
-        inner = messages;
-        if (closed) void messages.return?.();
-        return messages;
-      }));
-    return {
-      next: async () => {
-        if (closed) return { done: true, value: undefined };
-        const it = inner ?? (await open());
-        return it.next();
-      },
-      return: async () => {
-        closed = true;
-        if (inner) await inner.return?.();
-        else if (opening) this.#controller.abort(new AbortError('response body no longer read'));
-        return { done: true, value: undefined };
-      },
-    };
+    const cancelled = this.#cancelled;
+    if (cancelled) {
+      return { next: () => Promise.reject(cancelled), return: () => Promise.resolve(ENDED) };
+    }
+    return this.#opened.messages;
   }
 }

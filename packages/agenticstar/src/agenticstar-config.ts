@@ -42,11 +42,17 @@ export interface AgenticStarRuntime {
   client: HttpClient;
 }
 
-function envOf(settings: AgenticStarSettings): Record<string, string | undefined> {
-  return settings.env ?? process.env;
+/**
+ * Where the `AGENTICSTAR_*` variables are read from: the `env` setting, else `process.env` where the
+ * runtime has one (Workers and browsers may not), else nothing.
+ */
+export function settingsEnv(settings: {
+  env?: Record<string, string | undefined>;
+}): Record<string, string | undefined> {
+  return settings.env ?? globalThis.process?.env ?? {};
 }
 
-function blankToUndefined(value: string | undefined): string | undefined {
+export function blankToUndefined(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed ? trimmed : undefined;
 }
@@ -65,7 +71,7 @@ function blankToUndefined(value: string | undefined): string | undefined {
  * @throws InvalidArgumentError for a malformed edition or URL (naming the variable it came from).
  */
 export function resolveAgenticStarEndpoints(settings: AgenticStarSettings = {}): AgenticStarEndpoints {
-  const source = envOf(settings);
+  const source = settingsEnv(settings);
   const preset = AGENTICSTAR_PRESETS[settings.preset ?? AGENTICSTAR_DEFAULT_PRESET];
   let edition: AgenticStarEdition = settings.edition ?? 'saas';
   if (settings.edition === undefined) {
@@ -131,7 +137,7 @@ function tokenSourceAuth(tokens: AgenticStarTokenSource): Required<HttpAuth> {
  */
 export function createAgenticStarRuntime(settings: AgenticStarSettings): AgenticStarRuntime {
   const endpoints = resolveAgenticStarEndpoints(settings);
-  const source = envOf(settings);
+  const source = settingsEnv(settings);
   const auth: Required<HttpAuth> =
     settings.tokenProvider !== undefined
       ? tokenSourceAuth(settings.tokenProvider)

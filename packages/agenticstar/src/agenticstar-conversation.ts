@@ -1,12 +1,12 @@
 import type { AgenticStarCallOptions, AgenticStarChatInput } from './agenticstar-chat-request';
-import type { AgenticStarChatResult, AgenticStarChatStream } from './agenticstar-chat-stream';
+import type { AgenticStarAnswer, AgenticStarChatStream } from './agenticstar-chat-stream';
 
 /** Starts a chat turn with the conversation id filled in, and a listener for the ids it reveals. */
 export type AgenticStarTurnStarter = (
   input: AgenticStarChatInput,
   options: AgenticStarCallOptions | undefined,
   onIds: (ids: { conversationId?: string }) => void,
-) => AgenticStarChatStream;
+) => Promise<AgenticStarChatStream>;
 
 /**
  * A conversation across turns: every turn sends the `conversationId` the previous one revealed (or
@@ -14,14 +14,15 @@ export type AgenticStarTurnStarter = (
  *
  * ```ts
  * const conversation = agenticstar.conversation();
- * await conversation.send('東京の天気は?');
- * await conversation.send('明日は?'); // same conversation
+ * await conversation.ask('東京の天気は?');
+ * await conversation.ask('明日は?'); // same conversation
  * ```
  */
 export class AgenticStarConversation {
   #id: string | undefined;
   readonly #start: AgenticStarTurnStarter;
 
+  /** @internal Made by the client's `conversation()`. */
   constructor(start: AgenticStarTurnStarter, conversationId: string | undefined) {
     this.#start = start;
     this.#id = conversationId;
@@ -32,27 +33,23 @@ export class AgenticStarConversation {
     return this.#id;
   }
 
-  /** Streams one turn of this conversation. A string is shorthand for `{ message }`. */
-  stream(
+  /** Streams one turn of this conversation (as the client's `streamChat`). A string is shorthand for `{ message }`. */
+  async streamChat(
     input: string | Omit<AgenticStarChatInput, 'conversationId'>,
     options?: AgenticStarCallOptions,
-  ): AgenticStarChatStream {
-    const base = typeof input === 'string' ? { message: input } : input;
+  ): Promise<AgenticStarChatStream> {
+    const base: AgenticStarChatInput = typeof input === 'string' ? { message: input } : input;
     const withId = this.#id === undefined ? base : { ...base, conversationId: this.#id };
-    return this.#start(withId as AgenticStarChatInput, options, (ids) => {
+    return this.#start(withId, options, (ids) => {
       if (ids.conversationId !== undefined) this.#id = ids.conversationId;
     });
   }
 
   /** Sends one turn and returns the whole answer. */
-  send(
+  async ask(
     input: string | Omit<AgenticStarChatInput, 'conversationId'>,
     options?: AgenticStarCallOptions,
-  ): Promise<AgenticStarChatResult> {
-    try {
-      return this.stream(input, options).collect();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  ): Promise<AgenticStarAnswer> {
+    return (await this.streamChat(input, options)).collect();
   }
 }

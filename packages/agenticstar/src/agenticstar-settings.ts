@@ -1,4 +1,4 @@
-import type { FetchFunction } from '@kakehashi/sse-core';
+import type { FetchFunction, HeaderRecord } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import type { AgenticStarPresetName } from './agenticstar-presets';
 
@@ -68,15 +68,15 @@ export interface AgenticStarSettings {
   agentIdPlacement?: AgenticStarAgentIdPlacement;
   /** `model` sent with every chat call. Default `AGENTIC STAR` (as in the quickstart). */
   model?: string;
-  /** Extra headers on every API request (not the token request). */
-  headers?: Record<string, string>;
+  /** Extra headers on every API request (not the token request); a header set to `undefined` is not sent. */
+  headers?: HeaderRecord;
   /** A fetch-compatible function for every request, token request included (proxies, a custom CA for self-signed Marketplace hosts). */
   fetch?: FetchFunction;
   /** Timeouts; see {@link AgenticStarTimeouts}. */
   timeouts?: AgenticStarTimeouts;
   /** Retries of 408/409/429/5xx and connection failures before the first body byte. Default 2. */
   maxRetries?: number;
-  /** Read the `AGENTICSTAR_*` variables from here instead of `process.env`. */
+  /** Read the `AGENTICSTAR_*` variables from here instead of `process.env` (read on first use, not at creation). */
   env?: Record<string, string | undefined>;
 }
 
@@ -108,15 +108,13 @@ export function isHttpUrl(value: string): boolean {
 const httpUrl = z.string().refine(isHttpUrl, 'must be an absolute http(s) URL');
 const nonEmpty = z.string().min(1, 'must not be empty');
 const millis = z.number().finite().nonnegative();
-const fn = (what: string) => z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', `must be ${what}`);
-
-export const timeoutsSchema = z.strictObject({
+export const timeoutsSchema: z.ZodType<AgenticStarTimeouts> = z.strictObject({
   headersMs: millis.optional(),
   idleMs: millis.optional(),
   totalMs: millis.optional(),
 });
 
-export const settingsSchema = z.strictObject({
+export const settingsSchema: z.ZodType<AgenticStarSettings> = z.strictObject({
   edition: z.enum(['saas', 'marketplace']).optional(),
   preset: z.enum(['agenticstar-jp', 'softbank-fd']).optional(),
   baseURL: httpUrl.optional(),
@@ -134,8 +132,8 @@ export const settingsSchema = z.strictObject({
   agentId: nonEmpty.optional(),
   agentIdPlacement: z.enum(['body', 'query']).optional(),
   model: nonEmpty.optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  fetch: fn('a fetch-compatible function').optional(),
+  headers: z.record(z.string(), z.string().optional()).optional(),
+  fetch: z.custom<FetchFunction>((v) => typeof v === 'function', 'must be a fetch-compatible function').optional(),
   timeouts: timeoutsSchema.optional(),
   maxRetries: z.number().int().nonnegative().optional(),
   env: z.record(z.string(), z.string().optional()).optional(),

@@ -1,4 +1,5 @@
-export { createAgenticStar, type AgenticStarProvider, type AgenticStarListOptions } from './agenticstar-provider';
+export { createAgenticStar, type AgenticStarProvider } from './agenticstar-provider';
+export { agenticStarPlatform, type AgenticStarPlatform } from './agenticstar-platform';
 export {
   AGENTICSTAR_ENV,
   AGENTICSTAR_DEFAULT_IDLE_MS,
@@ -23,8 +24,9 @@ export type {
   AgenticStarMessage,
   AgenticStarFileReference,
   AgenticStarCallOptions,
+  AgenticStarListOptions,
 } from './agenticstar-chat-request';
-export { AgenticStarChatStream, type AgenticStarChatResult } from './agenticstar-chat-stream';
+export { AgenticStarChatStream, type AgenticStarAnswer } from './agenticstar-chat-stream';
 export { AgenticStarConversation } from './agenticstar-conversation';
 export {
   parseConversationPage,

@@ -9,7 +9,7 @@ describe('streamChat: typed events', () => {
     const sim = await simulator();
     const agenticstar = saasClient(sim);
     const comments: string[] = [];
-    const stream = agenticstar.streamChat('こんにちは', { onComment: (c) => comments.push(c) });
+    const stream = await agenticstar.streamChat('こんにちは', { onComment: (c) => comments.push(c) });
     const events = await collect<AgenticStarStreamEvent>(stream);
 
     const [request] = sim.chatRequests;
@@ -52,7 +52,7 @@ describe('streamChat: typed events', () => {
         { done: true },
       ],
     });
-    const events = await collect<AgenticStarStreamEvent>(saasClient(sim).streamChat('承認'));
+    const events = await collect<AgenticStarStreamEvent>(await saasClient(sim).streamChat('承認'));
     expect(events[1]).toMatchObject({
       type: 'chunk',
       content: '確認',
@@ -66,7 +66,7 @@ describe('streamChat: typed events', () => {
 describe('streamChat: AgentEvents', () => {
   it('maps the stream onto start, text-delta, step-start/step-end (kind task) and finish', async () => {
     const sim = await simulator();
-    const events = await collect(saasClient(sim).streamChat('天気を教えて').agentEvents());
+    const events = await collect((await saasClient(sim).streamChat('天気を教えて')).agentEvents());
 
     expect(events[0]).toEqual({
       type: 'start',
@@ -101,7 +101,7 @@ describe('streamChat: AgentEvents', () => {
         { content: '完了' },
       ],
     });
-    const stream = saasClient(sim).streamChat('テスト');
+    const stream = await saasClient(sim).streamChat('テスト');
     const events = await collect(stream.agentEvents());
     const steps = events.filter((e) => e.type === 'step-start' || e.type === 'step-end');
     expect(steps.map((e) => [e.type, e.title])).toEqual([
@@ -122,7 +122,7 @@ describe('streamChat: AgentEvents', () => {
         { stall: true },
       ],
     });
-    const events = await collect(saasClient(sim).streamChat('失敗して').agentEvents());
+    const events = await collect((await saasClient(sim).streamChat('失敗して')).agentEvents());
     expect(events.at(-1)).toEqual({
       type: 'error',
       message: 'agenticstar reported an error: エージェントが失敗しました',
@@ -131,7 +131,7 @@ describe('streamChat: AgentEvents', () => {
     });
     await expect(sim.chatRequests[0]!.closed).resolves.toEqual({ byClient: true });
 
-    const error = await failure(() => saasClient(sim).chat('失敗して'));
+    const error = await failure(() => saasClient(sim).ask('失敗して'));
     expect(AgentStreamError.isInstance(error)).toBe(true);
     expect((error as AgentStreamError).partialText).toBe('途中まで');
   });
@@ -140,7 +140,7 @@ describe('streamChat: AgentEvents', () => {
 describe('chat (collected answer) and conversations across turns', () => {
   it('collects the whole answer with ids, tasks and events', async () => {
     const sim = await simulator({ answer: '東京は晴れです。' });
-    const result = await saasClient(sim).chat({ message: '東京の天気は?' });
+    const result = await saasClient(sim).ask({ message: '東京の天気は?' });
     expect(result).toMatchObject({
       text: '東京は晴れです。',
       reason: 'stop',
@@ -156,8 +156,8 @@ describe('chat (collected answer) and conversations across turns', () => {
   it('continues a conversation with the captured conversationId', async () => {
     const sim = await simulator();
     const agenticstar = saasClient(sim);
-    const first = await agenticstar.chat('最初の質問');
-    const second = await agenticstar.chat({ message: '続きの質問', conversationId: first.conversationId });
+    const first = await agenticstar.ask('最初の質問');
+    const second = await agenticstar.ask({ message: '続きの質問', conversationId: first.conversationId });
     expect(sim.chatRequests[0]!.json()).not.toHaveProperty('conversationId');
     expect(sim.chatRequests[1]!.json()).toMatchObject({ conversationId: first.conversationId });
     expect(second.conversationId).toBe(first.conversationId);
@@ -168,9 +168,9 @@ describe('chat (collected answer) and conversations across turns', () => {
     const sim = await simulator();
     const conversation = saasClient(sim).conversation();
     expect(conversation.id).toBeUndefined();
-    await conversation.send('一つ目');
+    await conversation.ask('一つ目');
     expect(conversation.id).toBe('conv-000001');
-    const events = await collect(conversation.stream('二つ目').agentEvents());
+    const events = await collect((await conversation.streamChat('二つ目')).agentEvents());
     expect(events.at(-1)?.type).toBe('finish');
     expect(sim.chatRequests.map((r) => r.json<{ conversationId?: string }>().conversationId)).toEqual([
       undefined,
@@ -179,13 +179,13 @@ describe('chat (collected answer) and conversations across turns', () => {
     expect(sim.conversations[0]).toMatchObject({ conversationId: 'conv-000001', messageCount: 4 });
 
     const resumed = saasClient(sim).conversation('conv-000001');
-    await resumed.send('三つ目');
+    await resumed.ask('三つ目');
     expect(sim.chatRequests[2]!.json()).toMatchObject({ conversationId: 'conv-000001' });
   });
 
   it('passes agentMode, agentLevel, files, agentId, model and extraBody through', async () => {
     const sim = await simulator();
-    await saasClient(sim, { model: 'custom-model' }).chat({
+    await saasClient(sim, { model: 'custom-model' }).ask({
       messages: [
         { role: 'system', content: '丁寧に答えて' },
         { role: 'user', content: '質問' },
@@ -213,14 +213,14 @@ describe('chat (collected answer) and conversations across turns', () => {
 
   it('sends agentId in the query when agentIdPlacement is query', async () => {
     const sim = await simulator();
-    await saasClient(sim, { agentId: 'agent-ai-bot', agentIdPlacement: 'query' }).chat('質問');
+    await saasClient(sim, { agentId: 'agent-ai-bot', agentIdPlacement: 'query' }).ask('質問');
     expect(sim.chatRequests[0]!.query.get('agentId')).toBe('agent-ai-bot');
     expect(sim.chatRequests[0]!.json()).not.toHaveProperty('agentId');
   });
 
   it('sends extra headers from the settings and the call', async () => {
     const sim = await simulator();
-    await saasClient(sim, { headers: { 'x-tenant': 't1' } }).chat('質問', { headers: { 'x-trace': 'abc' } });
+    await saasClient(sim, { headers: { 'x-tenant': 't1' } }).ask('質問', { headers: { 'x-trace': 'abc' } });
     expect(sim.chatRequests[0]!.headers).toMatchObject({ 'x-tenant': 't1', 'x-trace': 'abc' });
   });
 });
@@ -241,11 +241,11 @@ describe('a JSON answer instead of a stream', () => {
         tokenProvider: { getToken: () => 'scripted-token-1' },
         env: {},
       });
-      const envelope = await failure(() => agenticstar.chat('x'));
+      const envelope = await failure(() => agenticstar.ask('x'));
       expect(ApiCallError.isInstance(envelope)).toBe(true);
       expect(envelope).toMatchObject({ status: 200, code: 'quota_exceeded', retryable: false });
       expect((envelope as Error).message).toContain('上限に達しました');
-      const other = await failure(() => agenticstar.chat('x'));
+      const other = await failure(() => agenticstar.ask('x'));
       expect(ResponseDecodeError.isInstance(other)).toBe(true);
       expect(server.requests[0]!.headers.authorization).toBe('Bearer scripted-token-1');
     } finally {

@@ -51,7 +51,7 @@ describe('GET /v1/conversations (cursor pages)', () => {
   it('lists conversations created by chats', async () => {
     const sim = await simulator();
     const agenticstar = saasClient(sim);
-    const answer = await agenticstar.chat('新しい会話');
+    const answer = await agenticstar.ask('新しい会話');
     const all = await collect(agenticstar.listConversations());
     expect(all).toEqual([expect.objectContaining({ conversationId: answer.conversationId, title: '新しい会話' })]);
   });

@@ -1,14 +1,14 @@
-import { AbortError, AgentStreamError, ApiCallError, } from '@kakehashi/sse-core';
+import { AbortError, AgentStreamError, ApiCallError } from '@kakehashi/sse-core';
 import { describe, expect, it } from 'vitest';
 import { appliedText, collect, failure, saasClient, simulator } from './helpers';
 
 describe('fault knobs', () => {
   it('split: 1-byte writes give the same AgentEvents as whole events', async () => {
     const sim = await simulator();
-    const whole = await collect(saasClient(sim).streamChat('分割テスト').agentEvents());
+    const whole = await collect((await saasClient(sim).streamChat('分割テスト')).agentEvents());
     const sim2 = await simulator();
     sim2.split(1);
-    const split = await collect(saasClient(sim2).streamChat('分割テスト').agentEvents());
+    const split = await collect((await saasClient(sim2).streamChat('分割テスト')).agentEvents());
     expect(split).toEqual(whole);
     expect(appliedText(split)).toBe((split.at(-1) as { text: string }).text);
   });
@@ -16,11 +16,8 @@ describe('fault knobs', () => {
   it('stall mid-stream: the idle timeout ends the stream with an error event', async () => {
     const sim = await simulator();
     sim.stall({ afterEvents: 3 });
-    const events = await collect(
-      saasClient(sim, { timeouts: { idleMs: 200 } })
-        .streamChat('止まる')
-        .agentEvents(),
-    );
+    const stream = await saasClient(sim, { timeouts: { idleMs: 200 } }).streamChat('止まる');
+    const events = await collect(stream.agentEvents());
     expect(events[0]?.type).toBe('start');
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'timeout', retryable: true });
     await expect(sim.chatRequests[0]!.closed).resolves.toEqual({ byClient: true });
@@ -29,7 +26,7 @@ describe('fault knobs', () => {
   it('the idle timeout can be set per call', async () => {
     const sim = await simulator();
     sim.stall({ afterEvents: 1 });
-    const error = await failure(() => saasClient(sim).chat('止まる', { timeouts: { idleMs: 150 } }));
+    const error = await failure(() => saasClient(sim).ask('止まる', { timeouts: { idleMs: 150 } }));
     expect(AgentStreamError.isInstance(error)).toBe(true);
     expect((error as AgentStreamError).code).toBe('timeout');
   });
@@ -37,7 +34,7 @@ describe('fault knobs', () => {
   it('reset mid-stream: an error event after the text received so far', async () => {
     const sim = await simulator({ answer: 'あいうえおかきくけこさしすせそ' });
     sim.reset({ afterEvents: 3 });
-    const events = await collect(saasClient(sim).streamChat('切断').agentEvents());
+    const events = await collect((await saasClient(sim).streamChat('切断')).agentEvents());
     expect(events.map((e) => e.type)).toEqual(['start', 'step-start', 'text-delta', 'error']);
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'connection', retryable: true });
     expect(sim.chatRequests).toHaveLength(1); // never retried after the first byte
@@ -46,7 +43,7 @@ describe('fault knobs', () => {
   it('reset before the headers is retried', async () => {
     const sim = await simulator();
     sim.reset({ beforeHeaders: true });
-    const result = await saasClient(sim).chat('再接続');
+    const result = await saasClient(sim).ask('再接続');
     expect(result.reason).toBe('stop');
     expect(sim.chatRequests).toHaveLength(2);
   });
@@ -54,7 +51,7 @@ describe('fault knobs', () => {
   it('429 with Retry-After is retried', async () => {
     const sim = await simulator();
     sim.rateLimit(2, { retryAfterSeconds: 0 });
-    const result = await saasClient(sim).chat('混雑');
+    const result = await saasClient(sim).ask('混雑');
     expect(result.reason).toBe('stop');
     expect(sim.chatRequests).toHaveLength(3);
   });
@@ -62,7 +59,7 @@ describe('fault knobs', () => {
   it('429 carries retryAfterMs when retries are exhausted', async () => {
     const sim = await simulator();
     sim.rateLimit(1, { retryAfterSeconds: 7 });
-    const error = await failure(() => saasClient(sim, { maxRetries: 0 }).chat('混雑'));
+    const error = await failure(() => saasClient(sim, { maxRetries: 0 }).ask('混雑'));
     expect(ApiCallError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ status: 429, retryAfterMs: 7000, retryable: true, code: 'rate_limited' });
   });
@@ -70,15 +67,15 @@ describe('fault knobs', () => {
   it('5xx is retried', async () => {
     const sim = await simulator();
     sim.fail(2);
-    const result = await saasClient(sim).chat('不調');
+    const result = await saasClient(sim).ask('不調');
     expect(result.reason).toBe('stop');
     expect(sim.chatRequests).toHaveLength(3);
   });
 
-  it('5xx after the last retry is thrown before any event', async () => {
+  it('5xx after the last retry rejects streamChat, before any event', async () => {
     const sim = await simulator();
     sim.fail(3, { status: 502 });
-    const error = await failure(() => collect(saasClient(sim, { maxRetries: 2 }).streamChat('不調').agentEvents()));
+    const error = await failure(() => saasClient(sim, { maxRetries: 2 }).streamChat('不調'));
     expect(ApiCallError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ status: 502, provider: 'agenticstar' });
     expect(sim.chatRequests).toHaveLength(3);
@@ -87,17 +84,17 @@ describe('fault knobs', () => {
   it('a token endpoint failure is retried too', async () => {
     const sim = await simulator();
     sim.fail(1, { target: 'token' });
-    await saasClient(sim).chat('トークン');
+    await saasClient(sim).ask('トークン');
     expect(sim.tokenRequests).toHaveLength(2);
   });
 
   it('a stream cut before its finish signal ends with an error event', async () => {
     const sim = await simulator({ script: [{ content: '途中' }, { finish: 'stop' }, { end: true }] });
-    const events = await collect(saasClient(sim).streamChat('途切れ').agentEvents());
+    const events = await collect((await saasClient(sim).streamChat('途切れ')).agentEvents());
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'stream-cut', retryable: true });
     expect(events.some((e) => e.type === 'finish')).toBe(false);
 
-    const error = await failure(() => saasClient(sim).chat('途切れ'));
+    const error = await failure(() => saasClient(sim).ask('途切れ'));
     expect(AgentStreamError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ code: 'stream-cut', partialText: '途中' });
   });
@@ -105,7 +102,7 @@ describe('fault knobs', () => {
   it('heartbeats keep a slow agent within the idle timeout', async () => {
     const sim = await simulator({ thinkMs: 600, heartbeatIntervalMs: 50 });
     const comments: string[] = [];
-    const result = await saasClient(sim, { timeouts: { idleMs: 300 } }).chat('ゆっくり', {
+    const result = await saasClient(sim, { timeouts: { idleMs: 300 } }).ask('ゆっくり', {
       onComment: (c) => comments.push(c),
     });
     expect(result.reason).toBe('stop');
@@ -115,11 +112,8 @@ describe('fault knobs', () => {
 
   it('without heartbeats the same pause trips the idle timeout (control)', async () => {
     const sim = await simulator({ thinkMs: 600, heartbeatIntervalMs: 0 });
-    const events = await collect(
-      saasClient(sim, { timeouts: { idleMs: 300 } })
-        .streamChat('ゆっくり')
-        .agentEvents(),
-    );
+    const stream = await saasClient(sim, { timeouts: { idleMs: 300 } }).streamChat('ゆっくり');
+    const events = await collect(stream.agentEvents());
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'timeout' });
   });
 });
@@ -128,7 +122,7 @@ describe('abort and early exit close the connection', () => {
   it('an AbortSignal aborts the stream and closes the connection', async () => {
     const sim = await simulator({ script: [{ content: '始まり' }, { stall: true }] });
     const controller = new AbortController();
-    const stream = saasClient(sim).streamChat('中断', { signal: controller.signal });
+    const stream = await saasClient(sim).streamChat('中断', { signal: controller.signal });
     const error = await failure(async () => {
       for await (const event of stream.agentEvents()) if (event.type === 'text-delta') controller.abort();
     });
@@ -138,39 +132,52 @@ describe('abort and early exit close the connection', () => {
 
   it('breaking out of the AgentEvent loop closes the connection', async () => {
     const sim = await simulator({ script: [{ content: '始まり' }, { stall: true }] });
-    for await (const event of saasClient(sim).streamChat('中断').agentEvents()) if (event.type === 'text-delta') break;
+    for await (const event of (await saasClient(sim).streamChat('中断')).agentEvents())
+      if (event.type === 'text-delta') break;
     await expect(sim.chatRequests[0]!.closed).resolves.toEqual({ byClient: true });
   });
 
   it('breaking out of the typed loop closes the connection', async () => {
     const sim = await simulator({ script: [{ content: '始まり' }, { stall: true }] });
-    const stream = saasClient(sim).streamChat('中断');
+    const stream = await saasClient(sim).streamChat('中断');
     for await (const event of stream) if (event.type === 'chunk' && event.content) break;
     expect(stream.text).toBe('始まり');
     await expect(sim.chatRequests[0]!.closed).resolves.toEqual({ byClient: true });
   });
 
-  it('cancel() closes a stream being read', async () => {
+  it('cancel() closes a stream being read: the pending read rejects with AbortError', async () => {
     const sim = await simulator({ script: [{ content: '始まり' }, { stall: true }] });
-    const stream = saasClient(sim).streamChat('中断');
-    const reading = collect(stream.agentEvents());
-    await sim.waitForRequests(2);
+    const stream = await saasClient(sim).streamChat('中断');
+    const events = stream.agentEvents();
+    expect((await events.next()).value).toMatchObject({ type: 'start' });
+    expect((await events.next()).value).toMatchObject({ type: 'text-delta', delta: '始まり' });
+    const pending = events.next();
     await stream.cancel();
-    expect(AbortError.isInstance(await failure(() => reading))).toBe(true);
+    expect(AbortError.isInstance(await failure(() => pending))).toBe(true);
     await expect(sim.chatRequests[0]!.closed).resolves.toEqual({ byClient: true });
+    await stream.cancel(); // a second call is harmless
+    expect(await events.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('cancel() before reading closes the connection, and a later read rejects with AbortError', async () => {
+    const sim = await simulator({ script: [{ content: '始まり' }, { stall: true }] });
+    const stream = await saasClient(sim).streamChat('中断');
+    await stream.cancel();
+    await expect(sim.chatRequests[0]!.closed).resolves.toEqual({ byClient: true });
+    expect(AbortError.isInstance(await failure(() => stream.collect()))).toBe(true);
   });
 
   it('an already aborted signal sends nothing', async () => {
     const sim = await simulator();
-    const error = await failure(() => saasClient(sim).chat('中断', { signal: AbortSignal.abort() }));
+    const error = await failure(() => saasClient(sim).ask('中断', { signal: AbortSignal.abort() }));
     expect(AbortError.isInstance(error)).toBe(true);
     expect(sim.chatRequests).toHaveLength(0);
   });
 
-  it('a stream is sent only when read, and can be read once', async () => {
+  it('streamChat resolves once the answer has started; its stream can be read once', async () => {
     const sim = await simulator();
-    const stream = saasClient(sim).streamChat('一度だけ');
-    expect(sim.requests).toHaveLength(0);
+    const stream = await saasClient(sim).streamChat('一度だけ');
+    expect(sim.chatRequests).toHaveLength(1);
     await collect(stream);
     expect(() => stream.agentEvents().next()).toThrow(/only once/);
   });

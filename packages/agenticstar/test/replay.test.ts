@@ -91,9 +91,9 @@ describe('recorded stream', () => {
 
   it('over HTTP with 1-byte writes: the simulator stream matches the unsplit run', async () => {
     const sim = await simulator({ answer: '一バイトずつ届く日本語のテキスト🍣です。' });
-    const whole = await collect(saasClient(sim).streamChat('質問').agentEvents());
+    const whole = await collect((await saasClient(sim).streamChat('質問')).agentEvents());
     sim.split(1);
-    const split = await collect(saasClient(sim).streamChat('質問').agentEvents());
+    const split = await collect((await saasClient(sim).streamChat('質問')).agentEvents());
     const normalise = (events: AgentEvent[]) =>
       JSON.stringify(events).replace(/conv-0+\d|msg-0+\d|0cf24f34-[\w-]+|"timestamp":\d+/g, '');
     expect(normalise(split)).toBe(normalise(whole));

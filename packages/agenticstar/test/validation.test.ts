@@ -34,7 +34,7 @@ describe('bad input is rejected before anything is sent', () => {
       const sim = await simulator();
       const agenticstar = saasClient(sim);
       expectInvalid(await failure(() => agenticstar.streamChat(input as never)), argument);
-      expectInvalid(await failure(() => agenticstar.chat(input as never)), argument);
+      expectInvalid(await failure(() => agenticstar.ask(input as never)), argument);
       expect(sim.requests).toHaveLength(0);
     });
   }
@@ -42,10 +42,10 @@ describe('bad input is rejected before anything is sent', () => {
   it('bad call options name the field', async () => {
     const sim = await simulator();
     const agenticstar = saasClient(sim);
-    expectInvalid(await failure(() => agenticstar.chat('x', { maxRetries: -1 })), 'options.maxRetries');
-    expectInvalid(await failure(() => agenticstar.chat('x', { timeouts: { idleMs: -5 } })), 'options.timeouts.idleMs');
-    expectInvalid(await failure(() => agenticstar.chat('x', { signal: 'stop' as never })), 'options.signal');
-    expectInvalid(await failure(() => agenticstar.chat('x', { bogus: true } as never)), 'options');
+    expectInvalid(await failure(() => agenticstar.ask('x', { maxRetries: -1 })), 'options.maxRetries');
+    expectInvalid(await failure(() => agenticstar.ask('x', { timeouts: { idleMs: -5 } })), 'options.timeouts.idleMs');
+    expectInvalid(await failure(() => agenticstar.ask('x', { signal: 'stop' as never })), 'options.signal');
+    expectInvalid(await failure(() => agenticstar.ask('x', { bogus: true } as never)), 'options');
     expect(sim.requests).toHaveLength(0);
   });
 
@@ -79,7 +79,7 @@ describe('missing configuration', () => {
   it('no client id: MissingConfigError naming AGENTICSTAR_CLIENT_ID, nothing sent', async () => {
     const sim = await simulator();
     const error = await failure(() =>
-      createAgenticStar({ baseURL: sim.url, tokenUrl: sim.tokenUrl, env: {} }).chat('x'),
+      createAgenticStar({ baseURL: sim.url, tokenUrl: sim.tokenUrl, env: {} }).ask('x'),
     );
     expect(MissingConfigError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ setting: 'clientId', envVar: 'AGENTICSTAR_CLIENT_ID' });
@@ -90,7 +90,7 @@ describe('missing configuration', () => {
   it('no client secret: MissingConfigError naming AGENTICSTAR_CLIENT_SECRET', async () => {
     const sim = await simulator();
     const error = await failure(() =>
-      createAgenticStar({ baseURL: sim.url, tokenUrl: sim.tokenUrl, env: { AGENTICSTAR_CLIENT_ID: 'id' } }).chat('x'),
+      createAgenticStar({ baseURL: sim.url, tokenUrl: sim.tokenUrl, env: { AGENTICSTAR_CLIENT_ID: 'id' } }).ask('x'),
     );
     expect(error).toMatchObject({ setting: 'clientSecret', envVar: 'AGENTICSTAR_CLIENT_SECRET' });
     expect(sim.requests).toHaveLength(0);
@@ -120,7 +120,7 @@ describe('missing configuration', () => {
     process.env.AGENTICSTAR_TOKEN_URL = sim.tokenUrl;
     process.env.AGENTICSTAR_CLIENT_ID = sim.clientId;
     process.env.AGENTICSTAR_CLIENT_SECRET = sim.clientSecret;
-    const result = await agenticstar.chat('環境変数');
+    const result = await agenticstar.ask('環境変数');
     expect(result.reason).toBe('stop');
   });
 });
@@ -201,23 +201,23 @@ describe('no secret in any error', () => {
     const errors: unknown[] = [];
 
     // Wrong secret (token endpoint 401): the secret we sent must not be echoed.
-    errors.push(await failure(() => saasClient(sim, { clientSecret: 'my-wrong-secret-abc123' }).chat('x')));
+    errors.push(await failure(() => saasClient(sim, { clientSecret: 'my-wrong-secret-abc123' }).ask('x')));
     // A refused token (401 twice).
     errors.push(
       await failure(() =>
         saasClient(sim, {
           tokenProvider: { getToken: () => 'eyJrefused.token.value', invalidate: () => undefined },
-        }).chat('x'),
+        }).ask('x'),
       ),
     );
     // 5xx after retries, with a valid token cached.
     const good = saasClient(sim, { maxRetries: 0 });
-    await good.chat('準備');
+    await good.ask('準備');
     sim.fail(1);
-    errors.push(await failure(() => good.chat('x')));
+    errors.push(await failure(() => good.ask('x')));
     // A mid-stream failure, as an AgentStreamError.
     sim.reset({ afterEvents: 2 });
-    errors.push(await failure(() => good.chat('x')));
+    errors.push(await failure(() => good.ask('x')));
 
     const secrets = [
       'sim-very-secret-value-9876',
