@@ -5,7 +5,7 @@
 //   floor:   the translation written by hand: bench-utils' eventsource-parser floor (JSON.parse of
 //            each event) plus one JSON.stringify'd chat.completion.chunk per event (no validation,
 //            tasks, ids or timers)
-//   sdk:     @kakehashi/agenticstar streamChat(...).agentEvents() read to the end (request building,
+//   sdk:     @kakehashi/agenticstar (await streamChat(...)).agentEvents() read to the end (request building,
 //            token cache, timeouts, SSE decode, typed events, task merging, cut-stream guard)
 //   handler: @kakehashi/server's chat handler, POST body to the last byte written to a Node-style
 //            response (request parsing and validation, the sdk row, chunk encoding, pipeSSE)
@@ -133,7 +133,8 @@ async function viaHandler() {
 
 async function viaSdk() {
   let n = 0;
-  for await (const _ of provider.streamChat({ messages: [{ role: 'user', content: message }] }).agentEvents()) n++;
+  const stream = await provider.streamChat({ messages: [{ role: 'user', content: message }] });
+  for await (const _ of stream.agentEvents()) n++;
   return n;
 }
 
@@ -144,7 +145,8 @@ async function byHand() {
     out += `data: ${prefix}{"index":0,"delta":${JSON.stringify(chunk.choices?.[0]?.delta ?? {})},"finish_reason":null}]}\n\n`;
     return true;
   });
-  return (out += 'data: [DONE]\n\n').length;
+  out += 'data: [DONE]\n\n';
+  return out.length;
 }
 
 // Sanity: every contender reads the whole answer.
