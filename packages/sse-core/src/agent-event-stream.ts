@@ -52,7 +52,10 @@ export function guardAgentStream(provider: string, source: AsyncIterable<AgentEv
       finished = true; // an aborted stream is over: later reads end, they never report a cut
       throw error;
     }
-    if (!started || ended) throw error;
+    if (!started || ended) {
+      finished = true; // a thrown failure ends the stream: a later read must not send the request again
+      throw error;
+    }
     ended = true;
     finished = true;
     const k = KakehashiError.isInstance(error) ? error : undefined;

@@ -4,6 +4,12 @@ import { collectAgentAnswer, guardAgentStream } from './agent-event-stream';
 import { signalList, type AbortSignals } from './abort-signals';
 import { AbortError } from './errors';
 
+/** What `open` may tell the turn while it opens. */
+export interface AgentTurnOpening {
+  /** The session is known now (for example the chat just created), before any event. */
+  setSession(session: AgentSession): void;
+}
+
 /** How a platform SDK opens one turn for {@link createAgentTurn}. */
 export interface AgentTurnSource {
   /** The platform, for example `codeer`. */
@@ -12,7 +18,10 @@ export interface AgentTurnSource {
    * Sends the request and returns the platform's events. Called once, on the first read, with the
    * signals that cancel the turn (the caller's and the turn's own): pass them to every request.
    */
-  open(signals: readonly AbortSignal[]): Promise<AsyncIterator<AgentEvent>> | AsyncIterator<AgentEvent>;
+  open(
+    signals: readonly AbortSignal[],
+    turn: AgentTurnOpening,
+  ): Promise<AsyncIterator<AgentEvent>> | AsyncIterator<AgentEvent>;
   /** The session known before the first event (the one being continued, or one the SDK chose). */
   session?: AgentSession;
   /** The session a `start` event reveals (default: keep the session known before). */
@@ -34,6 +43,11 @@ export function createAgentTurn(source: AgentTurnSource): AgentTurn {
   let session = source.session;
   let upstream: AsyncIterator<AgentEvent> | undefined;
   let closed = false;
+  const opening: AgentTurnOpening = {
+    setSession(value) {
+      session = value;
+    },
+  };
 
   const aborted = (): never => {
     const reason: unknown = controller.signal.reason ?? signals.find((s) => s.aborted)?.reason;
@@ -44,7 +58,7 @@ export function createAgentTurn(source: AgentTurnSource): AgentTurn {
     async next() {
       if (upstream === undefined) {
         if (signals.some((s) => s.aborted)) aborted();
-        const opened = await source.open(signals);
+        const opened = await source.open(signals, opening);
         if (closed || controller.signal.aborted) {
           void Promise.resolve(opened.return?.()).catch(() => {});
           aborted();

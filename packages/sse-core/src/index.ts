@@ -107,5 +107,5 @@ export type {
   AgentPlatformStatus,
   AgentPlatform,
 } from './agent-contract';
-export { createAgentTurn, type AgentTurnSource } from './agent-turn';
+export { createAgentTurn, type AgentTurnSource, type AgentTurnOpening } from './agent-turn';
 export { asyncIterator, type IteratorParts, type KakehashiAsyncIterator } from './async-iterator';
