@@ -1,5 +1,5 @@
-import { ResponseDecodeError } from './errors';
-import type { AttemptScope } from './http-request';
+import { AbortError, ResponseDecodeError } from './errors';
+import type { AttemptScope } from './http-call-scope';
 import { decodeNDJSON, type NDJSONDecodeOptions } from './ndjson-decoder';
 import { decodeSSE, decodeSSEJson, type SSEDecodeOptions, type SSEJsonMessage, type SSEMessage } from './sse-decoder';
 
@@ -87,6 +87,10 @@ export class HttpResponse {
   readonly provider: string | undefined;
   private readonly init: HttpResponseInit;
   private consumed = false;
+  /** The attempt's clocks are stopped and its connection released (read to the end, or closed). */
+  private released = false;
+  /** Set by {@link cancel}: the error the next read of the body fails with. */
+  private cancelled: AbortError | undefined;
 
   constructor(init: HttpResponseInit) {
     this.init = init;
@@ -104,18 +108,24 @@ export class HttpResponse {
   }
 
   private release(cancel: boolean): void {
-    this.init.attempt.finish(cancel);
+    if (this.released) return;
+    this.released = true;
+    this.init.attempt.finish(cancel, this.cancelled);
     this.init.attempt.call.dispose();
   }
 
-  /** The raw body, chunk by chunk. */
+  /** The raw body, chunk by chunk. After {@link cancel}, the next read rejects with `AbortError` and later ones end. */
   async *body(): AsyncGenerator<Uint8Array, void, undefined> {
+    if (this.cancelled) throw this.cancelled;
     if (this.consumed) throw new Error('kakehashi: the response body was already read');
     this.consumed = true;
     const { head, rest, attempt } = this.init;
     let complete = !rest;
     try {
-      for (const chunk of head) yield chunk;
+      for (const chunk of head) {
+        yield chunk;
+        if (this.cancelled) throw this.cancelled;
+      }
       if (!rest) return;
       for (;;) {
         let r: IteratorResult<Uint8Array>;
@@ -127,10 +137,11 @@ export class HttpResponse {
         if (r.done) break;
         attempt.bytesReceived();
         yield r.value;
+        if (this.cancelled) throw this.cancelled;
       }
       complete = true;
     } finally {
-      if (rest) {
+      if (rest && !this.released) {
         // A reader that stops at its end signal (`[DONE]`, a final object) usually leaves only the
         // body's terminator unread: finishing it keeps the keep-alive connection for the next request.
         if (!complete && !attempt.signal.aborted) complete = await endsAtOnce(rest);
@@ -176,13 +187,18 @@ export class HttpResponse {
     return decodeNDJSON<T>(this.body(), options);
   }
 
-  /** Stops reading and closes the connection. Safe to call at any time. */
+  /**
+   * Stops reading and closes the connection at once, whether or not the body is being read: the
+   * server sees the connection close, a read waiting for the body rejects with `AbortError` (so does
+   * the next read, if none was waiting), and reads after that end. Safe to call at any time and more
+   * than once; a body already read to its end has nothing left to close.
+   */
   async cancel(): Promise<void> {
-    if (this.consumed) return;
-    this.consumed = true;
-    if (this.init.rest) {
-      this.release(true);
-      await this.init.rest.return?.().catch(() => {});
-    }
+    if (this.cancelled) return;
+    this.cancelled = new AbortError(new Error('the response was cancelled'));
+    const rest = this.init.rest;
+    if (!rest || this.released) return;
+    this.release(true);
+    await rest.return?.().catch(() => {});
   }
 }

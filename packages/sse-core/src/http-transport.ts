@@ -153,12 +153,19 @@ class DispatchedRequest implements DispatchHandler, AsyncIterableIterator<Uint8A
     return new Promise((resolve, reject) => (this.#reader = { resolve, reject }));
   }
 
-  /** The reader stopped early: the request is aborted, which closes its connection. */
+  /**
+   * The reader stopped early, or the response was cancelled while a read was waiting: the request is
+   * aborted, which closes its connection, and a waiting read fails at once (not when undici reports
+   * the abort).
+   */
   return(): Promise<IteratorResult<Uint8Array, undefined>> {
     if (!this.#ended && this.#error === undefined) {
-      this.#error = new Error('the response body is no longer read');
+      this.#error = this.#signal.aborted ? this.#signal.reason : new Error('the response body is no longer read');
       this.#controller?.abort(this.#error as Error);
     }
+    const reader = this.#reader;
+    this.#reader = undefined;
+    reader?.reject(this.#error);
     this.#queue = [];
     this.#queued = 0;
     return Promise.resolve(BODY_DONE);

@@ -109,3 +109,4 @@ export type {
 } from './agent-contract';
 export { createAgentTurn, type AgentTurnSource, type AgentTurnOpening } from './agent-turn';
 export { asyncIterator, type IteratorParts, type KakehashiAsyncIterator } from './async-iterator';
+export { defaultShouldRetry, type ShouldRetry, type RetryDelayOptions } from './retry-policy';

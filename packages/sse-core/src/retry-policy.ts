@@ -1,5 +1,13 @@
-import { AbortError } from './errors';
+import { AbortError, type KakehashiError } from './errors';
 import { firstAborted, signalList, type AbortSignals } from './abort-signals';
+
+/**
+ * Decides whether a failed attempt is sent again. `error` is what the attempt failed with, as the
+ * caller would see it (`ApiCallError`, `ConnectionError`, `TimeoutError` for the headers or idle
+ * clock, or an error a custom transport threw); `attempt` is the number of the attempt that failed
+ * (1 for the first).
+ */
+export type ShouldRetry = (error: KakehashiError, attempt: number) => boolean;
 
 /** How retries behave. Every field has a default; `maxRetries: 0` switches retries off. */
 export interface RetryOptions {
@@ -11,14 +19,33 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Upper bound of a server-requested delay (`Retry-After`); longer requests are cut to this. Default 60,000 ms. */
   maxRetryAfterMs?: number;
+  /**
+   * Whether a failed attempt is repeated. Default {@link defaultShouldRetry}: the error's
+   * `retryable` (408, 409, 429, 5xx, connection errors, headers and idle timeouts).
+   *
+   * Asked only while retries are left (`maxRetries`). Some failures are never retried, whatever it
+   * says, so it is not asked about them: an abort (the caller's signal, a total timeout), and
+   * anything after the first body byte has been handed out (the response has been returned by then).
+   * A retry waits as usual: the server's `Retry-After` when it sent one, else the backoff.
+   *
+   * @example Only repeat what the server certainly refused: `shouldRetry: (e) => ApiCallError.isInstance(e) && e.status === 429`
+   */
+  shouldRetry?: ShouldRetry;
 }
+
+/** The default retry decision: the error's own `retryable` flag (408/409/429/5xx, connection errors, headers and idle timeouts). */
+export const defaultShouldRetry: ShouldRetry = (error) => error.retryable;
 
 export const DEFAULT_RETRY: Required<RetryOptions> = {
   maxRetries: 2,
   initialDelayMs: 500,
   maxDelayMs: 8_000,
   maxRetryAfterMs: 60_000,
+  shouldRetry: defaultShouldRetry,
 };
+
+/** The delay settings {@link retryDelayMs} reads. */
+export type RetryDelayOptions = Required<Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs'>>;
 
 /**
  * Reads how long the server asked us to wait: `retry-after-ms` (milliseconds), then `Retry-After`
@@ -44,7 +71,7 @@ export function parseRetryAfter(headers: Headers, now = Date.now()): number | un
  * `maxRetryAfterMs`), otherwise exponential backoff with full jitter in the upper half, so that many
  * clients do not retry in step.
  */
-export function retryDelayMs(retry: number, options: Required<RetryOptions>, retryAfterMs?: number): number {
+export function retryDelayMs(retry: number, options: RetryDelayOptions, retryAfterMs?: number): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, options.maxRetryAfterMs);
   const base = Math.min(options.initialDelayMs * 2 ** (retry - 1), options.maxDelayMs);
   return base / 2 + Math.random() * (base / 2);

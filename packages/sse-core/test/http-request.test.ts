@@ -11,6 +11,7 @@ import {
   KakehashiError,
   TimeoutError,
   createHttpClient,
+  defaultShouldRetry,
   httpRequest,
   registerSecret,
   sleep,
@@ -295,6 +296,134 @@ describe('retries', () => {
     expect(error.status).toBe(401);
     expect(error.isAuthError).toBe(true);
     expect(server.requests).toHaveLength(4);
+  });
+});
+
+describe('retries: shouldRetry', () => {
+  it('decides instead of the default rule, and is told the error and the number of the failed attempt', async () => {
+    server = await startScriptedServer();
+    server.reply({ status: 400, body: '{"error":{"code":"busy"}}' }, { status: 400 }, { body: 'ok' });
+    const asked: [number | undefined, number][] = [];
+    const res = await httpRequest({
+      url: server.url,
+      retry: {
+        ...fastRetry,
+        maxRetries: 5,
+        shouldRetry: (error, attempt) => {
+          asked.push([ApiCallError.isInstance(error) ? error.status : undefined, attempt]);
+          return ApiCallError.isInstance(error) && error.status === 400;
+        },
+      },
+    });
+    expect(await res.text()).toBe('ok');
+    expect(asked).toEqual([
+      [400, 1],
+      [400, 2],
+    ]);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('can refuse what the default would retry (a 503), and the default stays as it was', async () => {
+    server = await startScriptedServer();
+    server.reply({ status: 503 });
+    const refused = (await rejectionOf(
+      httpRequest({ url: server.url, retry: { ...fastRetry, shouldRetry: () => false } }),
+    )) as ApiCallError;
+    expect(refused.status).toBe(503);
+    expect(server.requests).toHaveLength(1);
+
+    server.reply({ status: 503 }, { body: 'ok' });
+    const res = await httpRequest({ url: server.url, retry: { ...fastRetry, shouldRetry: defaultShouldRetry } });
+    expect(await res.text()).toBe('ok');
+    expect(defaultShouldRetry(new ApiCallError({ url: server.url, status: 429 }), 1)).toBe(true);
+    expect(defaultShouldRetry(new ApiCallError({ url: server.url, status: 400 }), 1)).toBe(false);
+  });
+
+  it('still waits for the Retry-After the server asked for', async () => {
+    server = await startScriptedServer();
+    server.reply({ status: 409, headers: { 'retry-after': '1' } }, { body: 'ok' });
+    const started = performance.now();
+    const res = await httpRequest({ url: server.url, retry: { ...fastRetry, shouldRetry: () => true } });
+    expect(await res.text()).toBe('ok');
+    // Behaviour, not speed: the server's 1 s, not the 10 ms backoff.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it('is bounded by maxRetries', async () => {
+    server = await startScriptedServer();
+    server.handle(() => ({ status: 500 }));
+    let asked = 0;
+    const error = (await rejectionOf(
+      httpRequest({ url: server.url, retry: { ...fastRetry, maxRetries: 2, shouldRetry: () => ++asked > 0 } }),
+    )) as ApiCallError;
+    expect(error.status).toBe(500);
+    expect(server.requests).toHaveLength(3);
+    expect(asked).toBe(2);
+  });
+
+  it('is never asked about an abort, and an abort is never retried', async () => {
+    server = await startScriptedServer();
+    server.reply({ headersDelayMs: 5_000, body: 'late' }, { body: 'never' });
+    const controller = new AbortController();
+    let asked = 0;
+    const pending = httpRequest({
+      url: server.url,
+      signal: controller.signal,
+      retry: {
+        ...fastRetry,
+        shouldRetry: () => {
+          asked++;
+          return true;
+        },
+      },
+    });
+    await server.waitForRequests(1);
+    controller.abort();
+    expect(AbortError.isInstance(await rejectionOf(pending))).toBe(true);
+    expect(asked).toBe(0);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('is never asked about a failure after the first body byte', async () => {
+    server = await startScriptedServer();
+    server.reply({ headers: SSE, body: ['data: 1\n\n', { wait: 20 }, { destroy: true }] }, { body: 'data: 2\n\n' });
+    let asked = 0;
+    const res = await httpRequest({
+      url: server.url,
+      retry: {
+        ...fastRetry,
+        shouldRetry: () => {
+          asked++;
+          return true;
+        },
+      },
+    });
+    const error = await rejectionOf(collect(res.sse()));
+    expect(ConnectionError.isInstance(error)).toBe(true);
+    expect((error as ConnectionError).afterFirstByte).toBe(true);
+    expect(asked).toBe(0);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("a shouldRetry that throws ends the call with its error, keeping no listener on the caller's signal", async () => {
+    server = await startScriptedServer();
+    server.reply({ status: 503 });
+    const session = new AbortController();
+    const broken = new Error('rule failed');
+    const error = await rejectionOf(
+      httpRequest({
+        url: server.url,
+        signal: session.signal,
+        retry: {
+          ...fastRetry,
+          shouldRetry: () => {
+            throw broken;
+          },
+        },
+      }),
+    );
+    expect(error).toBe(broken);
+    expect(getEventListeners(session.signal, 'abort')).toHaveLength(0);
   });
 });
 
