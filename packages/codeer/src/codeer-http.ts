@@ -2,15 +2,14 @@ import {
   type AbortSignals,
   ApiCallError,
   ConnectionError,
-  DEFAULT_RETRY,
+  type KakehashiError,
   ResponseDecodeError,
   createHttpClient,
-  retryDelayMs,
-  sleep,
   type FetchFunction,
   type HttpClient,
   type HttpResponse,
   type RequestBody,
+  type RetryOptions,
   type TimeoutOptions,
 } from '@kakehashi/sse-core';
 import { CodeerApiError } from './codeer-api-error';
@@ -75,28 +74,25 @@ export class CodeerHttp {
       ...options.timeouts,
     };
     const headers = call.headers || options.headers ? { ...call.headers, ...options.headers } : undefined;
-    for (let attempt = 0; ; attempt++) {
-      let details: CodeerErrorBody | undefined;
-      try {
-        return await this.client.request({
-          path: call.path,
-          method: call.method,
-          query: call.query,
-          body: call.body,
-          headers,
-          signal: options.signal,
-          timeouts,
-          read: call.read,
-          // Turns are repeated here, by the stricter rule below; everything else by sse-core.
-          retry: { maxRetries: call.turn ? 0 : maxRetries },
-          parseErrorBody: (text) => (details = parseCodeerErrorBody(text)),
-        });
-      } catch (error) {
-        const converted = toCodeerError(error, details);
-        if (!call.turn || attempt >= maxRetries || !isRefusedTurn(converted)) throw converted;
-        const retryAfter = ApiCallError.isInstance(converted) ? converted.retryAfterMs : undefined;
-        await sleep(retryDelayMs(attempt + 1, { ...DEFAULT_RETRY, maxRetries }, retryAfter), options.signal);
-      }
+    // A turn may already be stored when its call fails: sse-core repeats it only when the server
+    // certainly refused it. Everything else follows sse-core's default rule.
+    const retry: RetryOptions = call.turn ? { maxRetries, shouldRetry: isRefusedTurn } : { maxRetries };
+    let details: CodeerErrorBody | undefined;
+    try {
+      return await this.client.request({
+        path: call.path,
+        method: call.method,
+        query: call.query,
+        body: call.body,
+        headers,
+        signal: options.signal,
+        timeouts,
+        read: call.read,
+        retry,
+        parseErrorBody: (text) => (details = parseCodeerErrorBody(text)),
+      });
+    } catch (error) {
+      throw toCodeerError(error, details);
     }
   }
 
@@ -138,8 +134,11 @@ export function toCodeerError(error: unknown, details: CodeerErrorBody | undefin
   });
 }
 
-/** A turn call the server certainly did not run: rate limited, unavailable, or the connection refused. */
-function isRefusedTurn(error: unknown): boolean {
+/**
+ * The retry rule of a turn call (`shouldRetry`): repeat it only when the server certainly did not run
+ * it: rate limited (429), unavailable (503), or the connection refused before anything was sent.
+ */
+function isRefusedTurn(error: KakehashiError): boolean {
   if (ApiCallError.isInstance(error)) return error.status === 429 || error.status === 503;
   if (ConnectionError.isInstance(error) && !error.afterFirstByte) return causeCode(error) === 'ECONNREFUSED';
   return false;
