@@ -28,6 +28,7 @@ export {
   MIIBO_API_KEY_FIELD,
   type ApiKeyAuthOptions,
 } from './api-key';
+export { createApiKeyCheck, type ApiKeyCheck } from './api-key-check';
 export {
   lazySecret,
   readSetting,
