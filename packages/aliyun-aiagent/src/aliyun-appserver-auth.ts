@@ -1,5 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { registerSecret } from '@kakehashi/sse-core';
+import { createApiKeyCheck } from '@kakehashi/auth';
 
 /** What an {@link AppServerAuthorize} check sees. */
 export interface AppServerAuthContext {
@@ -28,24 +27,12 @@ export function authorizationCredential(header: string | null | undefined): stri
   return credential || undefined;
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
-
 /**
  * The default check: accepts `Authorization: Bearer <key>` or the bare key when it equals one of
- * `keys` (compared in constant time). Keys are registered for redaction. An empty list accepts nobody.
+ * `keys`, compared in constant time by `@kakehashi/auth`'s `createApiKeyCheck` (which registers the
+ * keys for redaction). An empty list accepts nobody.
  */
 export function apiKeyAuthorizer(keys: readonly string[]): AppServerAuthorize {
-  const digests = keys
-    .filter((k) => k.length > 0)
-    .map((k) => {
-      registerSecret(k);
-      return digest(k);
-    });
-  return ({ credential }) => {
-    if (!credential) return false;
-    const given = digest(credential);
-    let ok = false;
-    for (const d of digests) ok = timingSafeEqual(d, given) || ok;
-    return ok;
-  };
+  const check = createApiKeyCheck(keys);
+  return ({ credential }) => check(credential);
 }
