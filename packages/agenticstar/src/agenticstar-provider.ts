@@ -162,9 +162,13 @@ class AgenticStarClient implements AgenticStarProvider {
       session: chat.conversationId,
       sessionOf: (start) => start.conversationId,
       signal: opts.signal,
-      open: async (signals) => {
+      open: async (signals, turn) => {
         const opened = await this.#openChat(chat, opts, signals);
-        return agentEventIterator(turnMessages(opened, signals), toAgenticStarStreamEvent, new AgenticStarTurnState());
+        // The conversation id may come in any chunk (message info or a task): the session follows it.
+        const state = new AgenticStarTurnState({
+          onIds: (ids) => ids.conversationId && turn.setSession(ids.conversationId),
+        });
+        return agentEventIterator(turnMessages(opened, signals), toAgenticStarStreamEvent, state);
       },
     });
   }

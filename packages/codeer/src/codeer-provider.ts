@@ -169,27 +169,22 @@ export function createCodeer(settings: CodeerProviderSettings = {}): CodeerProvi
     startTurn(input, options) {
       const request = codeerTurnRequest(input);
       const opts = checkOptions(options);
-      let created: number | undefined;
       const chatInput: ParsedChatInput = { message: request.message };
       if (request.chatId !== undefined) chatInput.chatId = request.chatId;
       if (request.agentId !== undefined) chatInput.agentId = request.agentId;
       if (request.externalUserId !== undefined) chatInput.externalUserId = request.externalUserId;
-      const turn = createAgentTurn({
+      return createAgentTurn({
         provider: CODEER_PROVIDER,
         session: request.chatId === undefined ? undefined : String(request.chatId),
         signal: opts.signal,
         // The turn's signals (the caller's and its own cancel) go to the chat creation and the send.
-        open: async (signals) => {
-          const stream = await openChat(chatInput, { ...opts, signal: signals }, (id) => {
-            created = id;
-          });
+        // A chat created for the turn is its session at once, even if the send then fails.
+        open: async (signals, turn) => {
+          const stream = await openChat(chatInput, { ...opts, signal: signals }, (id) => turn.setSession(String(id)));
           return stream.agentEvents();
         },
         sessionOf: (start) => start.chatId,
       });
-      const known = turn.session;
-      turn.session = () => known() ?? (created === undefined ? undefined : String(created));
-      return turn;
     },
     streamChat,
     async ask(input, options) {

@@ -6,7 +6,10 @@ import { AbortError } from './errors';
 
 /** What `open` may tell the turn while it opens. */
 export interface AgentTurnOpening {
-  /** The session is known now (for example the chat just created), before any event. */
+  /**
+   * The session is known now: the chat just created, or an id a later chunk carried. Call it whenever
+   * the platform reveals the session; the latest value wins over `sessionOf`'s.
+   */
   setSession(session: AgentSession): void;
 }
 
