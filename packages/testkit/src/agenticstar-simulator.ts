@@ -1,7 +1,21 @@
 import type { RecordedRequest } from './recorded-request';
-import type { ScriptedReply, ScriptStep } from './scripted-reply';
+import type { ScriptedReply } from './scripted-reply';
 import { startScriptedServer, type ScriptedServer } from './scripted-server';
-import { splitEvery } from './split-bytes';
+import {
+  SimulatorFaults,
+  beforeHeadersReply,
+  layoutStream,
+  truncatedJson,
+  type SimulatorCutOptions,
+  type SimulatorDelayHeadersOptions,
+  type SimulatorFailOptions,
+  type SimulatorFaultKnobs,
+  type SimulatorFaultState,
+  type SimulatorMalformedJsonOptions,
+  type SimulatorRateLimitOptions,
+  type SimulatorStallOptions,
+  type SimulatorStreamItem,
+} from './simulator-faults';
 import {
   AgenticStarConversationStore,
   type AgenticStarSimulatorConversation,
@@ -25,7 +39,7 @@ export type AgenticStarSimulatorScript =
   | AgenticStarSimulatorStep[]
   | ((turn: AgenticStarSimulatorTurn) => AgenticStarSimulatorStep[]);
 
-/** Which requests a rate-limit or failure knob hits. */
+/** Which requests a `fail`, `rateLimit` or `delayHeaders` knob hits. */
 export type AgenticStarSimulatorTarget = 'api' | 'chat' | 'conversations' | 'token';
 
 /** Options of {@link startAgenticStarSimulator}. Every one can be changed later with `configure`. */
@@ -38,8 +52,10 @@ export interface AgenticStarSimulatorOptions {
   tokenLifetimeSeconds?: number;
   /** `expires_in` of Marketplace tokens, in seconds. Default 1800 (the newer docs' value). */
   marketplaceTokenLifetimeSeconds?: number;
-  /** Gap between `: heartbeat` comments while a stream is idle (during `wait` steps). Default 30,000 ms; 0 = none. */
+  /** Gap between `: heartbeat` comments while a stream is idle (during `wait` steps and `eventDelayMs` pauses). Default 30,000 ms; 0 = none. */
   heartbeatIntervalMs?: number;
+  /** Pause before every data event after the role chunk, in ms (heartbeats are sent meanwhile). Default 0. */
+  eventDelayMs?: number;
   /** Idle time of the default script after its first task, before any text (heartbeats are sent meanwhile). Default 0. */
   thinkMs?: number;
   /** The answer text of the default script (a function of the turn, or fixed text). Default: deterministic Japanese text quoting the message. */
@@ -58,22 +74,18 @@ export interface AgenticStarSimulatorOptions {
   host?: string;
 }
 
-/** Options of the `stall` and `reset` knobs. */
-export interface AgenticStarSimulatorCutOptions {
-  /** Data events (the role chunk counts) written before the cut. Default 2. */
-  afterEvents?: number;
-  /** How many chat streams the knob hits. Default 1. */
-  times?: number;
-}
-
-/** Options of the `rateLimit` and `fail` knobs. */
+/** The `target` option of the `fail`, `rateLimit` and `delayHeaders` knobs. */
 export interface AgenticStarSimulatorFaultOptions {
   /** `api` (default: chat and conversations), `chat`, `conversations` or `token` (both token endpoints). */
   target?: AgenticStarSimulatorTarget;
 }
 
-/** A running AgenticStar simulator on loopback. */
-export interface AgenticStarSimulator {
+/**
+ * A running AgenticStar simulator on loopback. The fault knobs are the testkit's shared ones
+ * ({@link SimulatorFaultKnobs}); `stall`, `cut` and `malformedJson` hit chat streams, and `fail`,
+ * `rateLimit` and `delayHeaders` take a `target`.
+ */
+export interface AgenticStarSimulator extends SimulatorFaultKnobs<AgenticStarSimulator> {
   /** API base URL (with `basePath`), to pass as the SDK's `baseURL`. */
   readonly url: string;
   /** `http://127.0.0.1:PORT`, without `basePath`. */
@@ -99,26 +111,25 @@ export interface AgenticStarSimulator {
   readonly conversations: AgenticStarSimulatorConversation[];
   /** TCP connections accepted so far: with keep-alive, far fewer than requests. */
   readonly acceptedConnections: number;
+  /** The faults armed now (`split` and each armed knob with what is left of its count). */
+  readonly faults: SimulatorFaultState;
   /** Resolves once at least `count` requests (of any endpoint) arrived; rejects after `timeoutMs` (default 5000). */
   waitForRequests(count: number, timeoutMs?: number): Promise<RecordedRequest[]>;
   /** Changes options for the following requests. A key given as `undefined` goes back to its value at start (so `{ script: undefined }` restores the answer the simulator started with). */
   configure(options: Omit<AgenticStarSimulatorOptions, 'host' | 'seedConversations'>): this;
-  /** Writes every SSE event of later streams in pieces of `bytes` bytes (each its own socket write); `undefined` or 0 stops splitting. */
-  split(bytes: number | undefined): this;
-  /** The next chat stream(s) stop writing (no heartbeats either) after some events and stay open. */
-  stall(options?: AgenticStarSimulatorCutOptions): this;
-  /** The next chat stream(s) lose their connection after some events. `beforeHeaders` resets before any byte instead. */
-  reset(options?: AgenticStarSimulatorCutOptions & { beforeHeaders?: boolean }): this;
-  /** The next `count` requests get 429 with `Retry-After: retryAfterSeconds` (default 1; 0 allowed). */
-  rateLimit(count?: number, options?: AgenticStarSimulatorFaultOptions & { retryAfterSeconds?: number }): this;
-  /** The next `count` requests get a 5xx (default 503). */
-  fail(count?: number, options?: AgenticStarSimulatorFaultOptions & { status?: number }): this;
+  /** The next `count` requests of `target` (default `api`) get a 5xx (default 503), `{error: {code: "unavailable"}}`. */
+  fail(count?: number, options?: SimulatorFailOptions & AgenticStarSimulatorFaultOptions): this;
+  fail(options: SimulatorFailOptions & AgenticStarSimulatorFaultOptions): this;
+  /** The next `count` requests of `target` (default `api`) get 429 with `Retry-After: retryAfterSeconds` (default 0). */
+  rateLimit(count?: number, options?: SimulatorRateLimitOptions & AgenticStarSimulatorFaultOptions): this;
+  rateLimit(options: SimulatorRateLimitOptions & AgenticStarSimulatorFaultOptions): this;
+  /** The next `count` responses to `target` (default `api`) wait `delayMs` (default 1000) before their headers. */
+  delayHeaders(count?: number, options?: SimulatorDelayHeadersOptions & AgenticStarSimulatorFaultOptions): this;
+  delayHeaders(options: SimulatorDelayHeadersOptions & AgenticStarSimulatorFaultOptions): this;
   /** New tokens for everyone: every token issued so far is refused with 401 from now on. Returns how many live tokens were revoked. */
   rotateTokens(): number;
   /** Same as {@link rotateTokens}: revokes every token issued so far. */
   revokeTokens(): number;
-  /** Drops every pending fault (split, stall, reset, rate limit, failures). */
-  clearFaults(): this;
   /** Closes the server (open streams are cut). */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -128,17 +139,9 @@ export interface AgenticStarSimulator {
 type ResolvedOptions = Required<Omit<AgenticStarSimulatorOptions, 'host' | 'answer' | 'script' | 'seedConversations'>> &
   Pick<AgenticStarSimulatorOptions, 'answer' | 'script'>;
 
-interface PendingCut {
-  kind: 'stall' | 'reset' | 'reset-before-headers';
-  afterEvents: number;
-}
+const TARGETS: readonly AgenticStarSimulatorTarget[] = ['api', 'chat', 'conversations', 'token'];
 
-interface PendingFault {
-  kind: 'rate-limit' | 'fail';
-  target: AgenticStarSimulatorTarget;
-  status: number;
-  retryAfterSeconds: number;
-}
+type Endpoint = 'token-saas' | 'token-marketplace' | 'chat' | 'conversations';
 
 const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' };
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
@@ -149,6 +152,7 @@ const OPTION_KEYS = new Set([
   'tokenLifetimeSeconds',
   'marketplaceTokenLifetimeSeconds',
   'heartbeatIntervalMs',
+  'eventDelayMs',
   'thinkMs',
   'answer',
   'script',
@@ -190,6 +194,7 @@ function validateOptions(options: AgenticStarSimulatorOptions, where: string): v
     'tokenLifetimeSeconds',
     'marketplaceTokenLifetimeSeconds',
     'heartbeatIntervalMs',
+    'eventDelayMs',
     'thinkMs',
   ] as const) {
     const v = options[key];
@@ -212,9 +217,7 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
   #options: ResolvedOptions;
   /** The options as started, which `configure({ key: undefined })` restores. */
   readonly #started: ResolvedOptions;
-  #splitBytes = 0;
-  #cuts: PendingCut[] = [];
-  #faults: PendingFault[] = [];
+  readonly #faults = new SimulatorFaults('agenticstar simulator', true);
   #chatCount = 0;
   #conversationSerial = 0;
   #messageSerial = 0;
@@ -228,6 +231,7 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
       tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
       marketplaceTokenLifetimeSeconds: options.marketplaceTokenLifetimeSeconds ?? 1800,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 30_000,
+      eventDelayMs: options.eventDelayMs ?? 0,
       thinkMs: options.thinkMs ?? 0,
       answer: options.answer,
       script: options.script,
@@ -286,6 +290,10 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     return this.#server.acceptedConnections;
   }
 
+  get faults(): SimulatorFaultState {
+    return this.#faults.state;
+  }
+
   waitForRequests(count: number, timeoutMs?: number): Promise<RecordedRequest[]> {
     return this.#server.waitForRequests(count, timeoutMs);
   }
@@ -302,33 +310,48 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
   }
 
   split(bytes: number | undefined): this {
-    this.#splitBytes = bytes === undefined ? 0 : assertCount('split(bytes)', bytes);
+    this.#faults.setSplit(bytes);
     return this;
   }
 
-  stall(options: AgenticStarSimulatorCutOptions = {}): this {
-    return this.#queueCut('stall', options);
-  }
-
-  reset(options: AgenticStarSimulatorCutOptions & { beforeHeaders?: boolean } = {}): this {
-    return this.#queueCut(options.beforeHeaders === true ? 'reset-before-headers' : 'reset', options);
-  }
-
-  rateLimit(count = 1, options: AgenticStarSimulatorFaultOptions & { retryAfterSeconds?: number } = {}): this {
-    const retryAfterSeconds = assertCount('rateLimit retryAfterSeconds', options.retryAfterSeconds ?? 1);
-    for (let i = 0; i < assertCount('rateLimit(count)', count); i++) {
-      this.#faults.push({ kind: 'rate-limit', target: options.target ?? 'api', status: 429, retryAfterSeconds });
-    }
+  fail(count?: number | SimulatorFailOptions, options?: SimulatorFailOptions & AgenticStarSimulatorFaultOptions): this {
+    this.#faults.fail(count, options, ['target'], (o) => this.#target(o, 'fail'));
     return this;
   }
 
-  fail(count = 1, options: AgenticStarSimulatorFaultOptions & { status?: number } = {}): this {
-    const status = options.status ?? 503;
-    if (!Number.isInteger(status) || status < 500 || status > 599)
-      throw new RangeError(`testkit: fail status must be 5xx (got ${String(status)})`);
-    for (let i = 0; i < assertCount('fail(count)', count); i++) {
-      this.#faults.push({ kind: 'fail', target: options.target ?? 'api', status, retryAfterSeconds: 0 });
-    }
+  rateLimit(
+    count?: number | SimulatorRateLimitOptions,
+    options?: SimulatorRateLimitOptions & AgenticStarSimulatorFaultOptions,
+  ): this {
+    this.#faults.rateLimit(count, options, ['target'], (o) => this.#target(o, 'rateLimit'));
+    return this;
+  }
+
+  delayHeaders(
+    count?: number | SimulatorDelayHeadersOptions,
+    options?: SimulatorDelayHeadersOptions & AgenticStarSimulatorFaultOptions,
+  ): this {
+    this.#faults.delayHeaders(count, options, ['target'], (o) => this.#target(o, 'delayHeaders'));
+    return this;
+  }
+
+  stall(count?: number | SimulatorStallOptions, options?: SimulatorStallOptions): this {
+    this.#faults.stall(count, options);
+    return this;
+  }
+
+  cut(count?: number | SimulatorCutOptions, options?: SimulatorCutOptions): this {
+    this.#faults.cut(count, options);
+    return this;
+  }
+
+  reset(count?: number | SimulatorCutOptions, options?: SimulatorCutOptions): this {
+    this.#faults.cut(count, options, 'reset');
+    return this;
+  }
+
+  malformedJson(count?: number | SimulatorMalformedJsonOptions, options?: SimulatorMalformedJsonOptions): this {
+    this.#faults.malformedJson(count, options);
     return this;
   }
 
@@ -341,9 +364,7 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
   }
 
   clearFaults(): this {
-    this.#splitBytes = 0;
-    this.#cuts = [];
-    this.#faults = [];
+    this.#faults.clear();
     return this;
   }
 
@@ -355,14 +376,18 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     return this.close();
   }
 
-  #queueCut(kind: PendingCut['kind'], options: AgenticStarSimulatorCutOptions): this {
-    const afterEvents = assertCount('afterEvents', options.afterEvents ?? 2);
-    const times = assertCount('times', options.times ?? 1);
-    for (let i = 0; i < times; i++) this.#cuts.push({ kind, afterEvents });
-    return this;
+  /** Checks and defaults the `target` of a knob's options. */
+  #target(options: Record<string, unknown>, knob: string): void {
+    const target = options.target ?? 'api';
+    if (!TARGETS.includes(target as AgenticStarSimulatorTarget)) {
+      throw new TypeError(
+        `${this.#faults.where(knob)}: options.target must be one of ${TARGETS.join(', ')} (got ${JSON.stringify(target)})`,
+      );
+    }
+    options.target = target;
   }
 
-  #endpointOf(request: RecordedRequest): 'token-saas' | 'token-marketplace' | 'chat' | 'conversations' | undefined {
+  #endpointOf(request: RecordedRequest): Endpoint | undefined {
     const base = this.#options.basePath;
     if (request.path === SAAS_TOKEN_PATH) return 'token-saas';
     if (!request.path.startsWith(`${base}/`)) return undefined;
@@ -373,24 +398,27 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     return undefined;
   }
 
-  #takeFault(endpoint: 'token-saas' | 'token-marketplace' | 'chat' | 'conversations'): PendingFault | undefined {
-    const index = this.#faults.findIndex(
-      (f) =>
-        f.target === (endpoint.startsWith('token') ? 'token' : endpoint) ||
-        (f.target === 'api' && (endpoint === 'chat' || endpoint === 'conversations')),
-    );
-    if (index === -1) return undefined;
-    return this.#faults.splice(index, 1)[0];
-  }
-
   #route(request: RecordedRequest): ScriptedReply {
     const endpoint = this.#endpointOf(request);
     if (endpoint === undefined) return apiError(404, 'not_found', `No route for ${request.method} ${request.path}`);
     const expected = endpoint === 'conversations' ? 'GET' : 'POST';
     if (request.method !== expected)
       return apiError(405, 'method_not_allowed', `${request.path} accepts ${expected} only`, { allow: expected });
-    const fault = this.#takeFault(endpoint);
-    if (fault?.kind === 'rate-limit') {
+    const hits = (options: Record<string, unknown>) =>
+      options.target === (endpoint.startsWith('token') ? 'token' : endpoint) ||
+      (options.target === 'api' && (endpoint === 'chat' || endpoint === 'conversations'));
+    const delayMs = this.#faults.takeHeadersDelay(hits);
+    const reply = this.#answer(request, endpoint, hits);
+    return delayMs === undefined ? reply : { ...reply, headersDelayMs: delayMs };
+  }
+
+  #answer(
+    request: RecordedRequest,
+    endpoint: Endpoint,
+    hits: (options: Record<string, unknown>) => boolean,
+  ): ScriptedReply {
+    const fault = this.#faults.takeGate(hits);
+    if (fault?.kind === 'rateLimit') {
       return apiError(429, 'rate_limited', 'Too many requests', { 'retry-after': String(fault.retryAfterSeconds) });
     }
     if (fault?.kind === 'fail') return apiError(fault.status, 'unavailable', 'The service is temporarily unavailable');
@@ -511,9 +539,23 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     const turn: AgenticStarSimulatorTurn = { message, conversationId, messageId, continued: known, body, index };
     this.#store.touch(conversationId, this.#clock.next());
 
-    const cut = this.#cuts.shift();
-    if (cut?.kind === 'reset-before-headers') return { resetBeforeHeaders: true };
-    return { status: 200, headers: SSE_HEADERS, body: this.#streamSteps(turn, cut) };
+    const cut = this.#faults.takeCut();
+    if (cut?.beforeHeaders) return beforeHeadersReply(cut);
+    const malformed = this.#faults.takeMalformed();
+    // Only a malformedJson stream builds the bad event, so the simulator's clock ticks as before otherwise.
+    const malformedEvent = malformed
+      ? sseData(truncatedJson(chatChunk(this.#clock.next(), { delta: { content: '途中で切れたJSON' } })))
+      : '';
+    return {
+      status: 200,
+      headers: SSE_HEADERS,
+      body: layoutStream(this.#streamItems(turn), {
+        cut,
+        malformed,
+        malformedEvent,
+        split: this.#faults.split,
+      }),
+    };
   }
 
   #scriptFor(turn: AgenticStarSimulatorTurn): AgenticStarSimulatorStep[] {
@@ -524,31 +566,30 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     return defaultScript(text, () => simulatorUuid(++this.#callSerial), thinkMs);
   }
 
-  #streamSteps(turn: AgenticStarSimulatorTurn, cut: PendingCut | undefined): ScriptStep[] {
-    const out: ScriptStep[] = [];
-    const split = this.#splitBytes;
-    const write = (text: string) => {
-      if (split > 0) out.push(...splitEvery(text, split));
-      else out.push(text);
-    };
+  /** The stream of one turn, before faults: writes (data events and comments), pauses and the end. */
+  #streamItems(turn: AgenticStarSimulatorTurn): SimulatorStreamItem[] {
+    const items: SimulatorStreamItem[] = [];
     const heartbeat = this.#options.heartbeatIntervalMs;
-    let events = 0;
-    let stopped = false;
-    const data = (payload: string) => {
-      if (stopped) return;
-      write(sseData(payload));
-      events++;
-      if (cut !== undefined && events >= cut.afterEvents) {
-        out.push(cut.kind === 'stall' ? { stall: true } : { destroy: true });
-        stopped = true;
+    const eventDelay = this.#options.eventDelayMs;
+    const idle = (ms: number) => {
+      let remaining = ms;
+      if (heartbeat > 0) {
+        while (remaining >= heartbeat) {
+          items.push({ wait: heartbeat });
+          items.push({ write: sseComment('heartbeat'), event: false });
+          remaining -= heartbeat;
+        }
       }
+      if (remaining > 0) items.push({ wait: remaining });
+    };
+    let events = 0;
+    const data = (payload: string, carriesText = false) => {
+      if (events > 0 && eventDelay > 0) idle(eventDelay);
+      items.push({ write: sseData(payload), event: true, carriesText });
+      events++;
     };
 
-    write(sseComment('connected'));
-    if (cut !== undefined && cut.afterEvents === 0) {
-      out.push(cut.kind === 'stall' ? { stall: true } : { destroy: true });
-      return out;
-    }
+    items.push({ write: sseComment('connected'), event: false });
     data(
       JSON.stringify(
         chatChunk(this.#clock.next(), {
@@ -573,23 +614,14 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     });
 
     for (const step of steps) {
-      if (stopped) break;
       if ('wait' in step) {
-        let remaining = step.wait;
-        if (heartbeat > 0) {
-          while (remaining >= heartbeat) {
-            out.push({ wait: heartbeat });
-            write(sseComment('heartbeat'));
-            remaining -= heartbeat;
-          }
-        }
-        if (remaining > 0) out.push({ wait: remaining });
+        idle(step.wait);
       } else if ('chunk' in step) {
         data(JSON.stringify(step.chunk));
       } else if ('data' in step) {
         data(step.data);
       } else if ('comment' in step) {
-        write(sseComment(step.comment));
+        items.push({ write: sseComment(step.comment), event: false });
       } else if ('finish' in step) {
         const key = step.snakeCase === true ? 'finish_reason' : 'finishReason';
         data(JSON.stringify(chatChunk(this.#clock.next(), { delta: {}, [key]: step.finish })));
@@ -599,10 +631,10 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
       } else if ('end' in step) {
         break;
       } else if ('destroy' in step) {
-        out.push({ destroy: true });
+        items.push({ end: { destroy: true } });
         break;
       } else if ('stall' in step) {
-        out.push({ stall: true });
+        items.push({ end: { stall: true } });
         break;
       } else {
         const delta: Record<string, unknown> = { ...('delta' in step ? step.delta : {}) };
@@ -610,10 +642,13 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
         const tasks =
           'tasks' in step && step.tasks ? step.tasks : 'task' in step && step.task ? [step.task] : undefined;
         if (tasks) delta.tasks = tasks.map(fillTask);
-        data(JSON.stringify(chatChunk(this.#clock.next(), { delta })));
+        data(
+          JSON.stringify(chatChunk(this.#clock.next(), { delta })),
+          typeof delta.content === 'string' && delta.content !== '',
+        );
       }
     }
-    return out;
+    return items;
   }
 }
 

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { simulatorArtcToken } from './aliyun-artc-token';
-import { AliyunFaults, type AliyunFaultKnobs } from './aliyun-simulator-faults';
+import {
+  SimulatorFaults,
+  faultKnobs,
+  shapeWholeBody,
+  type SimulatorFaultKnobs,
+  type SimulatorFaultState,
+} from './simulator-faults';
 import type { RecordedRequest } from './recorded-request';
 import type { ScriptedReply } from './scripted-reply';
 import { startScriptedServer } from './scripted-server';
@@ -29,8 +35,21 @@ export type AliyunAppServerAnswer =
   | Record<string, unknown>
   | ((body: Record<string, unknown>) => Record<string, unknown>);
 
-/** A running AICall AppServer simulator (the wire the official clients call). */
-export interface AliyunAppServerSimulator extends AliyunFaultKnobs<AliyunAppServerSimulator> {
+/** The body of an AppServer `platformError`: a business error in a 200 (`code` ≠ 200). */
+export interface AliyunAppServerBusinessError {
+  /** The body's `code`, a number other than 200 (e.g. 404, 500). */
+  code: number;
+  message?: string;
+  error_code?: string;
+  request_id?: string;
+}
+
+/**
+ * A running AICall AppServer simulator (the wire the official clients call). The fault knobs are the
+ * testkit's shared ones ({@link SimulatorFaultKnobs}): `fail`, `rateLimit` and `delayHeaders` hit every
+ * `POST` to a known endpoint, `stall`, `cut` and `malformedJson` every answer body.
+ */
+export interface AliyunAppServerSimulator extends SimulatorFaultKnobs<AliyunAppServerSimulator> {
   /** Base URL to give the AppServer client (`ALIYUN_APPSERVER_URL`): `http://127.0.0.1:PORT`. */
   readonly url: string;
   readonly port: number;
@@ -38,13 +57,15 @@ export interface AliyunAppServerSimulator extends AliyunFaultKnobs<AliyunAppServ
   readonly requests: RecordedRequest[];
   /** Script an endpoint by name (`getRtcAuthToken`, `generateAIAgentCall`, …); `undefined` restores the default. */
   respond(endpoint: string, answer: AliyunAppServerAnswer | undefined): AliyunAppServerSimulator;
+  /** The faults armed now (`split` and each armed knob with what is left of its count). */
+  readonly faults: SimulatorFaultState;
   /** The next `count` requests get HTTP 403 (the official clients' "login expired"), whatever they send. */
   expireAuth(count?: number): AliyunAppServerSimulator;
-  /** The next `count` requests get HTTP 200 with this business error body (`code` ≠ 200). */
-  businessError(
-    count: number,
-    body: { code: number; message?: string; error_code?: string; request_id?: string },
-  ): AliyunAppServerSimulator;
+  /** The next `count` authorised requests get HTTP 200 with this business error body (`code` ≠ 200). */
+  platformError(count: number, body: AliyunAppServerBusinessError): AliyunAppServerSimulator;
+  platformError(body: AliyunAppServerBusinessError): AliyunAppServerSimulator;
+  /** @deprecated Renamed {@link AliyunAppServerSimulator.platformError}; same arguments. */
+  businessError(count: number, body: AliyunAppServerBusinessError): AliyunAppServerSimulator;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -86,10 +107,8 @@ export async function startAliyunAppServerSimulator(
   const rtcAppId = options.rtcAppId ?? 'sim-rtc-app-id';
   const rtcAppKey = options.rtcAppKey ?? 'sim-rtc-app-key';
   const now = options.now ?? Date.now;
-  const faults = new AliyunFaults();
+  const faults = new SimulatorFaults('aliyun appserver simulator', false);
   const scripted = new Map<string, AliyunAppServerAnswer>();
-  const businessErrors: Array<Record<string, unknown>> = [];
-  let expired = 0;
   let sequence = 0;
   const requestId = () => `7B117AF5-2A16-412C-B127-${(++sequence).toString(16).toUpperCase().padStart(12, '0')}`;
 
@@ -139,9 +158,15 @@ export async function startAliyunAppServerSimulator(
   };
 
   const json = (status: number, body: unknown): ScriptedReply =>
-    faults.shape(status, { ...JSON_HEADERS }, JSON.stringify(body));
+    shapeWholeBody(faults, status, { ...JSON_HEADERS }, JSON.stringify(body));
 
   function handle(request: RecordedRequest): ScriptedReply {
+    const delayMs = faults.takeHeadersDelay();
+    const reply = route(request);
+    return delayMs === undefined ? reply : { ...reply, headersDelayMs: delayMs };
+  }
+
+  function route(request: RecordedRequest): ScriptedReply {
     const prefix = `${ALIYUN_APPSERVER_SIM_BASE_PATH}/`;
     const endpoint = request.path.startsWith(prefix) ? request.path.slice(prefix.length) : '';
     const known = endpoint !== '' && (scripted.has(endpoint) || endpoint in defaults);
@@ -156,7 +181,7 @@ export async function startAliyunAppServerSimulator(
       };
 
     const gate = faults.takeGate();
-    if (gate?.kind === 'rate-limit') {
+    if (gate?.kind === 'rateLimit') {
       return {
         status: 429,
         headers: { ...JSON_HEADERS, 'retry-after': String(gate.retryAfterSeconds) },
@@ -172,12 +197,11 @@ export async function startAliyunAppServerSimulator(
 
     const auth = (request.headers.authorization ?? '').trim();
     const token = /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, '') : auth;
-    if (expired > 0 || !accepted.has(token)) {
-      if (expired > 0) expired--;
+    if (faults.take(['expireAuth']) !== undefined || !accepted.has(token)) {
       return { status: 403, headers: JSON_HEADERS, body: JSON.stringify({ code: 403, message: 'Forbidden' }) };
     }
-    const business = businessErrors.shift();
-    if (business) return json(200, business);
+    const business = faults.take(['platformError']);
+    if (business) return json(200, { ...business.options });
 
     let body: Record<string, unknown>;
     try {
@@ -213,27 +237,34 @@ export async function startAliyunAppServerSimulator(
       else scripted.set(endpoint, answer);
       return sim;
     },
-    expireAuth(count = 1) {
-      if (!Number.isInteger(count) || count < 0)
-        throw new RangeError(`testkit: expireAuth count must be a non-negative integer (got ${String(count)})`);
-      expired = count;
+    get faults() {
+      return faults.state;
+    },
+    expireAuth(count?: number) {
+      faults.arm('expireAuth', faults.args('expireAuth', count, undefined, []).count, {});
+      return sim;
+    },
+    platformError(count: number | AliyunAppServerBusinessError, body?: AliyunAppServerBusinessError) {
+      const where = faults.where('platformError');
+      const parsed = faults.args('platformError', count, body, ['code', 'message', 'error_code', 'request_id']);
+      const { code, message, error_code: errorCode, request_id: requestIdField } = parsed.options;
+      if (typeof code !== 'number' || !Number.isInteger(code) || code === 200)
+        throw new TypeError(`${where}: options.code must be an integer other than 200 (got ${String(code)})`);
+      for (const [key, value] of [
+        ['message', message],
+        ['error_code', errorCode],
+        ['request_id', requestIdField],
+      ] as const) {
+        if (value !== undefined && typeof value !== 'string')
+          throw new TypeError(`${where}: options.${key} must be a string`);
+      }
+      faults.arm('platformError', parsed.count, { ...parsed.options });
       return sim;
     },
     businessError(count, body) {
-      if (!Number.isInteger(count) || count < 0)
-        throw new RangeError(`testkit: businessError count must be a non-negative integer (got ${String(count)})`);
-      if (typeof body?.code !== 'number' || body.code === 200)
-        throw new TypeError('testkit: businessError body.code must be a number other than 200');
-      for (let i = 0; i < count; i++) businessErrors.push({ ...body });
-      return sim;
+      return sim.platformError(count, body);
     },
-    ...faults.knobs(
-      () => sim,
-      () => {
-        businessErrors.length = 0;
-        expired = 0;
-      },
-    ),
+    ...faultKnobs(faults, () => sim),
     close: () => server.close(),
     [Symbol.asyncDispose]: () => server.close(),
   };

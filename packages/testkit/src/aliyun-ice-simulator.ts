@@ -7,7 +7,13 @@ import {
   type AliyunIceInstance,
   type IceActionContext,
 } from './aliyun-ice-simulator-state';
-import { AliyunFaults, type AliyunFaultKnobs } from './aliyun-simulator-faults';
+import {
+  SimulatorFaults,
+  faultKnobs,
+  shapeWholeBody,
+  type SimulatorFaultKnobs,
+  type SimulatorFaultState,
+} from './simulator-faults';
 import type { RecordedRequest } from './recorded-request';
 import type { ScriptedReply } from './scripted-reply';
 import { startScriptedServer } from './scripted-server';
@@ -76,8 +82,12 @@ export interface AliyunIceRejection {
   message?: string;
 }
 
-/** A running ICE OpenAPI simulator. */
-export interface AliyunIceSimulator extends AliyunFaultKnobs<AliyunIceSimulator> {
+/**
+ * A running ICE OpenAPI simulator. The fault knobs are the testkit's shared ones
+ * ({@link SimulatorFaultKnobs}): `fail` and `rateLimit` hit signed requests (after the signature check),
+ * `delayHeaders` every request, `stall`, `cut` and `malformedJson` every answer body.
+ */
+export interface AliyunIceSimulator extends SimulatorFaultKnobs<AliyunIceSimulator> {
   /** Base URL to pass as the ICE client's `endpoint`: `http://127.0.0.1:PORT`. */
   readonly url: string;
   readonly port: number;
@@ -91,9 +101,14 @@ export interface AliyunIceSimulator extends AliyunFaultKnobs<AliyunIceSimulator>
   readonly accessKeySecret: string;
   /** The live instance store (seeded with {@link ALIYUN_ICE_SIM_INSTANCE_ID}); edit it freely. */
   readonly instances: Map<string, AliyunIceInstance>;
+  /** The faults armed now (`split` and each armed knob with what is left of its count). */
+  readonly faults: SimulatorFaultState;
   /** Script the answer to an action (a new action name adds one). `undefined` restores the default. */
   respond(action: string, answer: AliyunIceAnswer | undefined): AliyunIceSimulator;
-  /** The next `count` signed requests get this Alibaba error instead of their answer. */
+  /** The next `count` signed requests (after the version check) get this Alibaba error instead of their answer. */
+  platformError(count: number, rejection: AliyunIceRejection): AliyunIceSimulator;
+  platformError(rejection: AliyunIceRejection): AliyunIceSimulator;
+  /** @deprecated Renamed {@link AliyunIceSimulator.platformError}; same arguments. */
   reject(count: number, rejection: AliyunIceRejection): AliyunIceSimulator;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -151,9 +166,8 @@ export async function startAliyunIceSimulator(options: AliyunIceSimulatorOptions
   const accessKeySecret = options.accessKeySecret ?? ALIYUN_ICE_SIM_ACCESS_KEY_SECRET;
   const maxSkewMs = (options.maxClockSkewSeconds ?? 900) * 1000;
   const now = options.now ?? Date.now;
-  const faults = new AliyunFaults();
+  const faults = new SimulatorFaults('aliyun ice simulator', false);
   const scripted = new Map<string, AliyunIceAnswer>();
-  const rejections: AliyunIceRejection[] = [];
   const usedNonces = new Set<string>();
   const calls: AliyunIceCall[] = [];
   const instances = new Map<string, AliyunIceInstance>();
@@ -180,7 +194,8 @@ export async function startAliyunIceSimulator(options: AliyunIceSimulatorOptions
     extraHeaders: Record<string, string> = {},
   ): ScriptedReply {
     const requestId = String(body.RequestId);
-    return faults.shape(
+    return shapeWholeBody(
+      faults,
       status,
       { ...JSON_HEADERS, 'x-acs-request-id': requestId, ...extraHeaders },
       JSON.stringify(body),
@@ -209,6 +224,12 @@ export async function startAliyunIceSimulator(options: AliyunIceSimulatorOptions
   }
 
   function handle(request: RecordedRequest): ScriptedReply {
+    const delayMs = faults.takeHeadersDelay();
+    const reply = route(request);
+    return delayMs === undefined ? reply : { ...reply, headersDelayMs: delayMs };
+  }
+
+  function route(request: RecordedRequest): ScriptedReply {
     if (request.path !== '/' || (request.method !== 'POST' && request.method !== 'GET')) {
       return errorReply(
         request,
@@ -253,7 +274,7 @@ export async function startAliyunIceSimulator(options: AliyunIceSimulatorOptions
     };
 
     const fault = faults.takeGate();
-    if (fault?.kind === 'rate-limit') {
+    if (fault?.kind === 'rateLimit') {
       const reply = errorReply(request, 429, 'Throttling.User', 'Request was denied due to user flow control.', {
         'retry-after': String(fault.retryAfterSeconds),
       });
@@ -280,7 +301,7 @@ export async function startAliyunIceSimulator(options: AliyunIceSimulatorOptions
       record(400, requestIdOf(reply), 'InvalidVersion');
       return reply;
     }
-    const rejection = rejections.shift();
+    const rejection = faults.take(['platformError'])?.options as AliyunIceRejection | undefined;
     if (rejection) {
       const reply = errorReply(request, rejection.status, rejection.code, rejection.message ?? rejection.code);
       record(rejection.status, requestIdOf(reply), rejection.code);
@@ -334,18 +355,28 @@ export async function startAliyunIceSimulator(options: AliyunIceSimulatorOptions
       else scripted.set(action, answerScript);
       return sim;
     },
-    reject(count, rejection) {
-      if (!Number.isInteger(count) || count < 0)
-        throw new RangeError(`testkit: reject count must be a non-negative integer (got ${String(count)})`);
-      for (let i = 0; i < count; i++) rejections.push(rejection);
+    get faults() {
+      return faults.state;
+    },
+    platformError(count: number | AliyunIceRejection, rejection?: AliyunIceRejection) {
+      const where = faults.where('platformError');
+      const parsed = faults.args('platformError', count, rejection, ['status', 'code', 'message']);
+      const { status, code, message } = parsed.options;
+      if (typeof status !== 'number' || !Number.isInteger(status) || status < 400 || status > 599)
+        throw new RangeError(
+          `${where}: options.status must be an HTTP error status from 400 to 599 (got ${String(status)})`,
+        );
+      if (typeof code !== 'string' || code === '')
+        throw new TypeError(`${where}: options.code must be a non-empty string such as "AgentNotFound"`);
+      if (message !== undefined && typeof message !== 'string')
+        throw new TypeError(`${where}: options.message must be a string`);
+      faults.arm('platformError', parsed.count, { status, code, ...(message === undefined ? {} : { message }) });
       return sim;
     },
-    ...faults.knobs(
-      () => sim,
-      () => {
-        rejections.length = 0;
-      },
-    ),
+    reject(count, rejection) {
+      return sim.platformError(count, rejection);
+    },
+    ...faultKnobs(faults, () => sim),
     close: () => server.close(),
     [Symbol.asyncDispose]: () => server.close(),
   };

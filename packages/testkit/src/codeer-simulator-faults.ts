@@ -1,18 +1,8 @@
 import type { ScriptStep } from './scripted-reply';
-import { splitEvery } from './split-bytes';
+import { layoutStream, truncatedJson, type SimulatorCut, type SimulatorStreamItem } from './simulator-faults';
 import type { CodeerPlannedEvent } from './codeer-simulator-wire';
 
-/** Where a `stall` or `reset` cuts a stream, and how many streams it hits. */
-export interface CodeerSimulatorCutOptions {
-  /** Events written before the cut. Default: up to and including the first text delta. */
-  afterEvents?: number;
-  /** How many streams the knob hits. Default 1. */
-  times?: number;
-  /** `reset` only: end the response properly at the cut (no finish signal) instead of cutting the connection. */
-  clean?: boolean;
-}
-
-/** Options of the `inStreamError` knob. */
+/** Options of the Codeer simulator's `inStreamError` knob. */
 export interface CodeerSimulatorInStreamErrorOptions {
   /** Text deltas sent before the error event. Default 1. */
   afterDeltas?: number;
@@ -22,35 +12,27 @@ export interface CodeerSimulatorInStreamErrorOptions {
   message?: string;
   /** The event name. Default: the `variant.errorEvent` option (else `response.error`). */
   event?: 'response.error' | 'error' | 'response.failed';
-  /** How many streams the knob hits. Default 1. */
+  /** @deprecated Give the count as the first argument. */
   times?: number;
 }
 
-/** Options of the `errorCode` knob. */
-export interface CodeerSimulatorErrorCodeOptions {
-  /** The envelope's `message`. Default: a short English text for the known codes. */
+/** Options of the Codeer simulator's `platformError` knob. */
+export interface CodeerSimulatorPlatformErrorOptions {
+  /** The envelope's `error_code`, a non-zero integer (10001, 10003, 10005, 10006, 14103, …). */
+  code: number;
+  /** The envelope's `message`. Default: a short English text for the documented codes. */
   message?: string;
-  /** The HTTP status. Default 200 (the error is only in the envelope). */
+  /** The HTTP status. Default 200 (Codeer can put the error in the envelope only). */
   status?: number;
-  /** How many requests the knob hits. Default 1. */
-  count?: number;
+  /** @deprecated Give the count as the first argument. */
+  times?: number;
 }
 
-/** The fault knobs currently armed. */
-export interface CodeerSimulatorFaults {
-  split?: number;
-  stall?: { afterEvents?: number; remaining: number };
-  reset?: { afterEvents?: number; remaining: number; clean: boolean };
-  rateLimit?: { remaining: number; retryAfterSeconds: number };
-  fail?: { remaining: number; status: number };
-  errorCode?: { code: number; message: string; status: number; remaining: number };
-  inStreamError?: {
-    afterDeltas: number;
-    code: number | string;
-    message: string;
-    event?: 'response.error' | 'error' | 'response.failed';
-    remaining: number;
-  };
+/** @deprecated Options of the deprecated `errorCode(code, options)` knob; use `platformError(count, { code, … })`. */
+export interface CodeerSimulatorErrorCodeOptions {
+  message?: string;
+  status?: number;
+  count?: number;
 }
 
 /** Default messages of the documented codes. */
@@ -62,32 +44,25 @@ export const CODEER_SIM_CODE_MESSAGES: Readonly<Record<number, string>> = {
   14103: 'Client user not allowed',
 };
 
-/** Turns planned events into scripted steps, applying split, delays, stall and reset. */
+/** Lays planned events out as scripted steps: pauses between events, then the shared faults. */
 export function streamSteps(
   events: CodeerPlannedEvent[],
-  faults: CodeerSimulatorFaults,
+  faults: {
+    cut: SimulatorCut | undefined;
+    malformed: { afterEvents: number | undefined } | false;
+    split: number | undefined;
+  },
+  ids: { response_id: string; chat_id: number },
   eventDelayMs: number,
 ): ScriptStep[] {
-  const firstDelta = events.findIndex((e) => e.kind === 'delta');
-  const defaultCut = firstDelta === -1 ? 1 : firstDelta + 1;
-  let cut: { at: number; step: ScriptStep | undefined } | undefined;
-  if (faults.stall && faults.stall.remaining > 0) {
-    faults.stall.remaining--;
-    cut = { at: faults.stall.afterEvents ?? defaultCut, step: { stall: true } };
-    if (faults.stall.remaining === 0) delete faults.stall;
-  } else if (faults.reset && faults.reset.remaining > 0) {
-    faults.reset.remaining--;
-    cut = { at: faults.reset.afterEvents ?? defaultCut, step: faults.reset.clean ? undefined : { destroy: true } };
-    if (faults.reset.remaining === 0) delete faults.reset;
-  }
-  const steps: ScriptStep[] = [];
+  const items: SimulatorStreamItem[] = [];
   events.forEach((event, index) => {
-    if (cut?.step && index === cut.at) steps.push(cut.step);
-    if (cut && index >= cut.at) return;
-    if (eventDelayMs > 0 && index > 0) steps.push({ wait: eventDelayMs });
-    if (faults.split && faults.split > 0) steps.push(...splitEvery(event.text, faults.split));
-    else steps.push(event.text);
+    if (eventDelayMs > 0 && index > 0) items.push({ wait: eventDelayMs });
+    items.push({ write: event.text, event: true, carriesText: event.kind === 'delta' });
   });
-  if (cut?.step && cut.at >= events.length) steps.push(cut.step);
-  return steps;
+  const type = 'response.output_text.delta';
+  return layoutStream(items, {
+    ...faults,
+    malformedEvent: `event: ${type}\ndata: ${truncatedJson({ type, ...ids, delta: '途中で切れたJSON' })}\n\n`,
+  });
 }

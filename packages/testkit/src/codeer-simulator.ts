@@ -4,12 +4,23 @@ import { startScriptedServer, type ScriptedServer } from './scripted-server';
 import {
   CODEER_SIM_CODE_MESSAGES,
   streamSteps,
-  type CodeerSimulatorCutOptions,
   type CodeerSimulatorErrorCodeOptions,
-  type CodeerSimulatorFaults,
   type CodeerSimulatorInStreamErrorOptions,
+  type CodeerSimulatorPlatformErrorOptions,
 } from './codeer-simulator-faults';
-import { multipartBoundary, parseMultipart } from './codeer-simulator-multipart';
+import {
+  SimulatorFaults,
+  beforeHeadersReply,
+  type SimulatorCutOptions,
+  type SimulatorDelayHeadersOptions,
+  type SimulatorFailOptions,
+  type SimulatorFaultKnobs,
+  type SimulatorFaultState,
+  type SimulatorMalformedJsonOptions,
+  type SimulatorRateLimitOptions,
+  type SimulatorStallOptions,
+} from './simulator-faults';
+import { multipartBoundary, parseMultipart, type MultipartPart } from './codeer-simulator-multipart';
 import {
   CodeerSimulatorState,
   agentJson,
@@ -65,7 +76,7 @@ export interface CodeerSimulatorOptions {
   variant?: CodeerSimulatorVariant;
   /** Whitelist mode: only these `external_user_id`s may create chats and send messages (others get 403, 14103). */
   allowedExternalUserIds?: string[] | null;
-  /** Pause between stream events, in ms. Default 0. */
+  /** Pause before every stream event after the first, in ms. Default 0. */
   eventDelayMs?: number;
   /** Raw SSE text (unknown events, comments) written after `response.created` in every stream. Default none. */
   extraEvents?: string[];
@@ -75,8 +86,12 @@ export interface CodeerSimulatorOptions {
   host?: string;
 }
 
-/** A running Codeer simulator on loopback. */
-export interface CodeerSimulator {
+/**
+ * A running Codeer simulator on loopback. The fault knobs are the testkit's shared ones
+ * ({@link SimulatorFaultKnobs}): `fail`, `rateLimit`, `delayHeaders` and `platformError` hit every
+ * request; `stall`, `cut`, `malformedJson` and `inStreamError` hit streamed answers.
+ */
+export interface CodeerSimulator extends SimulatorFaultKnobs<CodeerSimulator> {
   /** API base URL (`http://127.0.0.1:PORT/api/v1`), to pass as the SDK's `baseURL`. */
   readonly url: string;
   /** `http://127.0.0.1:PORT`. */
@@ -91,26 +106,18 @@ export interface CodeerSimulator {
   readonly state: CodeerSimulatorState;
   /** Uploaded files, oldest first (with the `data` field and bytes the client sent). */
   readonly uploads: CodeerSimulatorFile[];
-  /** The fault knobs currently armed. */
-  readonly faults: Readonly<CodeerSimulatorFaults>;
-  /** Changes options for the following requests. */
+  /** The faults armed now (`split` and each armed knob with what is left of its count). */
+  readonly faults: SimulatorFaultState;
+  /** Changes options for the following requests. A key given as `undefined` goes back to its value at start. */
   configure(options: Omit<CodeerSimulatorOptions, 'host'>): this;
-  /** Writes every SSE event of later streams in pieces of `bytes` bytes (each its own socket write); `undefined` or 0 stops splitting. */
-  split(bytes: number | undefined): this;
-  /** The next stream(s) stop writing after some events and stay open (idle-timeout tests). */
-  stall(options?: CodeerSimulatorCutOptions): this;
-  /** The next stream(s) lose their connection after some events (`clean: true`: the response just ends there). */
-  reset(options?: CodeerSimulatorCutOptions): this;
-  /** The next `count` requests get 429 with `Retry-After: retryAfterSeconds` (default 0). */
-  rateLimit(count?: number, options?: { retryAfterSeconds?: number }): this;
-  /** The next `count` requests get a 5xx (default 503) with an error_code 10005 envelope. */
-  fail(count?: number, options?: { status?: number }): this;
-  /** The next request(s) get HTTP 200 (or `status`) with this `error_code` in the envelope. */
+  /** The next `count` requests get HTTP 200 (or `status`) with `code` as the envelope's `error_code`. */
+  platformError(count: number, options: CodeerSimulatorPlatformErrorOptions): this;
+  platformError(options: CodeerSimulatorPlatformErrorOptions): this;
+  /** @deprecated Use `platformError(count, { code, message, status })`. */
   errorCode(code: number, options?: CodeerSimulatorErrorCodeOptions): this;
-  /** The next stream(s) end with an error event after some deltas (then `data: [DONE]`). */
-  inStreamError(options?: CodeerSimulatorInStreamErrorOptions): this;
-  /** Drops every armed fault. */
-  clearFaults(): this;
+  /** The next `count` streams end with an error event after `afterDeltas` deltas (then `data: [DONE]`). */
+  inStreamError(count?: number, options?: CodeerSimulatorInStreamErrorOptions): this;
+  inStreamError(options: CodeerSimulatorInStreamErrorOptions): this;
   /** Completes a batch now (for `batchCompletion: 'manual'`). */
   completeBatch(batchId: string): this;
   /** Closes the server (open streams are cut). */
@@ -148,22 +155,24 @@ function defaultAgents(): CodeerSimulatorAgent[] {
   ];
 }
 
-function positiveCount(value: number | undefined, fallback: number, what: string): number {
-  const n = value ?? fallback;
-  if (!Number.isInteger(n) || n < 1)
-    throw new RangeError(`testkit: ${what} must be a positive integer (got ${String(value)})`);
-  return n;
-}
+const ERROR_EVENTS = ['response.error', 'error', 'response.failed'];
 
 class CodeerSimulatorServer implements CodeerSimulator {
   readonly state: CodeerSimulatorState;
-  readonly faults: CodeerSimulatorFaults = {};
+  readonly #faults = new SimulatorFaults('codeer simulator', true);
   private options: CodeerSimulatorOptions;
+  /** The options as started, which `configure({ key: undefined })` restores. */
+  private readonly started: CodeerSimulatorOptions;
   private server!: ScriptedServer;
 
   constructor(options: CodeerSimulatorOptions) {
     this.options = { ...options };
+    this.started = { ...options };
     this.state = new CodeerSimulatorState(options.agents ?? defaultAgents());
+  }
+
+  get faults(): SimulatorFaultState {
+    return this.#faults.state;
   }
 
   async start(): Promise<this> {
@@ -192,72 +201,103 @@ class CodeerSimulatorServer implements CodeerSimulator {
 
   configure(options: Omit<CodeerSimulatorOptions, 'host'>): this {
     if ('host' in options) throw new TypeError('testkit: host cannot be changed after start');
-    if (options.agents) this.state.agents.splice(0, this.state.agents.length, ...options.agents);
-    this.options = { ...this.options, ...options };
+    const next: Record<string, unknown> = { ...this.options };
+    for (const [key, value] of Object.entries(options)) {
+      next[key] = value === undefined ? (this.started as Record<string, unknown>)[key] : value;
+    }
+    this.options = next as CodeerSimulatorOptions;
+    if ('agents' in options) {
+      this.state.agents.splice(0, this.state.agents.length, ...(this.options.agents ?? defaultAgents()));
+    }
     return this;
   }
 
   split(bytes: number | undefined): this {
-    if (bytes === undefined || bytes === 0) delete this.faults.split;
-    else this.faults.split = positiveCount(bytes, 1, 'split(bytes)');
+    this.#faults.setSplit(bytes);
     return this;
   }
 
-  stall(options: CodeerSimulatorCutOptions = {}): this {
-    this.faults.stall = { afterEvents: options.afterEvents, remaining: positiveCount(options.times, 1, 'stall times') };
+  fail(count?: number | SimulatorFailOptions, options?: SimulatorFailOptions): this {
+    this.#faults.fail(count, options);
     return this;
   }
 
-  reset(options: CodeerSimulatorCutOptions = {}): this {
-    this.faults.reset = {
-      afterEvents: options.afterEvents,
-      remaining: positiveCount(options.times, 1, 'reset times'),
-      clean: options.clean === true,
-    };
+  rateLimit(count?: number | SimulatorRateLimitOptions, options?: SimulatorRateLimitOptions): this {
+    this.#faults.rateLimit(count, options);
     return this;
   }
 
-  rateLimit(count = 1, options: { retryAfterSeconds?: number } = {}): this {
-    this.faults.rateLimit = {
-      remaining: positiveCount(count, 1, 'rateLimit(count)'),
-      retryAfterSeconds: options.retryAfterSeconds ?? 0,
-    };
+  delayHeaders(count?: number | SimulatorDelayHeadersOptions, options?: SimulatorDelayHeadersOptions): this {
+    this.#faults.delayHeaders(count, options);
     return this;
   }
 
-  fail(count = 1, options: { status?: number } = {}): this {
-    const status = options.status ?? 503;
-    if (!Number.isInteger(status) || status < 500 || status > 599)
-      throw new RangeError(`testkit: fail status must be 5xx (got ${status})`);
-    this.faults.fail = { remaining: positiveCount(count, 1, 'fail(count)'), status };
+  stall(count?: number | SimulatorStallOptions, options?: SimulatorStallOptions): this {
+    this.#faults.stall(count, options);
+    return this;
+  }
+
+  cut(count?: number | SimulatorCutOptions, options?: SimulatorCutOptions): this {
+    this.#faults.cut(count, options);
+    return this;
+  }
+
+  reset(count?: number | SimulatorCutOptions, options?: SimulatorCutOptions): this {
+    this.#faults.cut(count, options, 'reset');
+    return this;
+  }
+
+  malformedJson(count?: number | SimulatorMalformedJsonOptions, options?: SimulatorMalformedJsonOptions): this {
+    this.#faults.malformedJson(count, options);
+    return this;
+  }
+
+  platformError(
+    count: number | CodeerSimulatorPlatformErrorOptions,
+    options?: CodeerSimulatorPlatformErrorOptions,
+  ): this {
+    const where = this.#faults.where('platformError');
+    const parsed = this.#faults.args('platformError', count, options, ['code', 'message', 'status']);
+    const { code, message, status = 200 } = parsed.options;
+    if (typeof code !== 'number' || !Number.isInteger(code) || code === 0)
+      throw new RangeError(`${where}: options.code must be a non-zero integer (got ${String(code)})`);
+    if (message !== undefined && typeof message !== 'string')
+      throw new TypeError(`${where}: options.message must be a string`);
+    if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599)
+      throw new RangeError(`${where}: options.status must be an HTTP status from 200 to 599 (got ${String(status)})`);
+    this.#faults.arm('platformError', parsed.count, {
+      code,
+      message: message ?? CODEER_SIM_CODE_MESSAGES[code] ?? 'Error',
+      status,
+    });
     return this;
   }
 
   errorCode(code: number, options: CodeerSimulatorErrorCodeOptions = {}): this {
-    if (!Number.isInteger(code) || code === 0)
-      throw new RangeError(`testkit: errorCode must be a non-zero integer (got ${code})`);
-    this.faults.errorCode = {
-      code,
-      message: options.message ?? CODEER_SIM_CODE_MESSAGES[code] ?? 'Error',
-      status: options.status ?? 200,
-      remaining: positiveCount(options.count, 1, 'errorCode count'),
-    };
-    return this;
+    const { count = 1, ...rest } = options;
+    return this.platformError(count, { code, ...rest });
   }
 
-  inStreamError(options: CodeerSimulatorInStreamErrorOptions = {}): this {
-    this.faults.inStreamError = {
-      afterDeltas: options.afterDeltas ?? 1,
-      code: options.code ?? 10005,
-      message: options.message ?? 'リクエストの処理に失敗しました',
-      event: options.event,
-      remaining: positiveCount(options.times, 1, 'inStreamError times'),
-    };
+  inStreamError(
+    count?: number | CodeerSimulatorInStreamErrorOptions,
+    options?: CodeerSimulatorInStreamErrorOptions,
+  ): this {
+    const where = this.#faults.where('inStreamError');
+    const parsed = this.#faults.args('inStreamError', count, options, ['afterDeltas', 'code', 'message', 'event']);
+    const { afterDeltas = 1, code = 10005, message = 'リクエストの処理に失敗しました', event } = parsed.options;
+    if (typeof afterDeltas !== 'number' || !Number.isInteger(afterDeltas) || afterDeltas < 0)
+      throw new RangeError(`${where}: options.afterDeltas must be a non-negative integer (got ${String(afterDeltas)})`);
+    if (typeof code !== 'number' && typeof code !== 'string')
+      throw new TypeError(`${where}: options.code must be a number or a string`);
+    if (typeof message !== 'string') throw new TypeError(`${where}: options.message must be a string`);
+    if (event !== undefined && !ERROR_EVENTS.includes(event as string))
+      throw new TypeError(`${where}: options.event must be one of ${ERROR_EVENTS.join(', ')} (got ${String(event)})`);
+    this.#faults.arm('inStreamError', parsed.count, { afterDeltas, code, message, ...(event ? { event } : {}) });
     return this;
   }
 
   clearFaults(): this {
-    for (const key of Object.keys(this.faults)) delete this.faults[key as keyof CodeerSimulatorFaults];
+    this.#faults.clear();
     return this;
   }
 
@@ -279,6 +319,12 @@ class CodeerSimulatorServer implements CodeerSimulator {
   // --- request handling -------------------------------------------------------------------------
 
   private handle(req: RecordedRequest): ScriptedReply {
+    const delayMs = this.#faults.takeHeadersDelay();
+    const reply = this.route(req);
+    return delayMs === undefined ? reply : { ...reply, headersDelayMs: delayMs };
+  }
+
+  private route(req: RecordedRequest): ScriptedReply {
     const fault = this.takeFault();
     if (fault) return fault;
     if (req.headers['x-api-key'] !== this.apiKey) return failure(401, 10001, 'Invalid or missing API key');
@@ -328,25 +374,11 @@ class CodeerSimulatorServer implements CodeerSimulator {
   }
 
   private takeFault(): ScriptedReply | undefined {
-    const f = this.faults;
-    if (f.rateLimit) {
-      if (--f.rateLimit.remaining <= 0) {
-        const reply = this.rateLimitReply(f.rateLimit.retryAfterSeconds);
-        delete f.rateLimit;
-        return reply;
-      }
-      return this.rateLimitReply(f.rateLimit.retryAfterSeconds);
-    }
-    if (f.fail) {
-      const status = f.fail.status;
-      if (--f.fail.remaining <= 0) delete f.fail;
-      return failure(status, 10005, 'Service temporarily unavailable');
-    }
-    if (f.errorCode) {
-      const { code, message, status } = f.errorCode;
-      if (--f.errorCode.remaining <= 0) delete f.errorCode;
-      return failure(status, code, message);
-    }
+    const gate = this.#faults.takeGate();
+    if (gate?.kind === 'rateLimit') return this.rateLimitReply(gate.retryAfterSeconds);
+    if (gate?.kind === 'fail') return failure(gate.status, 10005, 'Service temporarily unavailable');
+    const platform = this.#faults.take(['platformError'])?.options;
+    if (platform) return failure(platform.status as number, platform.code as number, platform.message as string);
     return undefined;
   }
 
@@ -559,10 +591,11 @@ class CodeerSimulatorServer implements CodeerSimulator {
     }
     if (generated !== null) chat.name = generated;
 
-    const f = this.faults.inStreamError;
-    const error = stream && f ? { afterDeltas: f.afterDeltas, code: f.code, message: f.message } : undefined;
-    const errorEvent = f?.event;
-    if (stream && f && --f.remaining <= 0) delete this.faults.inStreamError;
+    const f = stream ? this.#faults.take(['inStreamError'])?.options : undefined;
+    const error = f
+      ? { afterDeltas: f.afterDeltas as number, code: f.code as number | string, message: f.message as string }
+      : undefined;
+    const errorEvent = f?.event as CodeerSimulatorInStreamErrorOptions['event'];
     if (!error) {
       this.state.addMessage({
         chatId,
@@ -577,8 +610,11 @@ class CodeerSimulatorServer implements CodeerSimulator {
     }
     if (!stream) return ok(answer.text);
 
+    const cut = this.#faults.takeCut();
+    if (cut?.beforeHeaders) return beforeHeadersReply(cut);
+    const responseId = this.state.uuid();
     const events = planCodeerStream({
-      responseId: this.state.uuid(),
+      responseId,
       chatId,
       agentId,
       model: this.options.model ?? 'gpt-4o',
@@ -597,7 +633,12 @@ class CodeerSimulatorServer implements CodeerSimulator {
     return {
       status: 200,
       headers: SSE_HEADERS,
-      body: streamSteps(events, this.faults, this.options.eventDelayMs ?? 0),
+      body: streamSteps(
+        events,
+        { cut, malformed: this.#faults.takeMalformed(), split: this.#faults.split },
+        { response_id: responseId, chat_id: chatId },
+        this.options.eventDelayMs ?? 0,
+      ),
     };
   }
 
@@ -624,7 +665,7 @@ class CodeerSimulatorServer implements CodeerSimulator {
   private uploadFile(req: RecordedRequest): ScriptedReply {
     const boundary = multipartBoundary(req.headers['content-type']);
     if (!boundary) return badRequest('Expected multipart/form-data');
-    let parts;
+    let parts: MultipartPart[];
     try {
       parts = parseMultipart(req.rawBody, boundary);
     } catch (error) {
@@ -817,8 +858,8 @@ class CodeerSimulatorServer implements CodeerSimulator {
  * Starts a Codeer API simulator on loopback: the `/api/v1` routes of the provider sheet with the
  * `{data, message, error_code, pagination}` envelope on every JSON answer, `x-api-key` auth, chats,
  * history, files and batches held in memory, and answers streamed exactly as Codeer's SSE (deterministic
- * Japanese text by default). Fault knobs: `split`, `stall`, `reset`, `rateLimit`, `fail`, `errorCode`,
- * `inStreamError`.
+ * Japanese text by default). Fault knobs: the shared `split`, `fail`, `rateLimit`, `delayHeaders`, `stall`,
+ * `cut`, `malformedJson`, plus `platformError` and `inStreamError`.
  */
 export async function startCodeerSimulator(options: CodeerSimulatorOptions = {}): Promise<CodeerSimulator> {
   if (typeof options !== 'object' || options === null)

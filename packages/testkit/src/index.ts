@@ -11,6 +11,20 @@ export type {
 export type { RecordedRequest, RecordedClose } from './recorded-request';
 export { utf8, splitAt, splitEvery, everySplit } from './split-bytes';
 
+// The fault knobs every simulator shares
+export type {
+  SimulatorFaultKnobs,
+  SimulatorFaultState,
+  SimulatorArmedFault,
+  SimulatorCutPoint,
+  SimulatorStallOptions,
+  SimulatorCutOptions,
+  SimulatorFailOptions,
+  SimulatorRateLimitOptions,
+  SimulatorDelayHeadersOptions,
+  SimulatorMalformedJsonOptions,
+} from './simulator-faults';
+
 // AgenticStar simulator
 export { startAgenticStarSimulator } from './agenticstar-simulator';
 export type {
@@ -18,7 +32,6 @@ export type {
   AgenticStarSimulatorOptions,
   AgenticStarSimulatorScript,
   AgenticStarSimulatorTarget,
-  AgenticStarSimulatorCutOptions,
   AgenticStarSimulatorFaultOptions,
 } from './agenticstar-simulator';
 export type {
@@ -58,8 +71,8 @@ export type {
   AliyunAppServerSimulator,
   AliyunAppServerSimulatorOptions,
   AliyunAppServerAnswer,
+  AliyunAppServerBusinessError,
 } from './aliyun-appserver-simulator';
-export type { AliyunFaultKnobs } from './aliyun-simulator-faults';
 export { verifyAcs3Request, parseAcs3Authorization } from './aliyun-acs3-verify';
 export type { Acs3VerifyInput, Acs3VerifyResult } from './aliyun-acs3-verify';
 export { simulatorArtcToken } from './aliyun-artc-token';
@@ -86,10 +99,9 @@ export {
 } from './codeer-simulator';
 export type { CodeerSimulator, CodeerSimulatorOptions } from './codeer-simulator';
 export type {
-  CodeerSimulatorCutOptions,
+  CodeerSimulatorPlatformErrorOptions,
   CodeerSimulatorErrorCodeOptions,
   CodeerSimulatorInStreamErrorOptions,
-  CodeerSimulatorFaults,
 } from './codeer-simulator-faults';
 export { CODEER_SIM_DEFAULT_ANSWER } from './codeer-simulator-wire';
 export type { CodeerSimulatorStep, CodeerSimulatorTurn, CodeerSimulatorVariant } from './codeer-simulator-wire';

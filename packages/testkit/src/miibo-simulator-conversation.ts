@@ -1,11 +1,19 @@
 import type { RecordedRequest } from './recorded-request';
 import type { ScriptedReply, ScriptStep } from './scripted-reply';
-import { splitEvery } from './split-bytes';
+import {
+  beforeHeadersReply,
+  cutEndStep,
+  defaultCutIndex,
+  truncateSteps,
+  truncatedJson,
+  writeSteps,
+  type SimulatorCut,
+  type SimulatorFaults,
+} from './simulator-faults';
 import {
   DEFAULT_MIIBO_GREETING,
   defaultMiiboAnswer,
   MIIBO_REWRITE_DRAFT,
-  type MiiboSimulatorKnobs,
   type MiiboSimulatorOptions,
   type MiiboSimulatorTurn,
 } from './miibo-simulator-options';
@@ -29,14 +37,15 @@ export type MiiboUserStates = Map<string, Record<string, string>>;
 /**
  * Answers `POST /api` as miibo does: validates the body, then either one whole JSON response or
  * (with `stream: true` and the agent's streaming on) newline-separated cumulative snapshots ending
- * with the whole response object.
+ * with the whole response object. `options` are the ones in force; `faults` shape the stream.
  */
 export function miiboConversationReply(
   request: RecordedRequest,
   options: MiiboSimulatorOptions,
-  knobs: MiiboSimulatorKnobs,
   states: MiiboUserStates,
+  faults: SimulatorFaults,
 ): ScriptedReply {
+  const knobs = options;
   let body: unknown;
   try {
     body = request.json();
@@ -123,9 +132,11 @@ export function miiboConversationReply(
     const whole = JSON.stringify(final);
     return {
       headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: knobs.split ? splitEvery(whole, knobs.split) : whole,
+      body: faults.split === undefined ? whole : writeSteps(whole, faults.split),
     };
   }
+  const cut = faults.takeCut();
+  if (cut?.beforeHeaders) return beforeHeadersReply(cut);
 
   const objects: string[] = [];
   if (knobs.rewrite === true) {
@@ -141,7 +152,12 @@ export function miiboConversationReply(
 
   return {
     headers: { 'content-type': knobs.dataPrefix ? 'text/event-stream; charset=utf-8' : 'text/plain; charset=utf-8' },
-    body: streamSteps(objects, knobs),
+    body: streamSteps(objects, knobs, {
+      cut,
+      malformed: faults.takeMalformed(),
+      malformedObject: truncatedJson({ bestResponse: { utterance: '途中で切れたJSON', is_searching: false } }),
+      split: faults.split,
+    }),
   };
 }
 
@@ -155,30 +171,43 @@ function growing(text: string, step: number): string[] {
   return out;
 }
 
-function position(knob: boolean | number | undefined, total: number): number | undefined {
-  if (knob === undefined || knob === false) return undefined;
-  if (knob === true) return Math.max(1, Math.floor(total / 2));
-  return Math.max(0, Math.floor(knob));
-}
-
-/** Lays the objects out as script steps: framing, grouping, splitting, pauses and the stall/reset cut. */
-function streamSteps(objects: string[], knobs: MiiboSimulatorKnobs): ScriptStep[] {
+/**
+ * Lays the objects out as script steps: framing, grouping, pauses, `split`, and the faults: a `stall` /
+ * `cut` after some objects (default: after the first) or bytes, a `malformedJson` object.
+ */
+function streamSteps(
+  objects: string[],
+  knobs: MiiboSimulatorOptions,
+  faults: {
+    cut: SimulatorCut | undefined;
+    malformed: { afterEvents: number | undefined } | false;
+    malformedObject: string;
+    split: number | undefined;
+  },
+): ScriptStep[] {
+  const { cut, malformed, split } = faults;
   const frame = (json: string) => (knobs.dataPrefix ? `data: ${json}\n\n` : `${json}\n`);
-  const stallAt = position(knobs.stall, objects.length);
-  const resetAt = position(knobs.reset, objects.length);
-  const cutAt = Math.min(stallAt ?? Infinity, resetAt ?? Infinity);
-  const sent = Number.isFinite(cutAt) ? objects.slice(0, cutAt) : objects;
+  const fallback = defaultCutIndex(objects.map(() => true));
+  const cutAt = cut !== undefined && cut.afterBytes === undefined ? (cut.afterEvents ?? fallback) : undefined;
+  const sent = cutAt === undefined ? [...objects] : objects.slice(0, cutAt);
+  if (malformed !== false) {
+    const badAt = malformed.afterEvents ?? fallback;
+    if (badAt < sent.length || (cutAt === undefined && badAt >= sent.length))
+      sent.splice(Math.min(badAt, sent.length), 0, faults.malformedObject);
+  }
   const perWrite = Math.max(1, Math.floor(knobs.objectsPerWrite ?? 1));
+  const delay = knobs.eventDelayMs ?? knobs.writeDelayMs ?? 0;
   const steps: ScriptStep[] = [];
   for (let i = 0; i < sent.length; i += perWrite) {
     const write = sent
       .slice(i, i + perWrite)
       .map(frame)
       .join('');
-    if (i > 0 && knobs.writeDelayMs) steps.push({ wait: knobs.writeDelayMs });
-    if (knobs.split) steps.push(...splitEvery(write, knobs.split));
-    else steps.push(write);
+    if (i > 0 && delay > 0) steps.push({ wait: delay });
+    steps.push(...writeSteps(write, split));
   }
-  if (Number.isFinite(cutAt)) steps.push(cutAt === stallAt ? { stall: true } : { destroy: true });
+  const end = cut === undefined ? undefined : cutEndStep(cut);
+  if (cut?.afterBytes !== undefined) return truncateSteps(steps, cut.afterBytes, end);
+  if (end) steps.push(end);
   return steps;
 }

@@ -19,20 +19,10 @@ export interface MiiboSimulatorGroupRun {
 }
 
 /**
- * Fault and behaviour knobs. Set them at start or per test with `simulator.set({...})`; counters
- * (`rateLimit`, `fail`) count down one per request (conversation and agent group requests alike).
+ * Behaviour knobs: how the agent answers. Give them at start or change them later with
+ * `simulator.configure({...})`. The fault knobs (`fail`, `rateLimit`, `stall`, `cut`, …) are methods.
  */
 export interface MiiboSimulatorKnobs {
-  /** Write every streamed write in pieces of this many bytes (1 = byte by byte). */
-  split?: number;
-  /** Stop writing (keep the connection open) after this many stream objects; `true` = after half. */
-  stall?: boolean | number;
-  /** Cut the connection after this many stream objects; `true` = after half. */
-  reset?: boolean | number;
-  /** Answer the next N requests with 429 and `Retry-After` (seconds, default 1). */
-  rateLimit?: number | { count: number; retryAfterSeconds?: number };
-  /** Answer the next N requests with a server error (status default 500). */
-  fail?: number | { count: number; status?: number };
   /** The agent's "use stream" setting. `false`: answer one plain JSON body even to `stream: true`. Default true. */
   streaming?: boolean;
   /** Prefix every streamed object with `data: ` (and end it with a blank line), served as `text/event-stream`. */
@@ -45,7 +35,9 @@ export interface MiiboSimulatorKnobs {
   endWithoutFinal?: boolean;
   /** Mark the final object `isError: true` (a 200 carrying a failure, as miibo can). */
   isError?: boolean;
-  /** Pause between streamed writes, ms. Default 0. */
+  /** Pause before every streamed write after the first (a write holds `objectsPerWrite` objects), in ms. Default 0. */
+  eventDelayMs?: number;
+  /** @deprecated Renamed `eventDelayMs`. */
   writeDelayMs?: number;
   /** Delay before an agent group result is POSTed to its webhook, ms. Default 10. */
   webhookDelayMs?: number;

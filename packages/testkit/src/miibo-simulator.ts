@@ -5,33 +5,40 @@ import { startScriptedServer, type ScriptedServer } from './scripted-server';
 import { agentGroupResultPayload, agentGroupStartProblem, deliverWebhook } from './miibo-simulator-agent-groups';
 import { miiboConversationReply, miiboErrorReply, type MiiboUserStates } from './miibo-simulator-conversation';
 import type { MiiboSimulatorKnobs, MiiboSimulatorOptions, MiiboWebhookDelivery } from './miibo-simulator-options';
+import {
+  SimulatorFaults,
+  type SimulatorCutOptions,
+  type SimulatorDelayHeadersOptions,
+  type SimulatorFailOptions,
+  type SimulatorFaultKnobs,
+  type SimulatorFaultState,
+  type SimulatorMalformedJsonOptions,
+  type SimulatorRateLimitOptions,
+  type SimulatorStallOptions,
+} from './simulator-faults';
 
-/** A running miibo simulator. */
-export interface MiiboSimulator {
+/**
+ * A running miibo simulator. The fault knobs are the testkit's shared ones ({@link SimulatorFaultKnobs}):
+ * `fail`, `rateLimit` and `delayHeaders` hit every request (conversation and agent group start);
+ * `stall`, `cut` and `malformedJson` hit streamed conversation answers.
+ */
+export interface MiiboSimulator extends SimulatorFaultKnobs<MiiboSimulator> {
   /** Base URL to give the SDK (`baseURL`): conversation at `/api`, groups at `/agent-groups/start`. */
   readonly url: string;
   /** Every request received (conversation and agent group calls, faults included), in order. */
   readonly requests: RecordedRequest[];
-  /** The knobs in force (counters show what is left). */
+  /** The behaviour knobs in force. */
   readonly knobs: Readonly<MiiboSimulatorKnobs>;
+  /** The faults armed now (`split` and each armed knob with what is left of its count). */
+  readonly faults: SimulatorFaultState;
   /** Every agent group result delivered (or attempted) so far, in order. */
   readonly webhookDeliveries: MiiboWebhookDelivery[];
-  /** Changes knobs for the following requests; a key set to `undefined` switches that knob off. Returns this. */
-  set(knobs: MiiboSimulatorKnobs): this;
-  /** Switches every knob back to the values given at start. Returns this. */
+  /** Changes options for the following requests; a key given as `undefined` goes back to its value at start. Returns this. */
+  configure(options: Omit<MiiboSimulatorOptions, 'host'>): this;
+  /** @deprecated Use {@link MiiboSimulator.configure}. */
+  set(knobs: Omit<MiiboSimulatorOptions, 'host'>): this;
+  /** Puts every option back to its value at start and clears every fault. Returns this. */
   resetKnobs(): this;
-  /** Same as `set({ split: bytes })`: streamed writes in pieces of `bytes` bytes; `undefined` turns it off. */
-  split(bytes: number | undefined): this;
-  /** Same as `set({ stall: afterObjects ?? true })`: later streams stop writing after that many objects (default half). */
-  stall(afterObjects?: number): this;
-  /** Same as `set({ reset: afterObjects ?? true })`: later streams lose their connection after that many objects (default half). */
-  reset(afterObjects?: number): this;
-  /** The next `count` requests (default 1) get 429 with `Retry-After: retryAfterSeconds` (default 1). */
-  rateLimit(count?: number, retryAfterSeconds?: number): this;
-  /** The next `count` requests (default 1) get HTTP `status` (default 500). */
-  fail(count?: number, status?: number): this;
-  /** Clears split, stall, reset, rate limits and failures. */
-  clearFaults(): this;
   /** The user state miibo keeps for an agent and uid (merged from the `state` of each call). */
   userState(agentId: string, uid: string): Record<string, string> | undefined;
   /** Resolves once at least `count` requests have arrived (rejects after `timeoutMs`, default 5000). */
@@ -44,24 +51,19 @@ export interface MiiboSimulator {
 }
 
 const KNOB_KEYS: ReadonlyArray<keyof MiiboSimulatorKnobs> = [
-  'split',
-  'stall',
-  'reset',
-  'rateLimit',
-  'fail',
   'streaming',
   'dataPrefix',
   'objectsPerWrite',
   'rewrite',
   'endWithoutFinal',
   'isError',
+  'eventDelayMs',
   'writeDelayMs',
   'webhookDelayMs',
   'groupOutcome',
 ];
-const OPTION_KEYS = [
+const CONFIGURABLE_KEYS: readonly string[] = [
   ...KNOB_KEYS,
-  'host',
   'apiKey',
   'agentId',
   'adminApiKey',
@@ -72,53 +74,33 @@ const OPTION_KEYS = [
   'webhookSigningSecret',
   'groupAnswer',
 ];
+const OPTION_KEYS = [...CONFIGURABLE_KEYS, 'host'];
 
-function checkKnobs(knobs: object, allowed: readonly string[], where: string): void {
-  if (typeof knobs !== 'object' || knobs === null) throw new TypeError(`testkit: ${where} must be an object`);
-  for (const key of Object.keys(knobs)) {
+function checkOptions(options: object, allowed: readonly string[], where: string): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`testkit: ${where} must be an object`);
+  for (const key of Object.keys(options)) {
     if (!allowed.includes(key))
       throw new TypeError(`testkit: ${where} has unknown field "${key}" (allowed: ${allowed.join(', ')})`);
   }
-  const k = knobs as MiiboSimulatorKnobs;
-  if (k.split !== undefined && !(Number.isInteger(k.split) && k.split >= 1))
-    throw new TypeError(`testkit: ${where}.split must be a positive integer`);
-  if (k.objectsPerWrite !== undefined && !(Number.isInteger(k.objectsPerWrite) && k.objectsPerWrite >= 1)) {
+  const o = options as MiiboSimulatorOptions;
+  if (o.objectsPerWrite !== undefined && !(Number.isInteger(o.objectsPerWrite) && o.objectsPerWrite >= 1)) {
     throw new TypeError(`testkit: ${where}.objectsPerWrite must be a positive integer`);
   }
-}
-
-class Counter {
-  remaining = 0;
-  value = 0;
-  set(knob: number | { count: number; [k: string]: unknown } | undefined, valueKey: string, fallback: number): void {
-    if (knob === undefined) {
-      this.remaining = 0;
-      return;
-    }
-    if (typeof knob === 'number') {
-      this.remaining = knob;
-      this.value = fallback;
-    } else {
-      this.remaining = knob.count;
-      const v = knob[valueKey];
-      this.value = typeof v === 'number' ? v : fallback;
-    }
-  }
-  take(): boolean {
-    if (this.remaining <= 0) return false;
-    this.remaining--;
-    return true;
+  for (const key of ['eventDelayMs', 'writeDelayMs', 'webhookDelayMs', 'snapshotChars'] as const) {
+    const v = o[key];
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+      throw new TypeError(`testkit: ${where}.${key} must be a non-negative number`);
   }
 }
 
 class LoopbackMiiboSimulator implements MiiboSimulator {
   readonly webhookDeliveries: MiiboWebhookDelivery[] = [];
   #server!: ScriptedServer;
-  readonly #options: MiiboSimulatorOptions;
-  #knobs: MiiboSimulatorKnobs;
+  /** The options as started, which `configure({ key: undefined })` and `resetKnobs()` restore. */
+  readonly #started: MiiboSimulatorOptions;
+  #options: MiiboSimulatorOptions;
+  readonly #faults = new SimulatorFaults('miibo simulator', true);
   readonly #states: MiiboUserStates = new Map();
-  readonly #rateLimit = new Counter();
-  readonly #fail = new Counter();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #inFlight = new Set<ClientRequest>();
   readonly #waiters = new Set<{ count: number; resolve: (d: MiiboWebhookDelivery[]) => void }>();
@@ -126,21 +108,8 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
   #closed = false;
 
   constructor(options: MiiboSimulatorOptions) {
-    this.#options = options;
-    this.#knobs = this.#initialKnobs();
-    this.#applyCounters(this.#knobs);
-  }
-
-  #initialKnobs(): MiiboSimulatorKnobs {
-    const knobs: MiiboSimulatorKnobs = {};
-    for (const key of KNOB_KEYS)
-      if (this.#options[key] !== undefined) (knobs as Record<string, unknown>)[key] = this.#options[key];
-    return knobs;
-  }
-
-  #applyCounters(knobs: MiiboSimulatorKnobs): void {
-    if ('rateLimit' in knobs) this.#rateLimit.set(knobs.rateLimit, 'retryAfterSeconds', 1);
-    if ('fail' in knobs) this.#fail.set(knobs.fail, 'status', 500);
+    this.#started = { ...options };
+    this.#options = { ...options };
   }
 
   async start(): Promise<this> {
@@ -157,54 +126,78 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
   }
 
   get knobs(): Readonly<MiiboSimulatorKnobs> {
-    const view: MiiboSimulatorKnobs = { ...this.#knobs };
-    if (this.#rateLimit.remaining > 0)
-      view.rateLimit = { count: this.#rateLimit.remaining, retryAfterSeconds: this.#rateLimit.value };
-    else delete view.rateLimit;
-    if (this.#fail.remaining > 0) view.fail = { count: this.#fail.remaining, status: this.#fail.value };
-    else delete view.fail;
-    return view;
+    const view: Record<string, unknown> = {};
+    for (const key of KNOB_KEYS) if (this.#options[key] !== undefined) view[key] = this.#options[key];
+    return view as MiiboSimulatorKnobs;
   }
 
-  set(knobs: MiiboSimulatorKnobs): this {
-    checkKnobs(knobs, KNOB_KEYS as string[], 'set(knobs)');
-    this.#knobs = { ...this.#knobs, ...knobs };
-    for (const [key, value] of Object.entries(knobs))
-      if (value === undefined) delete (this.#knobs as Record<string, unknown>)[key];
-    this.#applyCounters(knobs);
+  get faults(): SimulatorFaultState {
+    return this.#faults.state;
+  }
+
+  configure(options: Omit<MiiboSimulatorOptions, 'host'>): this {
+    checkOptions(options, CONFIGURABLE_KEYS, 'configure(options)');
+    const next: Record<string, unknown> = { ...this.#options };
+    for (const [key, value] of Object.entries(options)) {
+      next[key] = value === undefined ? (this.#started as Record<string, unknown>)[key] : value;
+    }
+    this.#options = next as MiiboSimulatorOptions;
     return this;
   }
 
+  set(knobs: Omit<MiiboSimulatorOptions, 'host'>): this {
+    return this.configure(knobs);
+  }
+
   resetKnobs(): this {
-    this.#knobs = this.#initialKnobs();
-    this.#rateLimit.set(undefined, '', 0);
-    this.#fail.set(undefined, '', 0);
-    this.#applyCounters(this.#knobs);
+    this.#options = { ...this.#started };
+    this.#faults.clear();
     return this;
   }
 
   split(bytes: number | undefined): this {
-    return this.set({ split: bytes });
+    this.#faults.setSplit(bytes);
+    return this;
   }
 
-  stall(afterObjects?: number): this {
-    return this.set({ stall: afterObjects ?? true });
+  fail(count?: number | SimulatorFailOptions, options?: SimulatorFailOptions): this {
+    this.#faults.fail(count, options);
+    return this;
   }
 
-  reset(afterObjects?: number): this {
-    return this.set({ reset: afterObjects ?? true });
+  rateLimit(count?: number | SimulatorRateLimitOptions, options?: SimulatorRateLimitOptions): this {
+    this.#faults.rateLimit(count, options);
+    return this;
   }
 
-  rateLimit(count = 1, retryAfterSeconds = 1): this {
-    return this.set({ rateLimit: { count, retryAfterSeconds } });
+  delayHeaders(count?: number | SimulatorDelayHeadersOptions, options?: SimulatorDelayHeadersOptions): this {
+    this.#faults.delayHeaders(count, options);
+    return this;
   }
 
-  fail(count = 1, status = 500): this {
-    return this.set({ fail: { count, status } });
+  stall(count?: number | SimulatorStallOptions, options?: SimulatorStallOptions): this {
+    this.#faults.stall(count, options);
+    return this;
+  }
+
+  cut(count?: number | SimulatorCutOptions, options?: SimulatorCutOptions): this {
+    this.#faults.cut(count, options);
+    return this;
+  }
+
+  reset(count?: number | SimulatorCutOptions, options?: SimulatorCutOptions): this {
+    this.#faults.cut(count, options, 'reset');
+    return this;
+  }
+
+  malformedJson(count?: number | SimulatorMalformedJsonOptions, options?: SimulatorMalformedJsonOptions): this {
+    this.#faults.malformedJson(count, options);
+    return this;
   }
 
   clearFaults(): this {
-    return this.set({ split: undefined, stall: undefined, reset: undefined, rateLimit: undefined, fail: undefined });
+    this.#faults.clear();
+    return this;
   }
 
   userState(agentId: string, uid: string): Record<string, string> | undefined {
@@ -251,14 +244,21 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
   }
 
   #handle(request: RecordedRequest): ScriptedReply {
+    const delayMs = this.#faults.takeHeadersDelay();
+    const reply = this.#route(request);
+    return delayMs === undefined ? reply : { ...reply, headersDelayMs: delayMs };
+  }
+
+  #route(request: RecordedRequest): ScriptedReply {
     const isConversation = request.path === '/api' || request.path === '/api/';
     const isGroupStart = request.path === '/agent-groups/start';
     if (!isConversation && !isGroupStart) return miiboErrorReply(404, 'Not Found');
     if (request.method !== 'POST') return miiboErrorReply(405, 'Method Not Allowed', { allow: 'POST' });
-    if (this.#rateLimit.take())
-      return miiboErrorReply(429, 'Too Many Requests', { 'retry-after': String(this.#rateLimit.value) });
-    if (this.#fail.take()) return miiboErrorReply(this.#fail.value, 'Internal Server Error (simulated)');
-    if (isConversation) return miiboConversationReply(request, this.#options, this.#knobs, this.#states);
+    const gate = this.#faults.takeGate();
+    if (gate?.kind === 'rateLimit')
+      return miiboErrorReply(429, 'Too Many Requests', { 'retry-after': String(gate.retryAfterSeconds) });
+    if (gate?.kind === 'fail') return miiboErrorReply(gate.status, 'Server Error (simulated)');
+    if (isConversation) return miiboConversationReply(request, this.#options, this.#states, this.#faults);
     return this.#startGroup(request);
   }
 
@@ -278,7 +278,7 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
     if (problem !== undefined) return miiboErrorReply(400, `Bad Request: ${problem}`);
     const start = body as Record<string, unknown>;
     const run = { groupId: `group-${++this.#groups}`, body: start };
-    const knobs = { ...this.#knobs };
+    const knobs = { ...this.#options };
     const payload = agentGroupResultPayload(run, this.#options, knobs);
     const url = start.resultWebhookUrl;
     if (typeof url === 'string') {
@@ -317,6 +317,6 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
  * the given loopback `resultWebhookUrl`). Deterministic Japanese answers by default.
  */
 export async function startMiiboSimulator(options: MiiboSimulatorOptions = {}): Promise<MiiboSimulator> {
-  checkKnobs(options, OPTION_KEYS, 'startMiiboSimulator options');
+  checkOptions(options, OPTION_KEYS, 'startMiiboSimulator options');
   return new LoopbackMiiboSimulator(options).start();
 }

@@ -26,6 +26,10 @@ export async function writeScriptedReply(exchange: ScriptedExchange, reply: Scri
     exchange.cut(true);
     return;
   }
+  if (reply.stallBeforeHeaders === true) {
+    await exchange.untilGone();
+    return;
+  }
   if (reply.headersDelayMs !== undefined && reply.headersDelayMs > 0) {
     await exchange.sleep(reply.headersDelayMs);
     if (exchange.gone) return;

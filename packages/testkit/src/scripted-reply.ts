@@ -54,9 +54,11 @@ export interface ScriptedReply {
   headersDelayMs?: number;
   /** Destroy the connection without sending any response at all (a reset before the first byte). */
   resetBeforeHeaders?: boolean;
+  /** Send nothing at all and keep the connection open until the client goes away or the server closes (a stall before the first byte). */
+  stallBeforeHeaders?: boolean;
 }
 
-const replyKeys = new Set(['status', 'headers', 'body', 'headersDelayMs', 'resetBeforeHeaders']);
+const replyKeys = new Set(['status', 'headers', 'body', 'headersDelayMs', 'resetBeforeHeaders', 'stallBeforeHeaders']);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
@@ -122,7 +124,7 @@ export function assertScriptedReply(reply: unknown, where: string): asserts repl
     throw new TypeError(`testkit: ${where} must be an object (got ${describe(reply)})`);
   }
   assertOnlyKeys(reply, [...replyKeys], where);
-  const { status, headers, body, headersDelayMs, resetBeforeHeaders } = reply;
+  const { status, headers, body, headersDelayMs, resetBeforeHeaders, stallBeforeHeaders } = reply;
   if (status !== undefined && !(Number.isInteger(status) && (status as number) >= 100 && (status as number) <= 999)) {
     throw new TypeError(`testkit: ${where}.status must be an integer from 100 to 999 (got ${describe(status)})`);
   }
@@ -138,7 +140,7 @@ export function assertScriptedReply(reply: unknown, where: string): asserts repl
     if (!Array.isArray(body)) {
       throw new TypeError(`testkit: ${where}.body must be a string, a Uint8Array or an array of steps`);
     }
-    body.forEach((step, index) => assertStep(step, `${where}.body[${index}]`));
+    for (const [index, step] of body.entries()) assertStep(step, `${where}.body[${index}]`);
   }
   if (headersDelayMs !== undefined && !isDelay(headersDelayMs)) {
     throw new TypeError(
@@ -147,5 +149,8 @@ export function assertScriptedReply(reply: unknown, where: string): asserts repl
   }
   if (resetBeforeHeaders !== undefined && typeof resetBeforeHeaders !== 'boolean') {
     throw new TypeError(`testkit: ${where}.resetBeforeHeaders must be a boolean`);
+  }
+  if (stallBeforeHeaders !== undefined && typeof stallBeforeHeaders !== 'boolean') {
+    throw new TypeError(`testkit: ${where}.stallBeforeHeaders must be a boolean`);
   }
 }

@@ -163,7 +163,8 @@ class LoopbackScriptedServer implements ScriptedServer {
   }
 
   reply(...replies: ScriptedReply[]): this {
-    replies.forEach((reply, offset) => assertScriptedReply(reply, `reply #${this.#queue.length + offset}`));
+    for (const [offset, reply] of replies.entries())
+      assertScriptedReply(reply, `reply #${this.#queue.length + offset}`);
     this.#queue.push(...replies);
     return this;
   }

@@ -130,7 +130,7 @@ describe('startAliyunAppServerSimulator', () => {
     const options = await fetch(`${sim.url}/api/v2/aiagent/getRtcAuthToken`, { method: 'OPTIONS' });
     expect(options.status).toBe(204);
     expect(options.headers.get('access-control-allow-headers')).toContain('authorization');
-    sim.businessError(1, { code: 404, message: 'not found', error_code: 'AgentNotFound', request_id: 'R1' });
+    sim.platformError(1, { code: 404, message: 'not found', error_code: 'AgentNotFound', request_id: 'R1' });
     const res = await post(
       'generateMessageChatToken',
       { ai_agent_id: 'a', user_id: 'u' },

@@ -19,6 +19,7 @@ const headers = { 'x-api-key': CODEER_SIM_API_KEY, 'content-type': 'application/
 async function call(
   path: string,
   init: { method?: string; body?: unknown } = {},
+  // biome-ignore lint/suspicious/noExplicitAny: the tests read answer bodies by path
 ): Promise<{ status: number; body: any; text: string; type: string | null }> {
   const res = await fetch(`${sim.url}${path}`, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
@@ -94,9 +95,9 @@ describe('Codeer simulator wire format', () => {
     expect(payloads[6]).toMatchObject({ final_text: 'こんにちは', usage: { total_calls: 2 } });
   });
 
-  it('answers HTTP 200 with an error envelope under the errorCode knob, then recovers', async () => {
+  it('answers HTTP 200 with an error envelope under the platformError knob, then recovers', async () => {
     sim = await startCodeerSimulator();
-    sim.errorCode(14103, { count: 2 });
+    sim.platformError(2, { code: 14103 });
     expect((await call('/chats/published-agents')).body).toEqual({
       data: null,
       message: 'Client user not allowed',

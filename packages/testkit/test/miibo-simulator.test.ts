@@ -26,6 +26,7 @@ describe('miibo simulator wire format', () => {
       state: { k: 'v' },
     });
     expect(res.headers.get('content-type')).toContain('application/json');
+    // biome-ignore lint/suspicious/noExplicitAny: the test reads the answer body by path
     const body = (await res.json()) as Record<string, any>;
     expect(body.utterance).toBe('ニックネームは?');
     expect(body.bestResponse.utterance).toBe('ジョンと呼んでください!');
@@ -44,16 +45,16 @@ describe('miibo simulator wire format', () => {
     expect(lines.map((l) => l.bestResponse.utterance)).toEqual(['あ', 'あい', 'かき']);
     expect(lines[0]).toEqual({ bestResponse: { utterance: 'あ', is_searching: false } });
     expect(lines[2].utterance).toBe('x');
-    sim.set({ dataPrefix: true, objectsPerWrite: 2 });
+    sim.configure({ dataPrefix: true, objectsPerWrite: 2 });
     const sse = await (
       await post(`${sim.url}/api`, { api_key: 'k', agent_id: 'a', utterance: 'x', stream: true })
     ).text();
     expect(sse.startsWith('data: {"bestResponse"')).toBe(true);
-    sim.set({ streaming: false });
+    sim.configure({ streaming: false });
     const whole = await (
       await post(`${sim.url}/api`, { api_key: 'k', agent_id: 'a', utterance: 'x', stream: true })
     ).json();
-    expect((whole as any).bestResponse.utterance).toBe('かき');
+    expect((whole as { bestResponse: { utterance: string } }).bestResponse.utterance).toBe('かき');
   });
 
   it('refuses what miibo would refuse, and applies the fault counters', async () => {
@@ -72,7 +73,7 @@ describe('miibo simulator wire format', () => {
         })
       ).status,
     ).toBe(400);
-    sim.rateLimit(1, 3).fail(1, 503);
+    sim.rateLimit(1, { retryAfterSeconds: 3 }).fail(1, { status: 503 });
     const limited = await post(`${sim.url}/api`, { api_key: 'right-key', agent_id: 'a', utterance: 'x' });
     expect([limited.status, limited.headers.get('retry-after')]).toEqual([429, '3']);
     expect((await post(`${sim.url}/api`, { api_key: 'right-key', agent_id: 'a', utterance: 'x' })).status).toBe(503);
