@@ -63,7 +63,7 @@ async function runSimulator() {
   const { startAgenticStarSimulator } = await import('@kakehashi/testkit');
   const sim = await startAgenticStarSimulator({ tokenLifetimeSeconds: 86_400 });
   onCommand({
-    stall: ({ n }) => void sim.stall({ afterEvents: 3, times: n }),
+    stall: ({ n }) => void sim.stall(n, { afterEvents: 3 }),
     cpu: () => ({ ...process.cpuUsage(), connections: sim.acceptedConnections }),
     clear: () => {
       sim.clearFaults();

@@ -60,7 +60,7 @@ describe('miibo agent groups', () => {
 
   it('answers "started" without wait, and "error" with the error text for a failed run', async () => {
     const { url } = await server();
-    miibo.set({ groupOutcome: 'error', webhookDelayMs: 300 });
+    miibo.configure({ groupOutcome: 'error', webhookDelayMs: 300 });
     const { groupId } = (await (await postJson(`${url}/v1/agent-groups`, groupStartBody())).json()) as {
       groupId: string;
     };

@@ -150,7 +150,7 @@ describe('AICall AppServer endpoints', () => {
 
   it('business failures come back as HTTP 200 with code != 200, as the official sample does', async () => {
     const { url } = await server();
-    ice.reject(1, { status: 404, code: 'AgentNotFound', message: 'The specified agentId is not found' });
+    ice.platformError(1, { status: 404, code: 'AgentNotFound', message: 'The specified agentId is not found' });
     const res = await postJson(
       `${base(url)}/generateMessageChatToken`,
       { ai_agent_id: 'missing-agent', user_id: 'user_1' },

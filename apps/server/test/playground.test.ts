@@ -60,7 +60,7 @@ describe.skipIf(!hasChromium)('playground in headless Chromium', () => {
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    sims = await startSimulators({ codeer: { eventDelayMs: 15 }, miibo: { writeDelayMs: 10 } });
+    sims = await startSimulators({ codeer: { eventDelayMs: 15 }, miibo: { eventDelayMs: 10 } });
     gw = await startGateway({ env: simulatorEnv(sims), heartbeatMs: 1000 });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1000, height: 860 }, locale: 'ja-JP' });

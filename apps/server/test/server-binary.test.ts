@@ -187,7 +187,7 @@ describe('kakehashi-server binary', () => {
       MIIBO_BASE_URL: miibo.url,
     };
     // The result is POSTed 2.5 s after the start: after the first process has gone and the second is up.
-    miibo.set({ webhookDelayMs: 2500 });
+    miibo.configure({ webhookDelayMs: 2500 });
     const first = await start(env);
     const { groupId } = (await (await postJson(`${first.url}/v1/agent-groups`, groupStartBody())).json()) as {
       groupId: string;
@@ -200,7 +200,7 @@ describe('kakehashi-server binary', () => {
   });
 
   it('on SIGTERM, lets an open chat stream finish, then exits', async () => {
-    miibo.set({ writeDelayMs: 100 });
+    miibo.configure({ eventDelayMs: 100 });
     const proc = await start({
       MIIBO_API_KEY: 'miibo-chat-key-123456',
       MIIBO_AGENT_ID: 'agent-1',

@@ -33,7 +33,7 @@ describe('fault knobs', () => {
 
   it('reset mid-stream: an error event after the text received so far', async () => {
     const sim = await simulator({ answer: 'あいうえおかきくけこさしすせそ' });
-    sim.reset({ afterEvents: 3 });
+    sim.cut({ afterEvents: 3 });
     const events = await collect((await saasClient(sim).streamChat('切断')).agentEvents());
     expect(events.map((e) => e.type)).toEqual(['start', 'step-start', 'text-delta', 'error']);
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'connection', retryable: true });
@@ -42,7 +42,7 @@ describe('fault knobs', () => {
 
   it('reset before the headers is retried', async () => {
     const sim = await simulator();
-    sim.reset({ beforeHeaders: true });
+    sim.cut({ beforeHeaders: true });
     const result = await saasClient(sim).ask('再接続');
     expect(result.reason).toBe('stop');
     expect(sim.chatRequests).toHaveLength(2);

@@ -216,7 +216,7 @@ describe('no secret in any error', () => {
     sim.fail(1);
     errors.push(await failure(() => good.ask('x')));
     // A mid-stream failure, as an AgentStreamError.
-    sim.reset({ afterEvents: 2 });
+    sim.cut({ afterEvents: 2 });
     errors.push(await failure(() => good.ask('x')));
 
     const secrets = [

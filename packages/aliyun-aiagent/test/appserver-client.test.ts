@@ -83,7 +83,7 @@ describe('round trip: client → createAppServerHandler → ICE simulator', () =
   });
 
   it('code ≠ 200 in a 200 body throws ApiCallError carrying error_code and request_id', async () => {
-    ice.reject(1, { status: 404, code: 'AgentNotFound', message: 'The specified agentId is not found.' });
+    ice.platformError(1, { status: 404, code: 'AgentNotFound', message: 'The specified agentId is not found.' });
     const error = await caught(client().generateMessageChatToken({ aiAgentId: 'missing', userId: 'u1' }));
     expect(ApiCallError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({
@@ -185,7 +185,7 @@ describe('client against the AppServer simulator', () => {
   it('expireAuth → auth-expired; businessError → ApiCallError with error_code / request_id', async () => {
     sim.expireAuth(1);
     expect(isAuthExpiredError(await caught(client().getRtcAuthToken({ userId: 'u1' })))).toBe(true);
-    sim.businessError(1, {
+    sim.platformError(1, {
       code: 403,
       message: 'subscription required',
       error_code: 'Forbidden.SubscriptionRequired',
@@ -198,13 +198,13 @@ describe('client against the AppServer simulator', () => {
   });
 
   it('429 with Retry-After and 5xx are retried', async () => {
-    sim.rateLimit(1, 0).fail(1, 502);
+    sim.rateLimit(1, { retryAfterSeconds: 0 }).fail(1, { status: 502 });
     await expect(client().getRtcAuthToken({ userId: 'u1' })).resolves.toMatchObject({ raw: { code: 200 } });
     expect(sim.requests).toHaveLength(3);
   });
 
   it('a reset mid-body is retried; a stall hits the idle timeout and the client closes the connection', async () => {
-    sim.reset(1);
+    sim.cut(1);
     await expect(client().describeAIAgentInstance({ userId: 'u', aiAgentInstanceId: 'i' })).resolves.toMatchObject({
       status: 'Finished',
     });
@@ -268,7 +268,7 @@ describe('client against the AppServer simulator', () => {
       bucket: 'b',
     });
     expect((await client().legacy.getOssConfig({ user_id: 'u' })).bucket).toBe('b');
-    sim.businessError(1, { code: 500, message: `failed for ${stsSecret}` });
+    sim.platformError(1, { code: 500, message: `failed for ${stsSecret}` });
     const error = await caught(client().call('getOssConfig', { user_id: 'u' }));
     expectNoSecret(error, [stsSecret]);
   });

@@ -142,7 +142,7 @@ describe('generateMessageChatToken', () => {
   });
 
   it('passes ICE errors through as {code, message, error_code, request_id}', async () => {
-    sim.reject(1, { status: 404, code: 'AgentNotFound', message: 'The specified agentId is not found.' });
+    sim.platformError(1, { status: 404, code: 'AgentNotFound', message: 'The specified agentId is not found.' });
     const errors: unknown[] = [];
     await start({ onError: (e) => errors.push(e) });
     const { status, body } = await post('generateMessageChatToken', { ai_agent_id: 'nope', user_id: 'user_1' });

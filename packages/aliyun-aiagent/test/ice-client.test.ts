@@ -192,7 +192,7 @@ describe('ICE client: errors', () => {
       const error = await caught(ice.generateMessageChatToken({ aiAgentId: 'other-agent', userId: 'u1' }));
       expect(error).toMatchObject({ status: 404, code: 'AgentNotFound' });
       expect(error.message).toContain('The specified agentId is not found.');
-      strict.reject(1, {
+      strict.platformError(1, {
         status: 403,
         code: 'Forbidden.SubscriptionRequired',
         message: 'The subscription is required.',
@@ -259,7 +259,7 @@ describe('ICE client: errors', () => {
 
 describe('ICE client: fault knobs', () => {
   it('429 with Retry-After is retried, re-signed with a fresh nonce', async () => {
-    sim.rateLimit(2, 0);
+    sim.rateLimit(2, { retryAfterSeconds: 0 });
     const out = await client().describeAIAgentInstance({ instanceId: ALIYUN_ICE_SIM_INSTANCE_ID });
     expect(out.instance.status).toBe('Finished');
     expect(sim.calls.map((c) => c.status)).toEqual([429, 429, 200]);
@@ -267,10 +267,10 @@ describe('ICE client: fault knobs', () => {
   });
 
   it('5xx is retried; exhausting the retries throws a retryable ApiCallError', async () => {
-    sim.fail(1, 503);
+    sim.fail(1, { status: 503 });
     await client().describeAIAgentInstance({ instanceId: ALIYUN_ICE_SIM_INSTANCE_ID });
     expect(sim.calls.map((c) => c.status)).toEqual([503, 200]);
-    sim.fail(3, 500);
+    sim.fail(3, { status: 500 });
     const error = await caught(
       client({ maxRetries: 1 }).describeAIAgentInstance({ instanceId: ALIYUN_ICE_SIM_INSTANCE_ID }),
     );
@@ -278,7 +278,7 @@ describe('ICE client: fault knobs', () => {
   });
 
   it('a reset mid-body is retried (the body is read inside the retry loop)', async () => {
-    sim.reset(1);
+    sim.cut(1);
     const out = await client().describeAIAgentInstance({ instanceId: ALIYUN_ICE_SIM_INSTANCE_ID });
     expect(out.instance.agentConfig).toMatchObject({ Greeting: 'こんにちは、架け橋のデモです。ご用件をどうぞ。' });
     expect(sim.calls).toHaveLength(2);

@@ -14,7 +14,7 @@ afterEach(async () => {
 describe('envelope errors', () => {
   it('turns error_code != 0 with HTTP 200 into ApiCallError keeping code and message', async () => {
     s = await setup();
-    s.sim.errorCode(10003, { message: 'Agent not found in workspace' });
+    s.sim.platformError({ code: 10003, message: 'Agent not found in workspace' });
     const error = await rejection(s.codeer.agents.list());
     expect(ApiCallError.isInstance(error)).toBe(true);
     expect(CodeerApiError.isInstance(error)).toBe(true);
@@ -39,7 +39,7 @@ describe('envelope errors', () => {
     [14103, 'external-user-not-allowed', undefined, false],
   ] as const)('maps error_code %i to %s', async (code, reason, codeName, retryable) => {
     s = await setup();
-    s.sim.errorCode(code);
+    s.sim.platformError({ code });
     const error = (await rejection(s.codeer.chats.create({ name: 'x' }))) as CodeerApiError;
     expect(error).toMatchObject({ code, reason, codeName, retryable, status: 200 });
     expect(error.platformMessage).toBeTruthy();
@@ -49,7 +49,7 @@ describe('envelope errors', () => {
   it('reads an error envelope answered to a stream request', async () => {
     s = await setup();
     const chat = await s.codeer.chats.create();
-    s.sim.errorCode(10006, { message: 'message: Field required' });
+    s.sim.platformError({ code: 10006, message: 'message: Field required' });
     const error = await rejection(s.codeer.messages.stream(chat.id, { message: 'x' }));
     expect(error).toMatchObject({
       code: 10006,
@@ -247,9 +247,9 @@ describe('secrets', () => {
     const errors: unknown[] = [];
     errors.push(await rejection(s.codeer.agents.list())); // 401: wrong key
     s.sim.configure({ apiKey: key });
-    s.sim.errorCode(10001, { message: `key ${key} is revoked` });
+    s.sim.platformError({ code: 10001, message: `key ${key} is revoked` });
     errors.push(await rejection(s.codeer.agents.list()));
-    s.sim.errorCode(10006, { status: 400, message: `bad x-api-key: ${key}` });
+    s.sim.platformError({ code: 10006, status: 400, message: `bad x-api-key: ${key}` });
     errors.push(await rejection(s.codeer.chats.create()));
     const secret = 'whsec-TOP-SECRET-value-42';
     errors.push(

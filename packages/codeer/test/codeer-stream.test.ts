@@ -45,14 +45,14 @@ describe('fault knobs', () => {
   });
 
   it('reset: a connection cut mid-stream ends with an error event, keeping the text before it', async () => {
-    const events = await streamAgentEvents({}, (sim) => sim.reset({ afterEvents: 7 }));
+    const events = await streamAgentEvents({}, (sim) => sim.cut({ afterEvents: 7 }));
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'connection', retryable: true });
     expect(events.filter((e) => e.type === 'text-delta')).toHaveLength(3);
     expect(textOf(events)).toBe(CODEER_SIM_DEFAULT_ANSWER.slice(0, 18));
   });
 
   it('a stream that ends before its finish signal yields a stream-cut error', async () => {
-    const events = await streamAgentEvents({}, (sim) => sim.reset({ afterEvents: 8, clean: true }));
+    const events = await streamAgentEvents({}, (sim) => sim.cut({ afterEvents: 8, clean: true }));
     expect(events.at(-1)).toEqual({
       type: 'error',
       code: 'stream-cut',
@@ -63,7 +63,7 @@ describe('fault knobs', () => {
   });
 
   it('a completed answer whose [DONE] was lost still finishes', async () => {
-    const events = await streamAgentEvents({}, (sim) => sim.reset({ afterEvents: 16, clean: true }));
+    const events = await streamAgentEvents({}, (sim) => sim.cut({ afterEvents: 16, clean: true }));
     expect(events.at(-1)).toMatchObject({ type: 'finish', text: CODEER_SIM_DEFAULT_ANSWER });
   });
 
@@ -243,7 +243,7 @@ describe('cancellation', () => {
   it('leaving a for-await early closes the connection (typed and AgentEvents)', async () => {
     s = await setup();
     const chat = await s.codeer.chats.create();
-    s.sim.stall({ times: 2 });
+    s.sim.stall(2);
     for await (const event of await s.codeer.messages.stream(chat.id, { message: 'x' })) {
       if (event.type === 'response.output_text.delta') break;
     }

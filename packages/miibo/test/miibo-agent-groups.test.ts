@@ -121,7 +121,7 @@ describe('miibo agent groups: start', () => {
   });
 
   it('delivers the error payload of a failed run', async () => {
-    sim.set({ groupOutcome: 'error' });
+    sim.configure({ groupOutcome: 'error' });
     const { groupId } = await client().startAgentGroup(input({ resultWebhookUrl: `${receiver.url}/hook` }));
     const [hook] = await receiver.waitForRequests(1);
     const webhook = verifyAgentGroupWebhook({

@@ -52,7 +52,7 @@ describe('miibo startTurn (the agent contract)', () => {
     expect(plain.at(-1)).toEqual({ type: 'finish', text: ANSWER, reason: 'stop' });
     expect(plain.filter((e) => e.type === 'text-delta').length).toBeGreaterThan(5);
     expect(appliedText(plain)).toBe(ANSWER);
-    sim.set({ dataPrefix: true }).split(1);
+    sim.configure({ dataPrefix: true }).split(1);
     expect(await collect(agent().startTurn(ask('おすすめは?', { session: 'shop_user_001' })))).toEqual(plain);
     expect(bodies()[0]).toEqual({
       api_key: API_KEY,
@@ -133,7 +133,7 @@ describe('miibo startTurn (the agent contract)', () => {
   });
 
   it('cancel() mid-stream rejects the pending read with AbortError and closes the connection', async () => {
-    sim.set({ writeDelayMs: 200 });
+    sim.configure({ eventDelayMs: 200 });
     const turn = agent().startTurn(ask('ゆっくり'));
     const { seen, pending } = await readToFirstText(turn);
     expect(seen[0]!.type).toBe('start');
@@ -144,7 +144,7 @@ describe('miibo startTurn (the agent contract)', () => {
   });
 
   it("the caller's signal aborting mid-stream does the same (one signal or a list)", async () => {
-    sim.set({ writeDelayMs: 200 });
+    sim.configure({ eventDelayMs: 200 });
     for (const [index, list] of [false, true].entries()) {
       const controller = new AbortController();
       const signal = list ? [new AbortController().signal, controller.signal] : controller.signal;
@@ -297,7 +297,7 @@ describe('miiboPlatform', () => {
 
 describe('MiiboChatStream.cancel()', () => {
   it('closes the connection in the middle of a read, which rejects with AbortError', async () => {
-    sim.set({ writeDelayMs: 200 });
+    sim.configure({ eventDelayMs: 200 });
     const stream = await createMiibo({ baseURL: sim.url, apiKey: API_KEY, agentId: AGENT_ID, env: {} }).streamChat({
       utterance: 'ゆっくり',
     });

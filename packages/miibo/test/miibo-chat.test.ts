@@ -82,14 +82,14 @@ describe('miibo askWithoutStreaming (non-streaming)', () => {
   });
 
   it('reads the answer of an agent with streaming on when no stream was asked (the body is sniffed)', async () => {
-    sim.set({ dataPrefix: true });
+    sim.configure({ dataPrefix: true });
     const stream = await client().streamChat({ utterance: 'こんにちは' });
     const answer = await stream.collect();
     expect(answer.text).toContain('こんにちは');
   });
 
   it('surfaces isError on a 200 answer', async () => {
-    sim.set({ isError: true });
+    sim.configure({ isError: true });
     const result = await client().askWithoutStreaming({ utterance: '混雑時' });
     expect(result.isError).toBe(true);
   });

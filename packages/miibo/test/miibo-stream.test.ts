@@ -57,14 +57,14 @@ describe('miibo streaming', () => {
 
   it('gives the same AgentEvents with data: prefixes, several objects per write, and 1-byte writes', async () => {
     const plain = await agentEvents();
-    sim.set({ dataPrefix: true, objectsPerWrite: 3 });
+    sim.configure({ dataPrefix: true, objectsPerWrite: 3 });
     expect(await agentEvents()).toEqual(plain);
-    sim.set({ dataPrefix: undefined, objectsPerWrite: undefined }).split(1);
+    sim.configure({ dataPrefix: undefined, objectsPerWrite: undefined }).split(1);
     expect(await agentEvents()).toEqual(plain);
   });
 
   it('emits text-replace when a snapshot rewrites the text', async () => {
-    sim.set({ rewrite: true });
+    sim.configure({ rewrite: true });
     const events = await agentEvents();
     const replace = events.findIndex((e) => e.type === 'text-replace');
     expect(replace).toBeGreaterThan(0);
@@ -73,7 +73,7 @@ describe('miibo streaming', () => {
   });
 
   it('handles an agent with streaming off: one plain JSON body', async () => {
-    sim.set({ streaming: false });
+    sim.configure({ streaming: false });
     const stream = await client().streamChat({ utterance: 'おすすめは?', uid: 'shop_user_001' });
     expect(stream.contentType).toBe('application/json');
     const events = await collect(stream.agentEvents());
@@ -94,7 +94,7 @@ describe('miibo streaming', () => {
   });
 
   it('ends with an error event (stream-cut) when the stream ends without its final object', async () => {
-    sim.set({ endWithoutFinal: true });
+    sim.configure({ endWithoutFinal: true });
     const events = await agentEvents();
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'stream-cut', retryable: true });
     expect(events.some((e) => e.type === 'finish')).toBe(false);
@@ -106,7 +106,7 @@ describe('miibo streaming', () => {
 
 describe('miibo stream faults', () => {
   it('stall: the idle timeout ends the stream with an error event and closes the connection', async () => {
-    sim.stall(3);
+    sim.stall({ afterEvents: 3 });
     const events = await agentEvents({ timeouts: { idleMs: 150 } });
     expect(events.filter((e) => e.type === 'text-delta')).toHaveLength(3);
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'timeout', retryable: true });
@@ -114,7 +114,7 @@ describe('miibo stream faults', () => {
   });
 
   it('reset mid-stream: an error event after the text so far', async () => {
-    sim.reset(4);
+    sim.cut({ afterEvents: 4 });
     const events = await agentEvents();
     expect(events.filter((e) => e.type === 'text-delta')).toHaveLength(4);
     expect(events.at(-1)).toMatchObject({ type: 'error', code: 'connection', retryable: true });
@@ -122,10 +122,10 @@ describe('miibo stream faults', () => {
   });
 
   it('429 with Retry-After is retried', async () => {
-    sim.rateLimit(1, 0);
+    sim.rateLimit(1, { retryAfterSeconds: 0 });
     expectComplete(await agentEvents());
     expect(sim.requests).toHaveLength(2);
-    sim.rateLimit(1, 7);
+    sim.rateLimit(1, { retryAfterSeconds: 7 });
     const error = await rejectionOf(client({ maxRetries: 0 }).askWithoutStreaming({ utterance: 'x' }));
     expect(ApiCallError.isInstance(error)).toBe(true);
     expect((error as ApiCallError).status).toBe(429);
@@ -133,16 +133,16 @@ describe('miibo stream faults', () => {
   });
 
   it('5xx is retried; without retries it is thrown before any event', async () => {
-    sim.fail(1, 503);
+    sim.fail(1, { status: 503 });
     expectComplete(await agentEvents());
     expect(sim.requests).toHaveLength(2);
-    sim.fail(1, 500);
+    sim.fail(1, { status: 500 });
     const error = await rejectionOf(client().streamChat({ utterance: 'x' }, { maxRetries: 0 }));
     expect((error as ApiCallError).status).toBe(500);
   });
 
   it('abort closes the connection and throws AbortError', async () => {
-    sim.stall(2);
+    sim.stall({ afterEvents: 2 });
     const controller = new AbortController();
     const seen: AgentEvent[] = [];
     const error = await rejectionOf(
@@ -161,7 +161,7 @@ describe('miibo stream faults', () => {
   });
 
   it('leaving a for await early closes the connection (AgentEvents and typed events)', async () => {
-    sim.stall(2);
+    sim.stall(3, { afterEvents: 2 });
     for await (const event of (await client().streamChat({ utterance: 'x' })).agentEvents())
       if (event.type === 'text-delta') break;
     await expect(sim.requests[0]!.closed).resolves.toEqual({ byClient: true });
