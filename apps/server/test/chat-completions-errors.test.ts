@@ -242,7 +242,7 @@ describe('upstream failures before the answer starts get a real HTTP status', ()
   afterAll(() => strict?.close());
 
   it.each([true, false])('a platform 5xx is 502 (stream: %s)', async (stream) => {
-    sims.miibo.fail(1, 500);
+    sims.miibo.fail(1, { status: 500 });
     const r = await post({ model: 'miibo', stream, messages: user('hi') }, strict.baseURL);
     expect(r.status).toBe(502);
     expect(r.json.error).toMatchObject({ type: 'server_error' });

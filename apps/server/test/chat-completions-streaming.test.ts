@@ -83,7 +83,7 @@ describe.each(GATEWAY_MOUNTS)('a caller that disconnects cancels the upstream re
     const g = await gateway({ metrics: rec.metrics }, mount);
     if (platform === 'agenticstar') sims.agenticstar.stall({ afterEvents: 3 });
     if (platform === 'codeer') sims.codeer.stall({ afterEvents: 5 });
-    if (platform === 'miibo') sims.miibo.stall(3);
+    if (platform === 'miibo') sims.miibo.stall({ afterEvents: 3 });
     const openai = new OpenAI({ baseURL: g.baseURL, apiKey: 'x', maxRetries: 0 });
     const controller = new AbortController();
     const stream = await openai.chat.completions.create(
@@ -288,7 +288,7 @@ describe.each(GATEWAY_MOUNTS)(
 
     it('the AI SDK reports an error part', async () => {
       const g = await gateway({}, mount);
-      sims.agenticstar.reset({ afterEvents: 4 });
+      sims.agenticstar.cut({ afterEvents: 4 });
       const parts: string[] = [];
       const errors: unknown[] = [];
       const result = streamText({
@@ -306,7 +306,7 @@ describe.each(GATEWAY_MOUNTS)(
 
     it('a cut miibo stream (no final object) is an error, not a silent success', async () => {
       const g = await gateway({}, mount);
-      sims.miibo.set({ endWithoutFinal: true });
+      sims.miibo.configure({ endWithoutFinal: true });
       const res = await fetch(`${g.baseURL}/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -329,7 +329,7 @@ describe.each(GATEWAY_MOUNTS)(
 describe('miibo rewrites (text-replace)', () => {
   it('a rewrite carries the whole text with kakehashi.text_replace; applying it gives the final answer', async () => {
     const g = await gateway();
-    sims.miibo.set({ rewrite: true });
+    sims.miibo.configure({ rewrite: true });
     const res = await fetch(`${g.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -365,7 +365,7 @@ describe('miibo rewrites (text-replace)', () => {
 
   it('not streaming: only the final text', async () => {
     const g = await gateway();
-    sims.miibo.set({ rewrite: true });
+    sims.miibo.configure({ rewrite: true });
     const openai = new OpenAI({ baseURL: g.baseURL, apiKey: 'x', maxRetries: 0 });
     const completion = await openai.chat.completions.create({
       model: 'miibo',
