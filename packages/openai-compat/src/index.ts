@@ -1,0 +1,32 @@
+// The handler: OpenAI Chat Completions over the agent contract, on web-standard Request/Response.
+export {
+  createChatCompletionsHandler,
+  type ChatCompletionsHandler,
+  type ChatCompletionsTarget,
+} from './chat-completions-handler';
+export type { ChatCompletionsHandlerOptions, ChatCompletionsOptions } from './chat-completions-options';
+export { ALREADY_SENT_HEADER, type ChatCompletionsNodeResponse } from './chat-completions-stream';
+export type { ChatCompletionsLogger, ChatCompletionsMetrics } from './chat-completions-hooks';
+
+// The wire: request schema, response shapes, ids, errors.
+export {
+  chatCompletionsRequestSchema,
+  DEFAULT_MAX_BODY_BYTES,
+  type ChatCompletionsRequestBody,
+} from './chat-completions-request';
+export { kakehashiHeaders, type KakehashiIds } from './chat-completions-ids';
+export type { ChatCompletionBody } from './chat-completions-collect';
+export type { OpenAIUsage } from './chat-completions-chunks';
+export type { OpenAIModel } from './chat-completions-models';
+export type { OpenAIErrorObject } from './chat-completions-errors';
+
+// The OpenAPI description, generated from the schemas above.
+export {
+  chatCompletionsOpenApi,
+  chatCompletionSchema,
+  chatCompletionChunkSchema,
+  modelListSchema,
+  openAIErrorSchema,
+  type ChatCompletionsOpenApi,
+  type ChatCompletionsOpenApiOptions,
+} from './chat-completions-openapi';
