@@ -7,14 +7,15 @@
 //            tasks, ids or timers)
 //   sdk:     @kakehashi/agenticstar (await streamChat(...)).agentEvents() read to the end (request building,
 //            token cache, timeouts, SSE decode, typed events, task merging, cut-stream guard)
-//   handler: @kakehashi/server's chat handler, POST body to the last byte written to a Node-style
-//            response (request parsing and validation, the sdk row, chunk encoding, pipeSSE)
+//   handler: the gateway's chat handler (@kakehashi/openai-compat, as kakehashi-server mounts it), POST
+//            body to the last byte written to a Node-style response (request parsing and validation,
+//            the sdk row, chunk encoding, pipeSSE)
 // The fetch given to both returns the recorded body through a minimal reader, so no web stream is
 // timed, and the handler gets a request shaped as @hono/node-server's. Knobs: BENCH_SCALE=0.2 (fewer
 // streams per round), BENCH_ONLY=handler|sdk|floor (that contender alone, 5 rounds, for --cpu-prof).
 import { EventEmitter } from 'node:events';
 import { createAgenticStar } from '@kakehashi/agenticstar';
-import { createChatCompletionsHandler } from '@kakehashi/server';
+import { createChatCompletionsHandler } from '@kakehashi/openai-compat';
 import { startAgenticStarSimulator } from '@kakehashi/testkit';
 import { compare, eventsourceParserFloor, printTable } from './bench-utils.mjs';
 

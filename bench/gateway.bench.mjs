@@ -109,7 +109,9 @@ async function runGateway(sim) {
   // instrumentation middleware (request id, Prometheus metrics, one JSON log line per request), the
   // API-key check and the body limit, logging at `info` (to /dev/null here, synchronously, as the
   // binary does to stderr), SQLite in memory for agent groups (unused here).
-  const { createKakehashiServer, createServerLogger, createChatCompletionsHandler } = await import('@kakehashi/server');
+  const { createKakehashiServer, createServerLogger } = await import('@kakehashi/server');
+  // The chat handler the server mounts (@kakehashi/openai-compat).
+  const { createChatCompletionsHandler } = await import('@kakehashi/openai-compat');
   const requireFromServer = createRequire(join(serverDir, 'package.json'));
   const agenticstar = {
     baseURL: sim.url,
@@ -170,7 +172,10 @@ function start(args) {
   const readyP = new Promise((r) => (ready = r));
   child.on('message', (msg) => {
     if (msg.ready) ready(msg);
-    else waiting.get(msg.id)?.(msg), waiting.delete(msg.id);
+    else {
+      waiting.get(msg.id)?.(msg);
+      waiting.delete(msg.id);
+    }
   });
   return {
     child,

@@ -1,18 +1,21 @@
+import {
+  type ChatCompletionsHandler,
+  type ChatCompletionsHandlerOptions,
+  type ChatCompletionsMetrics,
+  type ChatCompletionsTarget,
+  createChatCompletionsHandler,
+} from '@kakehashi/openai-compat';
+import type { PlatformRegistry } from '@kakehashi/platforms';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
-import {
-  createChatCompletionsHandler,
-  type ChatCompletionsHandlerOptions,
-  type ChatCompletionsTarget,
-} from './chat-completions-handler';
-import type { ChatCompletionsMetrics } from './chat-completions-hooks';
 import { playgroundResponse } from './playground-page';
 import type { ServerMetrics } from './server-metrics';
 
 /** Internal: what the chat mount needs from the server. */
 export interface ChatMountContext {
-  /** Options handed to the handler as given (`agenticstar`, `codeer`, `miibo`, `models`, `heartbeatMs`, …). */
-  options: Record<string, unknown>;
+  /** The server's `chat` options, handed to the handler as given (`provide`, platform names, `models`, `heartbeatMs`, …). */
+  options: Readonly<Record<string, unknown>>;
+  platforms: PlatformRegistry;
   env: Readonly<Record<string, string | undefined>> | undefined;
   bodyLimitBytes: number;
   logger: Logger;
@@ -39,19 +42,22 @@ export function chatMetricsHooks(metrics: ServerMetrics): ChatCompletionsMetrics
 }
 
 /**
- * The one place the chat routes are mounted: `POST /v1/chat/completions` and `GET /v1/models` (behind
- * the `/v1/*` API-key check, which runs first), and the playground at `GET /`.
+ * The one place the chat routes are mounted: `@kakehashi/openai-compat`'s handler at
+ * `POST /v1/chat/completions` and `GET /v1/models` (behind the `/v1/*` API-key check, which runs
+ * first), and the playground at `GET /`. Returns the handler (its directory serves other doors).
  */
-export function mountChatRoutes(app: Hono, ctx: ChatMountContext): void {
+export function mountChatRoutes(app: Hono, ctx: ChatMountContext): ChatCompletionsHandler {
   const handler = createChatCompletionsHandler({
     maxBodyBytes: ctx.bodyLimitBytes,
     ...(ctx.env ? { env: { ...ctx.env } } : {}),
     logger: ctx.logger.child({ component: 'chat-completions' }),
     metrics: chatMetricsHooks(ctx.metrics),
     ...(ctx.options as ChatCompletionsHandlerOptions),
+    platforms: ctx.platforms,
   });
   // On @hono/node-server, `c.env` carries the ServerResponse: streamed answers are written to it directly.
   app.post('/v1/chat/completions', (c) => handler.completions(c.req.raw, c.env as ChatCompletionsTarget | undefined));
   app.get('/v1/models', (c) => handler.models(c.req.raw));
   app.get('/', () => playgroundResponse());
+  return handler;
 }

@@ -17,13 +17,14 @@ export {
   type KakehashiServerConfig,
   type AgentGroupStoreConfig,
   type ServerAppServerOptions,
+  type ServerChatOptions,
 } from './server-config';
 
 // Operations.
 export { createServerMetrics, type ServerMetrics, type ServerMetricsOptions } from './server-metrics';
 export { createServerLogger, LOG_REDACT_PATHS, type ServerLoggerOptions } from './server-logger';
 export { buildOpenApiDocument, type OpenApiDocumentOptions } from './server-openapi';
-export { apiKeyCheck, bearerToken, type ApiKeyCheck } from './server-auth';
+export { bearerToken } from './server-auth';
 export { chatMetricsHooks } from './chat-completions-mount';
 
 // Agent group storage.
@@ -44,13 +45,5 @@ export {
 } from './agent-group-store-postgres';
 export { AGENT_GROUP_PATHS } from './agent-group-routes';
 
-// The OpenAI-compatible chat handler, framework-agnostic (Request → Response), for embedding elsewhere.
-export {
-  createChatCompletionsHandler,
-  type ChatCompletionsHandler,
-  type ChatCompletionsHandlerOptions,
-  type ChatCompletionsTarget,
-} from './chat-completions-handler';
-export type { ChatCompletionsMetrics, ChatCompletionsLogger } from './chat-completions-hooks';
+// The playground page (the chat protocol itself is @kakehashi/openai-compat's).
 export { playgroundResponse } from './playground-page';
-export type { ChatCompletionsPlatformOptions } from './chat-completions-platforms';

@@ -4,6 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createMiibo, type MiiboProvider } from '@kakehashi/miibo';
+import { type AgentDirectory, defaultPlatforms, type PlatformRegistry } from '@kakehashi/platforms';
 import { registerSecret } from '@kakehashi/sse-core';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
@@ -50,6 +51,8 @@ export interface KakehashiServer {
   readonly fetch: (request: Request) => Promise<Response>;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
+  /** The chat platforms' agents the gateway speaks to (configured state, models, one agent per platform). */
+  readonly directory: AgentDirectory;
   /** The secret the result webhook checks (`X-Kakehashi-Webhook-Secret`). */
   readonly webhookSecret: string;
   /** The agent group result webhook URL handed to miibo. */
@@ -92,6 +95,16 @@ function isMiiboProvider(value: unknown): value is MiiboProvider {
   return typeof value === 'object' && value !== null && typeof (value as MiiboProvider).startAgentGroup === 'function';
 }
 
+function isRegistry(value: unknown): value is PlatformRegistry {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as PlatformRegistry).names) &&
+    typeof (value as PlatformRegistry).get === 'function' &&
+    typeof (value as PlatformRegistry).has === 'function'
+  );
+}
+
 function positiveInteger(value: unknown, setting: string, min: number, max: number): void {
   if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)) {
     throw new ServerConfigError(setting, `${setting} must be an integer from ${min} to ${max}`);
@@ -120,6 +133,18 @@ function checkConfig(config: KakehashiServerConfig): void {
   ) {
     throw new ServerConfigError('apiKeys', 'apiKeys must be an array of non-empty strings');
   }
+  if (config.platforms !== undefined && !isRegistry(config.platforms)) {
+    throw new ServerConfigError(
+      'platforms',
+      'platforms must be a platform registry (defaultPlatforms, defaultPlatforms.with(…) or createPlatformRegistry(…))',
+    );
+  }
+  if (config.chat !== undefined && (typeof config.chat !== 'object' || config.chat === null))
+    throw new ServerConfigError('chat', 'chat must be an object of chat gateway options');
+  for (const key of ['platforms', 'directory'] as const) {
+    if (config.chat?.[key] !== undefined)
+      throw new ServerConfigError(`chat.${key}`, `chat.${key} is the server's to set: use the "platforms" option`);
+  }
   for (const key of ['webhookSecret', 'webhookHmacSecret', 'publicUrl'] as const) {
     const value = config[key];
     if (value !== undefined && (typeof value !== 'string' || value === ''))
@@ -128,7 +153,8 @@ function checkConfig(config: KakehashiServerConfig): void {
 }
 
 /**
- * Creates the kakehashi server: the OpenAI-compatible chat gateway, the AICall AppServer endpoints,
+ * Creates the kakehashi server: the OpenAI-compatible chat gateway (`@kakehashi/openai-compat` over
+ * the platforms in `config.platforms`), the AICall AppServer endpoints,
  * miibo agent groups with durable results, and the operations routes (`/healthz`, `/metrics`,
  * `/openapi.json`), on Hono. Nothing is bound until `listen()`; the store starts opening at once.
  *
@@ -189,7 +215,14 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     publicUrl: () => (address || config.publicUrl ? publicUrl() : undefined),
     version,
   });
-  mountChatRoutes(app, { options: config.chat ?? {}, env, bodyLimitBytes, logger, metrics });
+  const chat = mountChatRoutes(app, {
+    options: config.chat ?? {},
+    platforms: config.platforms ?? defaultPlatforms,
+    env,
+    bodyLimitBytes,
+    logger,
+    metrics,
+  });
   mountAgentGroupRoutes(app, {
     miibo: () => miibo,
     store: () => storePromise,
@@ -276,6 +309,7 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     fetch,
     logger,
     metrics,
+    directory: chat.directory,
     webhookSecret,
     get webhookUrl() {
       return `${publicUrl()}/webhooks/miibo/agent-groups`;
@@ -286,7 +320,8 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     store: () => storePromise,
     listen,
     close(deadlineMs = config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS) {
-      return (closing ??= closeNow(deadlineMs));
+      closing ??= closeNow(deadlineMs);
+      return closing;
     },
   };
 }

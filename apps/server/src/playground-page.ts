@@ -57,14 +57,14 @@ form { display: grid; gap: 8px; }
 const PLAYGROUND_BODY = `
 <header>
   <h1><span>架け橋</span> kakehashi playground</h1>
-  <p>AgenticStar · Codeer · miibo — OpenAI 互換 API (/v1/chat/completions)</p>
+  <p>AI エージェント基盤 / agent platforms — OpenAI 互換 API (/v1/chat/completions)</p>
 </header>
 <main>
   <section class="settings" aria-label="設定 / settings">
     <label>プラットフォーム / platform<select id="platform"></select></label>
     <label>エージェント / agent<select id="agent"></select></label>
     <label>エージェント ID / agent id<input id="custom-agent" autocomplete="off" placeholder="例: 550e8400-…"></label>
-    <label>ユーザー / user<input id="user" autocomplete="off" placeholder="miibo uid / Codeer user"></label>
+    <label>ユーザー / user<input id="user" autocomplete="off" placeholder="end user id (miibo uid, Codeer user, …)"></label>
     <label>API キー / API key<input id="api-key" type="password" autocomplete="off" placeholder="KAKEHASHI_API_KEYS"></label>
   </section>
   <div id="conversation-ids" class="ids" aria-live="polite"></div>

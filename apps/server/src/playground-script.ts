@@ -2,7 +2,8 @@
  * The playground's browser script (plain ES2020, inlined in the page). It talks to the public API
  * only: `GET /v1/models` to fill the pickers, `POST /v1/chat/completions` with `stream: true`, read
  * through `fetch` + `ReadableStream` and parsed as SSE here. It reads the `kakehashi` extension
- * fields: ids (to continue the conversation), `step` (the agent's steps), `title`, `text_replace`.
+ * fields: `session` and the platform's ids (the session is sent back as `conversation_id` to continue
+ * the conversation, the same way on every platform), `step` (the agent's steps), `title`, `text_replace`.
  * The optional API key is kept in localStorage and sent as `Authorization: Bearer`.
  */
 export const PLAYGROUND_SCRIPT = String.raw`
@@ -141,6 +142,7 @@ export const PLAYGROUND_SCRIPT = String.raw`
 
   function showIds() {
     var parts = [];
+    if (ids.session) parts.push('session: ' + ids.session);
     if (ids.conversation_id) parts.push('conversation_id: ' + ids.conversation_id);
     if (ids.chat_id) parts.push('chat_id: ' + ids.chat_id);
     if (ids.uid) parts.push('uid: ' + ids.uid);
@@ -148,7 +150,7 @@ export const PLAYGROUND_SCRIPT = String.raw`
   }
 
   function rememberIds(k) {
-    ['conversation_id', 'chat_id', 'uid', 'provider'].forEach(function (name) { if (k[name]) ids[name] = k[name]; });
+    ['session', 'conversation_id', 'chat_id', 'uid', 'provider'].forEach(function (name) { if (k[name]) ids[name] = k[name]; });
     showIds();
   }
 
@@ -176,12 +178,10 @@ export const PLAYGROUND_SCRIPT = String.raw`
 
   function send(text) {
     var model = currentModel();
-    var platform = els.platform.value;
     var body = { model: model, stream: true, stream_options: { include_usage: true }, messages: history.concat([{ role: 'user', content: text }]) };
     var user = els.user.value.trim();
     if (user) body.user = user;
-    if (platform === 'agenticstar' && ids.conversation_id) body.conversation_id = ids.conversation_id;
-    if (platform === 'codeer' && ids.chat_id) body.chat_id = ids.chat_id;
+    if (ids.session) body.conversation_id = ids.session;
 
     bubble('user').text.textContent = text;
     var out = bubble('assistant');

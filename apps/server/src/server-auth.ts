@@ -1,30 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { registerSecret } from '@kakehashi/sse-core';
+import { createApiKeyCheck } from '@kakehashi/auth';
 import type { MiddlewareHandler } from 'hono';
 import { errorResponse } from './server-errors';
-
-/** Checks a presented key against the configured ones. */
-export type ApiKeyCheck = (presented: string | undefined) => boolean;
-
-const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
-
-/**
- * A constant-time key check: every configured key is compared (as SHA-256 digests, so not even the
- * length leaks) whatever the outcome. Keys are registered with sse-core so logs never show them.
- */
-export function apiKeyCheck(keys: readonly string[]): ApiKeyCheck {
-  const digests = keys.map((key) => {
-    registerSecret(key);
-    return digest(key);
-  });
-  return (presented) => {
-    if (presented === undefined || presented.length === 0) return false;
-    const given = digest(presented);
-    let ok = false;
-    for (const d of digests) ok = timingSafeEqual(d, given) || ok;
-    return ok;
-  };
-}
 
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */
 export function bearerToken(header: string | null | undefined): string | undefined {
@@ -38,7 +14,8 @@ export function bearerToken(header: string | null | undefined): string | undefin
  */
 export function apiKeyMiddleware(keys: readonly string[]): MiddlewareHandler {
   if (keys.length === 0) return async (_c, next) => next();
-  const check = apiKeyCheck(keys);
+  // Constant time, keys registered for redaction: @kakehashi/auth's one key check.
+  const check = createApiKeyCheck(keys);
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (check(bearerToken(header))) return next();

@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import type { AppServerHandlerOptions } from '@kakehashi/aliyun-aiagent';
 import type { MiiboProvider, MiiboSettings } from '@kakehashi/miibo';
+import type { ChatCompletionsOptions } from '@kakehashi/openai-compat';
+import type { PlatformRegistry } from '@kakehashi/platforms';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { AgentGroupStore } from './agent-group-store';
@@ -49,6 +51,15 @@ export type AgentGroupStoreConfig =
   /** A SQLite file (`:memory:` for a throwaway one). */
   | { sqlitePath: string };
 
+/**
+ * The chat gateway's options (`@kakehashi/openai-compat`'s handler), minus the registry, which is the
+ * server's `platforms`. Per-platform settings go in `provide`, a record by platform name (a
+ * registered platform's name also works as a key of its own: `{ codeer: { apiKey } }`).
+ */
+export type ServerChatOptions = Omit<ChatCompletionsOptions, 'platforms' | 'directory'> & {
+  readonly [platform: string]: unknown;
+};
+
 /** The AICall AppServer settings: the handler's options, minus those the server sets itself. */
 export type ServerAppServerOptions = Omit<AppServerHandlerOptions, 'apiKeys' | 'basePath' | 'maxBodyBytes'>;
 
@@ -94,8 +105,20 @@ export interface KakehashiServerConfig {
    * your own caller check (for example your app's login JWT); the default accepts the `apiKeys`.
    */
   appServer?: ServerAppServerOptions;
-  /** Options handed to the chat completions handler (`POST /v1/chat/completions`, `GET /v1/models`). */
-  chat?: Record<string, unknown>;
+  /**
+   * The chat platforms the gateway serves (`POST /v1/chat/completions`, `GET /v1/models`): model names
+   * are `<name>` and `<name>/<agentId>` of each. Default `defaultPlatforms` from `@kakehashi/platforms`
+   * (AgenticStar, Codeer, miibo). A new platform needs no change here:
+   * `platforms: defaultPlatforms.with(myPlatform)`.
+   */
+  platforms?: PlatformRegistry;
+  /**
+   * Options of the chat gateway (`@kakehashi/openai-compat`'s handler): per-platform settings in
+   * `provide` (`{ provide: { codeer: { apiKey } } }`, or `false` to switch one off; the platform's
+   * name as a key of its own works too), `models`, `heartbeatMs`, `timeouts`, … The server sets the
+   * body limit, the environment, the logger and the metrics, and these win over them.
+   */
+  chat?: ServerChatOptions;
   /** A pino logger to use, or options for the server's own (JSON lines on stderr), or `false` for none. */
   logger?: Logger | ServerLoggerOptions | false;
   /** Metrics to record into (share one registry between servers or with your app). Default: a fresh registry with the process metrics. */

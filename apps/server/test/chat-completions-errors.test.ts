@@ -5,7 +5,7 @@
 import { CODEER_SIM_UNPUBLISHED_AGENT_ID } from '@kakehashi/testkit';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createChatCompletionsHandler } from '../src/chat-completions-handler';
+import { createChatCompletionsHandler } from '@kakehashi/openai-compat';
 import {
   MIIBO_TEST_AGENT,
   MIIBO_TEST_KEY,

@@ -1,7 +1,7 @@
 /**
- * Test harness for the chat completions handler: the three platform simulators from
- * @kakehashi/testkit, and the handler (plus the playground page) mounted in a tiny Hono app served by
- * @hono/node-server on 127.0.0.1.
+ * Test harness for the chat gateway: the three platform simulators from @kakehashi/testkit, and
+ * @kakehashi/openai-compat's handler (plus the playground page) mounted in a tiny Hono app served by
+ * @hono/node-server on 127.0.0.1, as kakehashi-server mounts it.
  */
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
@@ -22,7 +22,7 @@ import {
   type ChatCompletionsHandler,
   type ChatCompletionsHandlerOptions,
   type ChatCompletionsTarget,
-} from '../src/chat-completions-handler';
+} from '@kakehashi/openai-compat';
 import { playgroundResponse } from '../src/playground-page';
 
 export interface Simulators {

@@ -5,14 +5,16 @@
  */
 import { connect } from 'node:net';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import type { MiiboProvider } from '@kakehashi/miibo';
-import type { AgentEvent } from '@kakehashi/sse-core';
+import {
+  type ChatCompletionsHandlerOptions,
+  type ChatCompletionsMetrics,
+  createChatCompletionsHandler,
+} from '@kakehashi/openai-compat';
+import { type AgentEvent, type ChatAgent, createAgentTurn } from '@kakehashi/sse-core';
 import { MIIBO_REWRITE_DRAFT, defaultMiiboAnswer, startAgenticStarSimulator, whenSteady } from '@kakehashi/testkit';
 import { streamText } from 'ai';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createChatCompletionsHandler, type ChatCompletionsHandlerOptions } from '../src/chat-completions-handler';
-import type { ChatCompletionsMetrics } from '../src/chat-completions-hooks';
 import {
   GATEWAY_MOUNTS,
   MIIBO_TEST_AGENT,
@@ -378,28 +380,37 @@ describe('miibo rewrites (text-replace)', () => {
   });
 });
 
-/** A miibo stand-in whose `total` text deltas are produced only when pulled (`piece(i)` is the text of the i-th). */
+/**
+ * A miibo stand-in, as the agent contract's `ChatAgent` (the handler takes one in place of a
+ * platform's settings), whose `total` text deltas are produced only when pulled (`piece(i)` is the
+ * text of the i-th).
+ */
 function lazyMiibo(total: number, piece: (i: number) => string = (i) => `${i},`) {
   const state = { pulled: 0, returned: false };
-  const provider = {
+  async function* events(): AsyncGenerator<AgentEvent> {
+    try {
+      yield { type: 'start', provider: 'miibo' };
+      let text = '';
+      for (let i = 0; i < total; i++) {
+        state.pulled++;
+        const delta = piece(i);
+        text += delta;
+        yield { type: 'text-delta', delta };
+      }
+      yield { type: 'finish', text, reason: 'stop' };
+    } finally {
+      state.returned = true;
+    }
+  }
+  const provider: ChatAgent = {
     provider: 'miibo',
-    async streamChat() {
-      return {
-        agentEvents: async function* (): AsyncGenerator<AgentEvent> {
-          try {
-            yield { type: 'start', provider: 'miibo' };
-            for (let i = 0; i < total; i++) {
-              state.pulled++;
-              yield { type: 'text-delta', delta: piece(i) };
-            }
-            yield { type: 'finish', text: '', reason: 'stop' };
-          } finally {
-            state.returned = true;
-          }
-        },
-      };
-    },
-  } as unknown as MiiboProvider;
+    startTurn: (_input, options) =>
+      createAgentTurn({
+        provider: 'miibo',
+        ...(options?.signal ? { signal: options.signal } : {}),
+        open: () => events()[Symbol.asyncIterator](),
+      }),
+  };
   return { provider, state };
 }
 
@@ -414,7 +425,7 @@ describe('backpressure and cancellation at the handler', () => {
     for (let i = 0; i < 3; i++) await reader.read();
     const pulledAfterThreeChunks = state.pulled;
     await new Promise((r) => setTimeout(r, 50));
-    // Events already buffered are coalesced (at most 33 events per chunk), but nothing is read ahead of the reader.
+    // One event per chunk on the web stream, and nothing is read ahead of the reader.
     expect(state.pulled).toBe(pulledAfterThreeChunks);
     expect(state.pulled).toBeLessThanOrEqual(3 * 33 + 1);
     await reader.cancel();
