@@ -1,0 +1,109 @@
+import type { LanguageModelV4StreamPart, SharedV4Warning } from '@ai-sdk/provider';
+import { AbortError, type AgentEvent, type AgentTurn } from '@kakehashi/sse-core';
+import { AgentPartMapper, type PartMapperOptions } from './kakehashi-stream-parts';
+
+/** What {@link partStream} reads and tells. */
+export interface PartStreamSource {
+  turn: AgentTurn;
+  /** The event read before the stream was made (the answer has started), if any. */
+  first: AgentEvent | undefined;
+  warnings: SharedV4Warning[];
+  mapperOptions: PartMapperOptions;
+  /** Called with the final text before `finish` is handed out (the session memory). */
+  remember(answer: string): Promise<void>;
+}
+
+export function isAbort(error: unknown): boolean {
+  return AbortError.isInstance(error) || (error instanceof Error && error.name === 'AbortError');
+}
+
+/**
+ * The turn as a `ReadableStream` of AI SDK stream parts: `stream-start` with the warnings, then
+ * what {@link AgentPartMapper} makes of each event. Pull-driven, so the platform is read only as
+ * fast as the stream is (backpressure reaches the HTTP body). Each pull reads events with a
+ * promise chain (no async function per event: this is the hot path) until the queue is full or the
+ * answer ends. An abort errors the stream with the `AbortError`; cancelling the stream cancels the
+ * turn at once.
+ */
+export function partStream(source: PartStreamSource): ReadableStream<LanguageModelV4StreamPart> {
+  const { turn, mapperOptions } = source;
+  let pending = source.first;
+  let cancelled = false;
+  let mapper: AgentPartMapper;
+
+  return new ReadableStream<LanguageModelV4StreamPart>({
+    start(controller) {
+      controller.enqueue({ type: 'stream-start', warnings: source.warnings });
+      mapper = new AgentPartMapper((part) => controller.enqueue(part), mapperOptions);
+    },
+    pull(controller) {
+      return new Promise<void>((resolve) => {
+        const fail = (error: unknown): void => {
+          if (!cancelled) {
+            try {
+              if (isAbort(error)) {
+                controller.error(error);
+              } else {
+                mapper.fail(error instanceof Error ? error.message : String(error), 'stream-failed', false);
+                controller.close();
+              }
+            } catch {
+              // the stream is already closed or errored
+            }
+          }
+          resolve();
+        };
+        const step = (r: IteratorResult<AgentEvent, undefined>): void => {
+          try {
+            if (cancelled) {
+              resolve();
+              return;
+            }
+            if (r.done) {
+              mapper.fail(`${mapperOptions.platform} stream ended before its finish signal`, 'stream-cut', true);
+              controller.close();
+              resolve();
+              return;
+            }
+            const event = r.value;
+            if (event.type === 'finish') {
+              source.remember(event.text).then(() => {
+                try {
+                  if (!cancelled) {
+                    mapper.push(event);
+                    controller.close();
+                  }
+                  resolve();
+                } catch (error) {
+                  fail(error);
+                }
+              }, fail);
+              return;
+            }
+            mapper.push(event);
+            if (mapper.ended) {
+              controller.close();
+              resolve();
+              return;
+            }
+            if ((controller.desiredSize ?? 0) > 0) turn.next().then(step, fail);
+            else resolve();
+          } catch (error) {
+            fail(error);
+          }
+        };
+        const first = pending;
+        if (first !== undefined) {
+          pending = undefined;
+          step({ done: false, value: first });
+        } else {
+          turn.next().then(step, fail);
+        }
+      });
+    },
+    cancel(reason) {
+      cancelled = true;
+      turn.cancel(reason);
+    },
+  });
+}
