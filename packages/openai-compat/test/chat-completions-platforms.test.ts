@@ -344,7 +344,7 @@ describe('what the SDKs refuse, named in the request', () => {
 describe('streams as the platforms send them', () => {
   it('a miibo rewrite carries the whole text with kakehashi.text_replace; applying it gives the final answer', async () => {
     const s = await start();
-    miibo.set({ rewrite: true });
+    miibo.configure({ rewrite: true });
     const r = await post(s.url, {
       model: 'miibo',
       stream: true,
@@ -381,7 +381,7 @@ describe('streams as the platforms send them', () => {
 
   it('a cut miibo stream is an error streamed (stream-cut) and a 502 whole', async () => {
     const s = await start();
-    miibo.set({ endWithoutFinal: true });
+    miibo.configure({ endWithoutFinal: true });
     const r = await post(s.url, { model: 'miibo', stream: true, messages: [{ role: 'user', content: 'hi' }] });
     expect(JSON.parse(parseSSE(r.text).data.at(-1)!).error.code).toBe('stream-cut');
     const whole = await post(s.url, { model: 'miibo', messages: [{ role: 'user', content: 'hi' }] });
