@@ -1,15 +1,28 @@
 import { styleText } from 'node:util';
-import type { AgentEvent } from '@kakehashi/sse-core';
+import type { CliStream } from './cli-context';
+import { codePointWidth } from './cli-text-width';
 
 type Style = Parameters<typeof styleText>[0];
 
 /**
- * Colour only on a terminal and never with NO_COLOR. NO_COLOR is checked first, because Node lets
- * FORCE_COLOR override it (and warns); styleText then checks the stream is a TTY.
+ * Whether to colour what goes to `stream`: never with `NO_COLOR`; with `FORCE_COLOR` (other than
+ * `0` / `false`) even off a terminal; otherwise only on a terminal.
  */
-export function paint(style: Style, text: string, stream: NodeJS.WriteStream = process.stderr): string {
-  if (process.env.NO_COLOR) return text;
-  return styleText(style, text, { stream });
+export function colorFor(stream: CliStream, env: Record<string, string | undefined> = process.env): boolean {
+  if (env.NO_COLOR) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '') return force !== '0' && force !== 'false';
+  return stream.isTTY === true;
+}
+
+/** `text` in `style` when `color` is on, else as it is. */
+export function paintIf(color: boolean, style: Style, text: string): string {
+  return color ? styleText(style, text, { validateStream: false }) : text;
+}
+
+/** `text` in `style` when `stream` takes colour (see {@link colorFor}). */
+export function paint(style: Style, text: string, stream: CliStream = process.stderr): string {
+  return paintIf(colorFor(stream), style, text);
 }
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -18,93 +31,58 @@ const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
 export class Spinner {
   private timer: ReturnType<typeof setInterval> | undefined;
   private frame = 0;
+  private drawn = false;
   constructor(
     private readonly label: string,
-    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly stream: CliStream = process.stderr,
   ) {}
 
+  /** Starts drawing (on a terminal only). */
   start(): this {
     if (!this.stream.isTTY || this.timer) return this;
+    const color = colorFor(this.stream);
     this.timer = setInterval(() => {
+      this.drawn = true;
+      // One row only, whatever the width: a frame that wrapped could not be erased by `\r` and ESC[2K.
+      const columns = this.stream.columns !== undefined && this.stream.columns > 0 ? this.stream.columns : 80;
+      const label = fitWidth(this.label, columns - 3);
       this.stream.write(
-        `\r${paint('cyan', FRAMES[this.frame++ % FRAMES.length]!, this.stream)} ${paint('dim', this.label, this.stream)}`,
+        `\r${paintIf(color, 'cyan', FRAMES[this.frame++ % FRAMES.length]!)}${label ? ` ${paintIf(color, 'dim', label)}` : ''}`,
       );
     }, 80);
     this.timer.unref();
     return this;
   }
 
+  /** Whether it is running. */
+  get running(): boolean {
+    return this.timer !== undefined;
+  }
+
+  /** Erases the frame drawn (if any) so a line can be written where it was; keeps running. */
+  clear(): void {
+    if (!this.drawn) return;
+    this.drawn = false;
+    this.stream.write('\r\x1b[2K');
+  }
+
+  /** Stops and erases it. */
   stop(): void {
     if (!this.timer) return;
     clearInterval(this.timer);
     this.timer = undefined;
-    this.stream.write('\r\x1b[2K');
+    this.clear();
   }
 }
 
-/** Renders an agent stream as text on stdout (answer) and dim status lines on stderr (steps, title). */
-export class TextRenderer {
-  private text = '';
-  private atLineStart = true;
-  constructor(
-    private readonly out: NodeJS.WritableStream = process.stdout,
-    private readonly err: NodeJS.WriteStream = process.stderr,
-  ) {}
-
-  private status(line: string): void {
-    if (!this.atLineStart) this.out.write('\n');
-    this.atLineStart = true;
-    this.err.write(`${paint('dim', line, this.err)}\n`);
+/** `text` cut to at most `columns` terminal columns. */
+function fitWidth(text: string, columns: number): string {
+  let width = 0;
+  let out = '';
+  for (const ch of text) {
+    width += codePointWidth(ch.codePointAt(0)!);
+    if (width > columns) return out;
+    out += ch;
   }
-
-  private write(chunk: string): void {
-    if (!chunk) return;
-    this.out.write(chunk);
-    this.atLineStart = chunk.endsWith('\n');
-  }
-
-  /** Handles one event; returns the text so far. */
-  handle(event: AgentEvent): void {
-    switch (event.type) {
-      case 'text-delta':
-        this.text += event.delta;
-        this.write(event.delta);
-        break;
-      case 'text-replace': {
-        // A terminal cannot unprint: show the rewrite from where it departs from what was printed.
-        const common = commonPrefixLength(this.text, event.text);
-        if (common < this.text.length) this.status(`↻ answer revised`);
-        this.write(common < this.text.length ? event.text : event.text.slice(common));
-        this.text = event.text;
-        break;
-      }
-      case 'step-start':
-        this.status(`▸ ${event.kind}: ${event.title ?? event.id}`);
-        break;
-      case 'step-end':
-        this.status(`✓ ${event.kind}: ${event.title ?? event.id}${event.status ? ` (${event.status})` : ''}`);
-        break;
-      case 'title':
-        this.status(`# ${event.title}`);
-        break;
-      case 'finish':
-        if (!this.text && event.text) this.write(event.text);
-        break;
-      default:
-        break;
-    }
-  }
-
-  /** Ends the answer with a newline. */
-  end(): void {
-    this.out.write('\n');
-    this.atLineStart = true;
-  }
-}
-
-function commonPrefixLength(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  let i = 0;
-  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  return i;
+  return out;
 }
