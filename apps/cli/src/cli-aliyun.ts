@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildArtcToken, createAppServerClient, createIceClient } from '@kakehashi/aliyun-aiagent';
 import { lazySecret, readSetting } from '@kakehashi/auth';
-import type { CliValues } from './cli-main';
+import type { CliContext } from './cli-context';
 import { UsageError } from './cli-errors';
 
 const USAGE = `kakehashi aliyun rtc-token --user <id> [--channel <id>]
@@ -20,10 +20,11 @@ function appServer() {
   return createAppServerClient({ baseURL, ...(key ? { authorization: `Bearer ${key}` } : {}) });
 }
 
-export async function runAliyun(args: string[], values: CliValues, signal: AbortSignal): Promise<number> {
+export async function runAliyun(args: string[], ctx: CliContext): Promise<number> {
+  const { values, signal } = ctx;
   const [sub] = args;
   if (values.help || !sub) {
-    process.stdout.write(USAGE);
+    ctx.stdout.write(USAGE);
     return sub || values.help ? 0 : 2;
   }
   const userId = values.user;
@@ -64,6 +65,6 @@ export async function runAliyun(args: string[], values: CliValues, signal: Abort
   } else {
     throw new UsageError(`unknown aliyun command "${sub}" (rtc-token, chat-token)`);
   }
-  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   return 0;
 }

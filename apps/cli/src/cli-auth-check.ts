@@ -4,7 +4,7 @@ import { maskSecret } from '@kakehashi/auth';
 import { createCodeer } from '@kakehashi/codeer';
 import { createMiibo } from '@kakehashi/miibo';
 import { ApiCallError } from '@kakehashi/sse-core';
-import type { CliValues } from './cli-main';
+import type { CliContext } from './cli-context';
 import { UsageError } from './cli-errors';
 import { paint } from './cli-output';
 
@@ -18,11 +18,12 @@ Proves the configured credentials work with one harmless call, and says which ke
   aliyun       signs an ICE call; a signature or key error fails, "instance not found" passes
 `;
 
-export async function runAuthCheck(args: string[], values: CliValues, signal: AbortSignal): Promise<number> {
+export async function runAuthCheck(args: string[], ctx: CliContext): Promise<number> {
+  const { values, signal } = ctx;
   const [sub, provider] = args;
   if (values.help || sub !== 'check' || !provider) {
     if (values.help) {
-      process.stdout.write(USAGE);
+      ctx.stdout.write(USAGE);
       return 0;
     }
     throw new UsageError('usage: kakehashi auth check <agenticstar|codeer|miibo|aliyun>');
@@ -42,7 +43,7 @@ export async function runAuthCheck(args: string[], values: CliValues, signal: Ab
       break;
     }
     case 'miibo': {
-      await createMiibo().startConversation({ signal });
+      await createMiibo().startConversation({}, { signal });
       detail = `key ${maskSecret(process.env.MIIBO_API_KEY ?? '')}, agent ${process.env.MIIBO_AGENT_ID ?? '(default)'}`;
       break;
     }
@@ -59,6 +60,6 @@ export async function runAuthCheck(args: string[], values: CliValues, signal: Ab
     default:
       throw new UsageError(`unknown platform "${provider}" for auth check`);
   }
-  process.stdout.write(`${paint('green', '✓', process.stdout)} ${provider} credentials work (${detail})\n`);
+  ctx.stdout.write(`${paint('green', '✓', ctx.stdout)} ${provider} credentials work (${detail})\n`);
   return 0;
 }

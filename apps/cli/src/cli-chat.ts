@@ -1,104 +1,194 @@
 import { createInterface } from 'node:readline/promises';
-import { AgentStreamError, type AgentEvent } from '@kakehashi/sse-core';
-import { UsageError } from './cli-errors';
-import { Spinner, TextRenderer } from './cli-output';
+import { createAgentDirectory } from '@kakehashi/platforms';
 import {
-  CHAT_PROVIDERS,
-  chatTurn,
-  rememberIds,
-  type ChatProviderName,
-  type ChatProviderOverrides,
-  type ChatSession,
-} from './cli-providers';
+  AbortError,
+  type AgentEvent,
+  type AgentMessage,
+  AgentStreamError,
+  type AgentTurn,
+  type AgentTurnInput,
+  type ChatAgent,
+  InvalidArgumentError,
+} from '@kakehashi/sse-core';
+import { openAgent, type TurnFlags, turnFlags, turnInput } from './cli-agent';
+import { AnswerRenderer } from './cli-answer-renderer';
+import type { CliContext, CliStream } from './cli-context';
+import { UsageError } from './cli-errors';
+import { colorFor, Spinner } from './cli-output';
 
-export interface ChatCommandOptions {
-  provider: string | undefined;
-  message: string | undefined;
-  session: ChatSession;
+/** How one turn is shown. */
+export interface ChatTurnOutput {
+  /** One `AgentEvent` JSON per line on stdout instead of text. */
   json: boolean;
+  stdout: CliStream;
+  stderr: CliStream;
+  /** Cancels the turn (`AgentTurn.cancel()`) when aborted. */
   signal: AbortSignal;
-  overrides?: ChatProviderOverrides;
-  stdout?: NodeJS.WritableStream;
-  stderr?: NodeJS.WriteStream;
+  /** For `NO_COLOR` / `FORCE_COLOR`. */
+  env: Record<string, string | undefined>;
+  /** Which flag named the session, for error messages. */
+  sessionFlag?: string;
 }
 
-export function parseProvider(name: string | undefined): ChatProviderName {
-  if (!name) throw new UsageError(`chat needs a platform: ${CHAT_PROVIDERS.join(', ')}`);
-  if (!(CHAT_PROVIDERS as readonly string[]).includes(name)) {
-    throw new UsageError(`unknown platform "${name}": expected one of ${CHAT_PROVIDERS.join(', ')}`);
-  }
-  return name as ChatProviderName;
+/** What a finished turn leaves: its answer and the session that continues it. */
+export interface ChatTurnResult {
+  text: string;
+  session: string | undefined;
 }
 
 /**
- * One turn: streams the answer (text, or one AgentEvent JSON per line with --json). An `error` event
- * becomes a thrown AgentStreamError after what arrived has been printed, so the exit status is 1.
+ * One turn through the agent contract: streams the answer (text, or one AgentEvent JSON per line
+ * with `json`). An `error` event becomes a thrown AgentStreamError once what arrived has been shown,
+ * so the exit status is 1. An abort of `signal` cancels the turn.
  */
 export async function runChatTurn(
-  provider: ChatProviderName,
-  message: string,
-  options: ChatCommandOptions,
-): Promise<void> {
-  const stdout = options.stdout ?? process.stdout;
-  const stderr = options.stderr ?? process.stderr;
-  const turn = chatTurn(provider, options.overrides);
-  const spinner = options.json ? undefined : new Spinner(`${provider} is thinking…`, stderr).start();
-  const renderer = new TextRenderer(stdout, stderr);
-  let failure: AgentEvent | undefined;
+  agent: ChatAgent,
+  input: AgentTurnInput,
+  output: ChatTurnOutput,
+): Promise<ChatTurnResult> {
+  const { stdout, stderr, signal } = output;
+  if (signal.aborted) throw new AbortError(signal.reason);
+  const turn = startTurn(agent, input, output.sessionFlag);
+  const cancel = () => turn.cancel(new AbortError(signal.reason));
+  signal.addEventListener('abort', cancel, { once: true });
+  let failure: Extract<AgentEvent, { type: 'error' }> | undefined;
+  let text = '';
   try {
-    for await (const event of turn(message, options.session, options.signal)) {
-      rememberIds(options.session, event);
-      if (options.json) {
+    if (output.json) {
+      for await (const event of turn) {
         stdout.write(`${JSON.stringify(event)}\n`);
-      } else {
-        if (event.type !== 'start') spinner?.stop();
-        renderer.handle(event);
+        if (event.type === 'error') failure ??= event;
+        if (event.type === 'finish') text = event.text;
+        if (signal.aborted) break;
       }
-      if (event.type === 'error') failure = event;
+    } else {
+      const spinner = new Spinner(`${agent.provider} is thinking…`, stderr).start();
+      const renderer = new AnswerRenderer({
+        out: stdout,
+        err: stderr,
+        holdText: agent.rewritesText === true && stdout.isTTY !== true,
+        color: colorFor(stderr, output.env),
+        spinner,
+      });
+      try {
+        for await (const event of turn) {
+          renderer.handle(event);
+          if (event.type === 'error') failure ??= event;
+          if (signal.aborted) break;
+        }
+      } finally {
+        renderer.end();
+        spinner.stop();
+      }
+      text = renderer.answer;
+      const session = turn.session();
+      if (!signal.aborted && failure === undefined && session !== undefined && session !== input.session) {
+        renderer.status(`↳ session ${session} (continue with --session ${session})`);
+      }
     }
   } finally {
-    spinner?.stop();
+    signal.removeEventListener('abort', cancel);
   }
-  if (!options.json) renderer.end();
-  if (failure?.type === 'error') {
-    throw new AgentStreamError(provider, failure.message, { code: failure.code, retryable: failure.retryable });
+  // A cancel between two reads ends the stream as a cut one would; the abort is what happened.
+  if (signal.aborted) throw new AbortError(signal.reason);
+  if (failure !== undefined) {
+    throw new AgentStreamError(agent.provider, failure.message, {
+      ...(failure.code !== undefined ? { code: failure.code } : {}),
+      retryable: failure.retryable,
+      partialText: text,
+    });
+  }
+  return { text, session: turn.session() };
+}
+
+/** Starts the turn; a bad input is reported in the CLI's words (the flag, not the contract's field). */
+function startTurn(agent: ChatAgent, input: AgentTurnInput, sessionFlag = '--session'): AgentTurn {
+  try {
+    return agent.startTurn(input);
+  } catch (error) {
+    if (!InvalidArgumentError.isInstance(error)) throw error;
+    const field = error.argument;
+    const flag = field.startsWith('input.session')
+      ? sessionFlag
+      : field.startsWith('input.agentId')
+        ? '--agent'
+        : field.startsWith('input.userId')
+          ? '--user'
+          : field.startsWith('input.messages')
+            ? 'the message'
+            : undefined;
+    if (flag === undefined) throw error;
+    throw new UsageError(`${flag}: ${error.reason}`);
   }
 }
 
-/** `kakehashi chat`: one message, or an interactive session on a terminal when no message is given. */
-export async function runChat(options: ChatCommandOptions): Promise<void> {
-  const provider = parseProvider(options.provider);
-  if (options.message !== undefined && options.message.trim() !== '') {
-    await runChatTurn(provider, options.message, options);
+/**
+ * `kakehashi chat <platform> [message…]`: one message (from the arguments, or the whole of stdin
+ * when it is not a terminal), or an interactive session on a terminal that continues the platform's
+ * session from turn to turn.
+ */
+export async function runChat(
+  ctx: CliContext,
+  platform: string | undefined,
+  message: string | undefined,
+): Promise<void> {
+  const flags = turnFlags(ctx.values);
+  // process.env itself is not handed down: the SDKs read it by default, and some of their settings
+  // schemas refuse it as a record (its prototype is not Object's).
+  const directory = createAgentDirectory({
+    platforms: ctx.platforms,
+    ...(ctx.env !== process.env ? { env: ctx.env } : {}),
+  });
+  const agent = await openAgent(directory, platform, flags);
+  const output: ChatTurnOutput = {
+    json: ctx.values.json ?? false,
+    stdout: ctx.stdout,
+    stderr: ctx.stderr,
+    signal: ctx.signal,
+    env: ctx.env,
+    ...(flags.sessionFlag !== undefined ? { sessionFlag: flags.sessionFlag } : {}),
+  };
+  if (message !== undefined && message.trim() !== '') {
+    await runChatTurn(agent, turnInput([{ role: 'user', content: message }], flags), output);
     return;
   }
-  if (!process.stdin.isTTY) {
+  if (!ctx.stdin.isTTY) {
     // Piped input: the whole of stdin is the message.
     const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    const message = Buffer.concat(chunks).toString('utf8').trim();
-    if (!message) throw new UsageError('chat needs a message (as arguments, or on stdin)');
-    await runChatTurn(provider, message, options);
+    for await (const chunk of ctx.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    const piped = Buffer.concat(chunks).toString('utf8').trim();
+    if (!piped) throw new UsageError('chat needs a message (as arguments, or on stdin)');
+    await runChatTurn(agent, turnInput([{ role: 'user', content: piped }], flags), output);
     return;
   }
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const stderr = options.stderr ?? process.stderr;
-  stderr.write(`kakehashi chat ${provider} — an empty line or Ctrl-D ends the session\n`);
+  await interactive(ctx, agent, flags, output);
+}
+
+/** Turns read from the terminal until an empty line or Ctrl-D; each continues the session of the one before. */
+async function interactive(ctx: CliContext, agent: ChatAgent, flags: TurnFlags, output: ChatTurnOutput): Promise<void> {
+  // readline draws its prompt on stderr, so stdout keeps only answers.
+  const rl = createInterface({ input: ctx.stdin, output: ctx.stderr as NodeJS.WritableStream });
+  ctx.stderr.write(`kakehashi chat ${agent.provider} — an empty line or Ctrl-D ends the session\n`);
+  const history: AgentMessage[] = [];
+  let session = flags.session;
   try {
     for (;;) {
       let line: string;
       try {
-        line = await rl.question('> ', { signal: options.signal });
+        line = await rl.question('> ', { signal: ctx.signal });
       } catch {
         break; // Ctrl-D or Ctrl-C at the prompt
       }
       if (!line.trim()) break;
+      history.push({ role: 'user', content: line });
       try {
-        await runChatTurn(provider, line, options);
+        const result = await runChatTurn(agent, turnInput(history, flags, session), output);
+        history.push({ role: 'assistant', content: result.text });
+        session = result.session ?? session;
       } catch (error) {
-        if (options.signal.aborted) throw error;
-        if (!AgentStreamError.isInstance(error)) throw error;
-        stderr.write(`${error.message}\n`);
+        history.pop();
+        if (ctx.signal.aborted || !AgentStreamError.isInstance(error)) throw error;
+        ctx.stderr.write(`${error.message}\n`);
       }
     }
   } finally {

@@ -10,23 +10,20 @@ import {
   startCodeerSimulator,
   startMiiboSimulator,
 } from '@kakehashi/testkit';
+import { createAgentDirectory } from '@kakehashi/platforms';
+import { openAgent } from './cli-agent';
 import { runChatTurn } from './cli-chat';
-import { paint } from './cli-output';
-
-export interface DemoOptions {
-  signal: AbortSignal;
-  json: boolean;
-}
+import type { CliContext } from './cli-context';
+import { colorFor, paintIf } from './cli-output';
 
 const GATEWAY_KEY = 'demo-gateway-key-0001';
 
-function heading(text: string): void {
-  process.stdout.write(`\n${paint(['bold', 'cyan'], `▌ ${text}`, process.stdout)}\n`);
-}
-
-function note(text: string): void {
-  process.stdout.write(`${paint('dim', text, process.stdout)}\n`);
-}
+/** What the demo asks each platform it has a simulator for. */
+const QUESTIONS: Readonly<Record<string, string>> = {
+  agenticstar: '来週の出張の経費精算の手順を教えてください。',
+  codeer: '請求書の締め日はいつですか？',
+  miibo: 'おすすめの東京観光スポットは？',
+};
 
 /**
  * `kakehashi demo`: every platform on the built-in simulators, with no credentials and no network.
@@ -35,8 +32,11 @@ function note(text: string): void {
  * the OpenAI-compatible gateway, an AICall AppServer token, and a miibo agent group whose result
  * arrives by webhook.
  */
-export async function runDemo(options: DemoOptions): Promise<void> {
-  const { signal } = options;
+export async function runDemo(ctx: CliContext): Promise<void> {
+  const { signal, stdout } = ctx;
+  const color = colorFor(stdout, ctx.env);
+  const heading = (text: string) => stdout.write(`\n${paintIf(color, ['bold', 'cyan'], `▌ ${text}`)}\n`);
+  const note = (text: string) => stdout.write(`${paintIf(color, 'dim', text)}\n`);
   const dataDir = mkdtempSync(join(tmpdir(), 'kakehashi-demo-'));
   const agenticstar = await startAgenticStarSimulator({ heartbeatIntervalMs: 200 });
   const codeer = await startCodeerSimulator();
@@ -47,7 +47,11 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     webhookDelayMs: 300,
   });
   const ice = await startAliyunIceSimulator();
-  Object.assign(process.env, {
+  // The simulators' settings, handed to the platforms and the gateway as their environment (the
+  // process's own is left alone). DATABASE_URL is dropped: the demo's gateway keeps a SQLite file.
+  const { DATABASE_URL: _database, ...inherited } = ctx.env;
+  const env: Record<string, string | undefined> = {
+    ...inherited,
     AGENTICSTAR_BASE_URL: agenticstar.url,
     AGENTICSTAR_TOKEN_URL: agenticstar.tokenUrl,
     AGENTICSTAR_CLIENT_ID: agenticstar.clientId,
@@ -67,10 +71,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     ALIYUN_RTC_APP_KEY: 'demo-rtc-app-key-0001',
     KAKEHASHI_API_KEYS: GATEWAY_KEY,
     KAKEHASHI_SQLITE_PATH: join(dataDir, 'kakehashi.sqlite'),
-  });
-  delete process.env.DATABASE_URL;
+  };
   const server = createKakehashiServer({
-    ...serverConfigFromEnv(process.env),
+    ...serverConfigFromEnv(env),
     host: '127.0.0.1',
     port: 0,
     logger: false,
@@ -82,21 +85,19 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     note(`simulators: AgenticStar ${agenticstar.url}, Codeer ${codeer.url}, miibo ${miibo.url}, ICE ${ice.url}`);
     note(`gateway:    ${gateway} (kakehashi-server, in this process)`);
 
-    const questions = {
-      agenticstar: '来週の出張の経費精算の手順を教えてください。',
-      codeer: '請求書の締め日はいつですか？',
-      miibo: 'おすすめの東京観光スポットは？',
-    } as const;
-    for (const provider of ['agenticstar', 'codeer', 'miibo'] as const) {
-      heading(`${provider}: streamed chat through @kakehashi/${provider}`);
-      note(`> ${questions[provider]}`);
-      await runChatTurn(provider, questions[provider], {
-        provider,
-        message: questions[provider],
-        session: {},
-        json: options.json,
-        signal,
-      });
+    // Every registered platform the demo has a simulator for, through the agent contract.
+    const directory = createAgentDirectory({ platforms: ctx.platforms, env });
+    for (const platform of ctx.platforms.names) {
+      const question = QUESTIONS[platform];
+      if (question === undefined) continue;
+      heading(`${platform}: streamed chat through @kakehashi/${platform}`);
+      note(`> ${question}`);
+      const agent = await openAgent(directory, platform, {});
+      await runChatTurn(
+        agent,
+        { messages: [{ role: 'user', content: question }] },
+        { json: ctx.values.json ?? false, stdout, stderr: ctx.stderr, signal, env },
+      );
     }
 
     heading('gateway: OpenAI Chat Completions (stream) → codeer');
@@ -116,16 +117,16 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     for await (const message of res.sseJson<{ choices?: { delta?: { content?: string } }[] }>()) {
       if (message.done) break;
       chunks++;
-      process.stdout.write(message.data.choices?.[0]?.delta?.content ?? '');
+      stdout.write(message.data.choices?.[0]?.delta?.content ?? '');
     }
-    process.stdout.write('\n');
+    stdout.write('\n');
     note(`(${chunks} chat.completion.chunk events, then [DONE])`);
 
     heading('AICall AppServer: getRtcAuthToken through the gateway');
     const appServer = createAppServerClient({ baseURL: gateway, authorization: `Bearer ${GATEWAY_KEY}` });
     const rtc = await appServer.getRtcAuthToken({ userId: 'demo-user' }, { signal });
     note(`channel ${rtc.channelId}, token expires ${new Date((rtc.timestamp ?? 0) * 1000).toISOString()}`);
-    process.stdout.write(`rtc_auth_token: ${rtc.rtcAuthToken.slice(0, 48)}…\n`);
+    stdout.write(`rtc_auth_token: ${rtc.rtcAuthToken.slice(0, 48)}…\n`);
 
     heading('miibo agent group: started through the gateway, result by webhook');
     const started = await (
@@ -159,7 +160,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         signal,
       })
     ).json<{ status: string; result?: unknown }>();
-    process.stdout.write(`status: ${final.status}\n${JSON.stringify(final.result, null, 2)}\n`);
+    stdout.write(`status: ${final.status}\n${JSON.stringify(final.result, null, 2)}\n`);
     heading('done — no credentials used, no network reached');
   } finally {
     await server.close(1_000);

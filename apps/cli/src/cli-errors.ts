@@ -5,9 +5,19 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** A platform is not configured (the message names the variable to set). Exit status 2. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
 /** Exit status for an error: 2 for usage and configuration, 130 for Ctrl-C, 1 for provider or network failures. */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof UsageError || MissingConfigError.isInstance(error) || InvalidArgumentError.isInstance(error))
+  if (
+    error instanceof UsageError ||
+    error instanceof ConfigError ||
+    MissingConfigError.isInstance(error) ||
+    InvalidArgumentError.isInstance(error)
+  )
     return 2;
   if (AbortError.isInstance(error) || (error instanceof Error && error.name === 'AbortError')) return 130;
   return 1;
@@ -15,8 +25,11 @@ export function exitCodeFor(error: unknown): number {
 
 /** One clear line for stderr; never a secret (messages are redacted once more here). */
 export function describeError(error: unknown): string {
-  if (error instanceof UsageError) return `kakehashi: ${error.message} (see --help)`;
-  if (KakehashiError.isInstance(error)) return `kakehashi: ${redact(error.message)}`;
-  if (error instanceof Error) return `kakehashi: ${redact(error.message)}`;
-  return `kakehashi: ${redact(String(error))}`;
+  if (error instanceof UsageError) return `kakehashi: ${oneLine(error.message)} (see --help)`;
+  if (KakehashiError.isInstance(error) || error instanceof Error) return `kakehashi: ${oneLine(redact(error.message))}`;
+  return `kakehashi: ${oneLine(redact(String(error)))}`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }

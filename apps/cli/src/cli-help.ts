@@ -1,10 +1,13 @@
-export const MAIN_HELP = `kakehashi — terminal client for AgenticStar, Codeer, miibo and Alibaba AICall
+/** `kakehashi --help`, listing the registered chat platforms. */
+export function mainHelp(platforms: readonly string[]): string {
+  return `kakehashi — terminal client for AgenticStar, Codeer, miibo and Alibaba AICall
 
 Usage:
-  kakehashi chat <agenticstar|codeer|miibo> [message…] [options]
+  kakehashi chat <${platforms.join('|')}> [message…] [options]
   kakehashi auth check <agenticstar|codeer|miibo|aliyun>
   kakehashi aliyun rtc-token --user <id> [--channel <id>]
   kakehashi aliyun chat-token --user <id> [--agent <id>] [--region <id>]
+  kakehashi miibo group start --utterance <text> --member <agentId>:<apiKey> [--wait]
   kakehashi demo
 
 Run "kakehashi <command> --help" for a command's options and examples.
@@ -18,18 +21,25 @@ ALIYUN_RTC_APP_KEY, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET
 Exit status: 0 done, 1 the platform or network failed, 2 bad usage or missing configuration,
 130 cancelled with Ctrl-C. Colour only on a terminal, never with NO_COLOR.
 `;
+}
 
-export const CHAT_HELP = `kakehashi chat <agenticstar|codeer|miibo> [message…] [options]
+/** `kakehashi chat --help`, listing the registered chat platforms. */
+export function chatHelp(platforms: readonly string[]): string {
+  return `kakehashi chat <${platforms.join('|')}> [message…] [options]
 
-Streams the agent's answer to stdout as it arrives; agent steps and tasks appear as dim status lines
-on stderr. With no message on a terminal, starts an interactive session that keeps the conversation
-(chat id, conversation id, uid) across turns; an empty line or Ctrl-D ends it.
+Streams the agent's answer to stdout as it arrives and ends it with a newline: stdout holds exactly
+the final answer text. Agent steps and tasks appear as dim status lines on stderr. With no message on
+a terminal, starts an interactive session that continues the platform's session (Codeer chat,
+AgenticStar conversation, miibo uid) across turns; an empty line or Ctrl-D ends it. A message on
+stdin works too.
 
 Options:
-  --agent <id>          agent id (default: AGENTICSTAR_AGENT_ID / CODEER_AGENT_ID / MIIBO_AGENT_ID)
+  --agent <id>          agent id (default: the platform's *_AGENT_ID variable)
   --chat <id>           Codeer chat to continue (without it a chat is created)
   --conversation <id>   AgenticStar conversation to continue
-  --uid <uid>           miibo user id (keeps miibo's conversation state)
+  --uid <uid>           miibo user id (continues miibo's conversation state)
+  --session <id>        any platform's session to continue (the three above are its platform names)
+  --user <id>           the end user the turn runs for (Codeer external_user_id, miibo uid)
   --json                one AgentEvent per line (JSON) instead of text
   --env-file <path>     read variables from this file instead of ./.env
   -h, --help            this help
@@ -38,5 +48,15 @@ Examples:
   kakehashi chat codeer "請求書の締め日はいつですか？"
   kakehashi chat agenticstar --conversation conv_123 "続けてください"
   kakehashi chat miibo --uid user-42 --json "こんにちは" | jq -c 'select(.type=="finish")'
+  kakehashi chat codeer > answer.txt "要約してください"   # the file holds the answer only
   kakehashi chat codeer            # interactive
+`;
+}
+
+/** `kakehashi demo --help`. */
+export const DEMO_HELP = `kakehashi demo
+
+Starts every platform simulator and the gateway in-process and walks through each platform:
+a streamed chat each, an AppServer token and an agent group whose result arrives by webhook.
+No credentials, no network.
 `;

@@ -1,109 +1,95 @@
 import { parseArgs } from 'node:util';
-import { runAliyun } from './cli-aliyun';
-import { runAuthCheck } from './cli-auth-check';
+import { defaultPlatforms, type PlatformRegistry } from '@kakehashi/platforms';
 import { runChat } from './cli-chat';
-import { runDemo } from './cli-demo';
+import type { CliContext, CliInput, CliStream } from './cli-context';
 import { loadDotEnv } from './cli-env';
-import { UsageError, describeError, exitCodeFor } from './cli-errors';
-import { CHAT_HELP, MAIN_HELP } from './cli-help';
-import { runMiiboGroup } from './cli-miibo-group';
+import { describeError, exitCodeFor, UsageError } from './cli-errors';
+import { chatHelp, DEMO_HELP, mainHelp } from './cli-help';
+import { CLI_OPTIONS } from './cli-options';
 
-const OPTIONS = {
-  agent: { type: 'string' },
-  chat: { type: 'string' },
-  conversation: { type: 'string' },
-  uid: { type: 'string' },
-  user: { type: 'string' },
-  channel: { type: 'string' },
-  region: { type: 'string' },
-  utterance: { type: 'string' },
-  member: { type: 'string', multiple: true },
-  'group-name': { type: 'string' },
-  mission: { type: 'string' },
-  description: { type: 'string' },
-  email: { type: 'string', multiple: true },
-  server: { type: 'string' },
-  wait: { type: 'boolean' },
-  'wait-seconds': { type: 'string' },
-  json: { type: 'boolean' },
-  'env-file': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'v' },
-} as const;
+/** Options of {@link main}: what the command line runs with. Everything defaults to the process's own. */
+export interface CliOptions {
+  /**
+   * The chat platforms `kakehashi chat <platform>` serves (default `defaultPlatforms`: agenticstar,
+   * codeer, miibo). A registry with one more platform serves it with no change to the CLI.
+   */
+  platforms?: PlatformRegistry;
+  /** Where configuration variables are read, and `.env` is loaded into (default `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** The answer's stream (default `process.stdout`). */
+  stdout?: CliStream;
+  /** Status lines, the spinner and error lines (default `process.stderr`). */
+  stderr?: CliStream;
+  /** Read for the message when none is given (default `process.stdin`). */
+  stdin?: CliInput;
+  /** Cancels what runs (the `kakehashi` binary aborts it on Ctrl-C). */
+  signal?: AbortSignal;
+}
 
-export type CliValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
-
-/** Runs the command line; resolves with the exit status. */
-export async function main(argv: string[]): Promise<number> {
-  const controller = new AbortController();
-  let interrupted = 0;
-  const onSigint = () => {
-    interrupted++;
-    if (interrupted > 1) process.exit(130);
-    controller.abort(new Error('cancelled with Ctrl-C'));
-  };
-  process.on('SIGINT', onSigint);
+/** Runs the command line; resolves with the exit status (0 done, 1 platform or network failure, 2 usage or configuration, 130 cancelled). */
+export async function main(argv: readonly string[], options: CliOptions = {}): Promise<number> {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const platforms = options.platforms ?? defaultPlatforms;
   try {
-    let parsed;
+    let parsed: ReturnType<typeof parseArgs<{ options: typeof CLI_OPTIONS; allowPositionals: true }>>;
     try {
-      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args: [...argv], options: CLI_OPTIONS, allowPositionals: true, strict: true });
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
     const { values, positionals } = parsed;
     const [command, ...rest] = positionals;
     if (values.version) {
-      process.stdout.write(`kakehashi ${CLI_VERSION}\n`);
+      stdout.write(`kakehashi ${CLI_VERSION}\n`);
       return 0;
     }
-    if (!command || (values.help && !command)) {
-      process.stdout.write(MAIN_HELP);
+    if (!command || command === 'help') {
+      stdout.write(command === 'help' && rest[0] === 'chat' ? chatHelp(platforms.names) : mainHelp(platforms.names));
       return command || values.help ? 0 : 2;
     }
-    loadDotEnv(values['env-file']);
-    const signal = controller.signal;
+    const env = options.env ?? process.env;
+    const ctx: CliContext = {
+      values,
+      platforms,
+      env,
+      stdout,
+      stderr,
+      stdin: options.stdin ?? process.stdin,
+      signal: options.signal ?? new AbortController().signal,
+    };
+    const help = (text: string): number => {
+      stdout.write(text);
+      return 0;
+    };
     switch (command) {
       case 'chat':
-        if (values.help) return help(CHAT_HELP);
-        await runChat({
-          provider: rest[0],
-          message: rest.length > 1 ? rest.slice(1).join(' ') : undefined,
-          session: { agent: values.agent, chat: values.chat, conversation: values.conversation, uid: values.uid },
-          json: values.json ?? false,
-          signal,
-        });
+        if (values.help) return help(chatHelp(platforms.names));
+        loadDotEnv(env, values['env-file']);
+        await runChat(ctx, rest[0], rest.length > 1 ? rest.slice(1).join(' ') : undefined);
         return 0;
       case 'demo':
-        if (values.help)
-          return help(
-            'kakehashi demo\n\nStarts every platform simulator and the gateway in-process and walks through each platform:\na streamed chat each, an AppServer token and an agent group whose result arrives by webhook.\nNo credentials, no network.\n',
-          );
-        await runDemo({ signal, json: values.json ?? false });
+        if (values.help) return help(DEMO_HELP);
+        // The other commands load on use: `chat` starts without the server, the simulators or every SDK.
+        await (await import('./cli-demo')).runDemo(ctx);
         return 0;
       case 'auth':
-        return await runAuthCheck(rest, values, signal);
+        loadDotEnv(env, values['env-file']);
+        return await (await import('./cli-auth-check')).runAuthCheck(rest, ctx);
       case 'aliyun':
-        return await runAliyun(rest, values, signal);
+        loadDotEnv(env, values['env-file']);
+        return await (await import('./cli-aliyun')).runAliyun(rest, ctx);
       case 'miibo':
-        return await runMiiboGroup(rest, values, signal);
-      case 'help':
-        process.stdout.write(rest[0] === 'chat' ? CHAT_HELP : MAIN_HELP);
-        return 0;
+        loadDotEnv(env, values['env-file']);
+        return await (await import('./cli-miibo-group')).runMiiboGroup(rest, ctx);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
     const code = exitCodeFor(error);
-    process.stderr.write(`${code === 130 ? 'kakehashi: cancelled' : describeError(error)}\n`);
+    stderr.write(`${code === 130 ? 'kakehashi: cancelled' : describeError(error)}\n`);
     return code;
-  } finally {
-    process.off('SIGINT', onSigint);
   }
-}
-
-function help(text: string): number {
-  process.stdout.write(text);
-  return 0;
 }
 
 declare const __CLI_VERSION__: string | undefined;

@@ -1,5 +1,5 @@
 import { httpRequest, type HeaderRecord } from '@kakehashi/sse-core';
-import type { CliValues } from './cli-main';
+import type { CliContext } from './cli-context';
 import { UsageError } from './cli-errors';
 import { Spinner } from './cli-output';
 
@@ -24,11 +24,12 @@ interface GroupStatus {
   error?: unknown;
 }
 
-export async function runMiiboGroup(args: string[], values: CliValues, signal: AbortSignal): Promise<number> {
+export async function runMiiboGroup(args: string[], ctx: CliContext): Promise<number> {
+  const { values, signal } = ctx;
   const [group, sub] = args;
   if (values.help || group !== 'group' || sub !== 'start') {
     if (values.help) {
-      process.stdout.write(USAGE);
+      ctx.stdout.write(USAGE);
       return 0;
     }
     throw new UsageError('usage: kakehashi miibo group start --utterance <text> --member <agentId>:<apiKey> [--wait]');
@@ -40,9 +41,9 @@ export async function runMiiboGroup(args: string[], values: CliValues, signal: A
     return { agentId: m.slice(0, colon), apiKey: m.slice(colon + 1) };
   });
   if (members.length === 0) throw new UsageError('miibo group start needs at least one --member <agentId>:<apiKey>');
-  const server = (values.server ?? process.env.KAKEHASHI_SERVER_URL ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
+  const server = (values.server ?? ctx.env.KAKEHASHI_SERVER_URL ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
   const headers: HeaderRecord = {};
-  if (process.env.KAKEHASHI_API_KEY) headers.authorization = `Bearer ${process.env.KAKEHASHI_API_KEY}`;
+  if (ctx.env.KAKEHASHI_API_KEY) headers.authorization = `Bearer ${ctx.env.KAKEHASHI_API_KEY}`;
 
   const body = {
     utterance: values.utterance,
@@ -55,10 +56,10 @@ export async function runMiiboGroup(args: string[], values: CliValues, signal: A
   };
   const started = await call<GroupStatus>(`${server}/v1/agent-groups`, { headers, body: { json: body }, signal });
   if (!values.wait) {
-    process.stdout.write(`${JSON.stringify(started)}\n`);
+    ctx.stdout.write(`${JSON.stringify(started)}\n`);
     return 0;
   }
-  const spinner = new Spinner(`agent group ${started.groupId} is working…`).start();
+  const spinner = new Spinner(`agent group ${started.groupId} is working…`, ctx.stderr).start();
   const waitSeconds = Number(values['wait-seconds'] ?? 600);
   const deadline = Date.now() + waitSeconds * 1000;
   try {
@@ -71,7 +72,7 @@ export async function runMiiboGroup(args: string[], values: CliValues, signal: A
       });
       if (status.status !== 'started') {
         spinner.stop();
-        process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+        ctx.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
         return status.status === 'completed' ? 0 : 1;
       }
       if (Date.now() > deadline)

@@ -129,4 +129,25 @@ describe('Ctrl-C', () => {
       agenticstar.clearFaults();
     }
   });
+
+  it('cancels a text-mode answer half shown: the connection closes, stdout keeps what arrived', async () => {
+    codeer.stall({ afterEvents: 6 });
+    try {
+      const before = codeer.requests.length;
+      const cli = startCli(['chat', 'codeer', '止まる質問'], env.codeer!);
+      await new Promise<void>((resolve) => {
+        const check = () => (cli.stdout().length > 0 ? resolve() : setTimeout(check, 20));
+        check();
+      });
+      cli.child.kill('SIGINT');
+      const run = await cli.done;
+      expect(run.code).toBe(130);
+      expect(run.stderr).toContain('kakehashi: cancelled');
+      expect(run.stdout.endsWith('\n')).toBe(true);
+      const streamed = codeer.requests.slice(before).find((r) => r.method === 'POST' && r.path.endsWith('/messages'))!;
+      expect(await streamed.closed).toEqual({ byClient: true });
+    } finally {
+      codeer.clearFaults();
+    }
+  });
 });

@@ -25,7 +25,7 @@ describe('colour', () => {
   it('NO_COLOR wins even when FORCE_COLOR is set: no escape codes, no warning', async () => {
     const run = await runCli(['chat', 'nope', 'x'], { ...cleanEnv(), FORCE_COLOR: '1', NO_COLOR: '1' });
     expect(run.code).toBe(2);
-    expect(run.stdout + run.stderr).not.toMatch(/\x1b\[/);
+    expect(run.stdout + run.stderr).not.toContain('\x1b[');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
