@@ -25,8 +25,7 @@ afterAll(() => sims.close());
 afterEach(async () => {
   await connected?.close();
   connected = undefined;
-  sims.codeer.clearFaults();
-  sims.agenticstar.clearFaults();
+  for (const sim of [sims.codeer, sims.agenticstar, sims.miibo]) sim.clearFaults().split(undefined);
   sims.miibo.resetKnobs();
 });
 
@@ -115,6 +114,39 @@ describe('each platform through its tool, against the simulators', () => {
     const bodies = sims.miibo.requests.slice(before).map((r) => r.json<Record<string, unknown>>());
     expect(bodies.map((b) => b.uid)).toEqual([session, session]);
     expect(bodies.map((b) => b.agent_id)).toEqual([MIIBO_AGENT, MIIBO_AGENT]);
+  });
+});
+
+describe('hostile streams', () => {
+  it('every platform’s answer survives one-byte network writes', async () => {
+    connected = await connectInMemory({ env: sims.env });
+    sims.codeer.split(1);
+    sims.agenticstar.split(1);
+    sims.miibo.split(1);
+    for (const [tool, answer] of [
+      ['codeer_chat', CODEER_ANSWER],
+      ['agenticstar_chat', AGENTICSTAR_ANSWER],
+      ['miibo_chat', MIIBO_ANSWER],
+    ] as const) {
+      const result = await connected.client.callTool({ name: tool, arguments: { message: '分割' } });
+      expect(textOf(result as never), tool).toBe(answer);
+    }
+  });
+
+  it('a miibo rewrite ends as the final text, and progress showed the draft first', async () => {
+    connected = await connectInMemory({ env: sims.env, progressIntervalMs: 0 });
+    sims.miibo.configure({ rewrite: true });
+    const { result, progress } = await callWithProgress(connected.client, 'miibo_chat', { message: '探して' });
+    expect(result.structuredContent).toMatchObject({ text: MIIBO_ANSWER });
+    expect(progress.some((p) => p.message?.includes('検索しています'))).toBe(true);
+    expect(progress.at(-1)!.message).toBe(`miibo: ${MIIBO_ANSWER}`);
+  });
+
+  it('an empty message where the platform refuses one names the field', async () => {
+    connected = await connectInMemory({ env: sims.env });
+    const result = await connected.client.callTool({ name: 'codeer_chat', arguments: { message: '' } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result as never)).toMatch(/^Invalid argument "message": /);
   });
 });
 

@@ -1,7 +1,9 @@
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveMcpStdio } from '../src/index';
 import {
   CODEER_ANSWER,
   CODEER_KEY,
@@ -137,5 +139,44 @@ describe('serveMcpStdio in a child process (what `kakehashi mcp` runs)', () => {
     await child.client.close();
     expect(child.stderr()).toMatch(/test fixture: stdio server stopped/);
     expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
+
+describe('serveMcpStdio in-process', () => {
+  it('speaks newline-delimited JSON-RPC on the given streams and stops on the signal', async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const logged: string[] = [];
+    const controller = new AbortController();
+    const running = await serveMcpStdio({
+      stdin,
+      stdout,
+      signal: controller.signal,
+      env: { CODEER_API_KEY: 'k' },
+      logger: { info: (_fields, message) => logged.push(message) },
+    });
+    const lines: string[] = [];
+    stdout.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').split('\n').filter(Boolean)));
+    stdin.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } })}\n`,
+    );
+    await new Promise<void>((resolve) => stdout.once('data', () => resolve()));
+    expect(JSON.parse(lines[0]!)).toMatchObject({ id: 1, result: { serverInfo: { name: 'kakehashi' } } });
+    expect(logged).toEqual([
+      'serving codeer_chat (not offered: agenticstar: set AGENTICSTAR_CLIENT_ID; miibo: set MIIBO_API_KEY)',
+    ]);
+    controller.abort();
+    await running.closed;
+  });
+
+  it('stops when stdin ends, and refuses bad options naming the field', async () => {
+    const stdin = new PassThrough();
+    const running = await serveMcpStdio({ stdin, stdout: new PassThrough(), env: {}, logger: false });
+    stdin.end();
+    await running.closed;
+    await running.close(); // idempotent
+    await expect(serveMcpStdio({ stdin: 'x' as never, logger: false })).rejects.toThrow(/options\.stdin/);
+    await expect(serveMcpStdio({ signal: 'x' as never })).rejects.toThrow(/options\.signal/);
+    await expect(serveMcpStdio({ port: 1 } as never)).rejects.toThrow(/options\.port.*not an option of serveMcpStdio/);
   });
 });
