@@ -13,6 +13,13 @@ export interface PartStreamSource {
   remember(answer: string): Promise<void>;
 }
 
+/**
+ * How many parts may wait for the reader. Above 1 so that the platform is read a little ahead of a
+ * slow reader (the AI SDK's own pipeline is one) and text deltas join in the queue; with deltas of at
+ * most `MAX_COALESCED_DELTA` characters, the buffered text stays bounded.
+ */
+export const PART_QUEUE_SIZE = 8;
+
 export function isAbort(error: unknown): boolean {
   return AbortError.isInstance(error) || (error instanceof Error && error.name === 'AbortError');
 }
@@ -20,7 +27,8 @@ export function isAbort(error: unknown): boolean {
 /**
  * The turn as a `ReadableStream` of AI SDK stream parts: `stream-start` with the warnings, then
  * what {@link AgentPartMapper} makes of each event. Pull-driven, so the platform is read only as
- * fast as the stream is (backpressure reaches the HTTP body). Each pull reads events with a
+ * fast as the stream is (backpressure reaches the HTTP body), at most {@link PART_QUEUE_SIZE} parts
+ * ahead; a text delta arriving while the previous one still waits in the queue is appended to it. Each pull reads events with a
  * promise chain (no async function per event: this is the hot path) until the queue is full or the
  * answer ends. An abort errors the stream with the `AbortError`; cancelling the stream cancels the
  * turn at once.
@@ -31,79 +39,85 @@ export function partStream(source: PartStreamSource): ReadableStream<LanguageMod
   let cancelled = false;
   let mapper: AgentPartMapper;
 
-  return new ReadableStream<LanguageModelV4StreamPart>({
-    start(controller) {
-      controller.enqueue({ type: 'stream-start', warnings: source.warnings });
-      mapper = new AgentPartMapper((part) => controller.enqueue(part), mapperOptions);
-    },
-    pull(controller) {
-      return new Promise<void>((resolve) => {
-        const fail = (error: unknown): void => {
-          if (!cancelled) {
-            try {
-              if (isAbort(error)) {
-                controller.error(error);
-              } else {
-                mapper.fail(error instanceof Error ? error.message : String(error), 'stream-failed', false);
-                controller.close();
-              }
-            } catch {
-              // the stream is already closed or errored
-            }
-          }
-          resolve();
-        };
-        const step = (r: IteratorResult<AgentEvent, undefined>): void => {
-          try {
-            if (cancelled) {
-              resolve();
-              return;
-            }
-            if (r.done) {
-              mapper.fail(`${mapperOptions.platform} stream ended before its finish signal`, 'stream-cut', true);
-              controller.close();
-              resolve();
-              return;
-            }
-            const event = r.value;
-            if (event.type === 'finish') {
-              source.remember(event.text).then(() => {
-                try {
-                  if (!cancelled) {
-                    mapper.push(event);
-                    controller.close();
-                  }
-                  resolve();
-                } catch (error) {
-                  fail(error);
+  return new ReadableStream<LanguageModelV4StreamPart>(
+    {
+      start(controller) {
+        controller.enqueue({ type: 'stream-start', warnings: source.warnings });
+        mapper = new AgentPartMapper((part) => controller.enqueue(part), {
+          ...mapperOptions,
+          lastPartUnread: () => (controller.desiredSize ?? PART_QUEUE_SIZE) < PART_QUEUE_SIZE,
+        });
+      },
+      pull(controller) {
+        return new Promise<void>((resolve) => {
+          const fail = (error: unknown): void => {
+            if (!cancelled) {
+              try {
+                if (isAbort(error)) {
+                  controller.error(error);
+                } else {
+                  mapper.fail(error instanceof Error ? error.message : String(error), 'stream-failed', false);
+                  controller.close();
                 }
-              }, fail);
-              return;
+              } catch {
+                // the stream is already closed or errored
+              }
             }
-            mapper.push(event);
-            if (mapper.ended) {
-              controller.close();
-              resolve();
-              return;
+            resolve();
+          };
+          const step = (r: IteratorResult<AgentEvent, undefined>): void => {
+            try {
+              if (cancelled) {
+                resolve();
+                return;
+              }
+              if (r.done) {
+                mapper.fail(`${mapperOptions.platform} stream ended before its finish signal`, 'stream-cut', true);
+                controller.close();
+                resolve();
+                return;
+              }
+              const event = r.value;
+              if (event.type === 'finish') {
+                source.remember(event.text).then(() => {
+                  try {
+                    if (!cancelled) {
+                      mapper.push(event);
+                      controller.close();
+                    }
+                    resolve();
+                  } catch (error) {
+                    fail(error);
+                  }
+                }, fail);
+                return;
+              }
+              mapper.push(event);
+              if (mapper.ended) {
+                controller.close();
+                resolve();
+                return;
+              }
+              if ((controller.desiredSize ?? 0) > 0) turn.next().then(step, fail);
+              else resolve();
+            } catch (error) {
+              fail(error);
             }
-            if ((controller.desiredSize ?? 0) > 0) turn.next().then(step, fail);
-            else resolve();
-          } catch (error) {
-            fail(error);
+          };
+          const first = pending;
+          if (first !== undefined) {
+            pending = undefined;
+            step({ done: false, value: first });
+          } else {
+            turn.next().then(step, fail);
           }
-        };
-        const first = pending;
-        if (first !== undefined) {
-          pending = undefined;
-          step({ done: false, value: first });
-        } else {
-          turn.next().then(step, fail);
-        }
-      });
+        });
+      },
+      cancel(reason) {
+        cancelled = true;
+        turn.cancel(reason);
+      },
     },
-    cancel(reason) {
-      cancelled = true;
-      turn.cancel(reason);
-    },
-  });
+    new CountQueuingStrategy({ highWaterMark: PART_QUEUE_SIZE }),
+  );
 }

@@ -1,5 +1,5 @@
 import type { PlatformProvision, PlatformRegistry } from '@kakehashi/platforms';
-import { InvalidArgumentError, validateArgument } from '@kakehashi/sse-core';
+import { ENV_RECORD_REASON, InvalidArgumentError, isEnvRecord, validateArgument } from '@kakehashi/sse-core';
 import { z } from 'zod';
 
 /** How many conversations a provider instance remembers for continuing them by their history. */
@@ -54,7 +54,7 @@ const provisionSchema = z.custom<PlatformProvision | undefined>(
 const settingsSchema = z.strictObject({
   platforms: registrySchema.optional(),
   provide: z.record(z.string(), provisionSchema).optional(),
-  env: z.record(z.string(), z.string().optional()).optional(),
+  env: z.custom<Record<string, string | undefined>>(isEnvRecord, ENV_RECORD_REASON).optional(),
   sessionCacheSize: z.number().int().nonnegative().optional(),
 });
 

@@ -14,6 +14,11 @@ import { toFinishReason, toUsage } from './kakehashi-usage';
 /** Where the mapper hands its parts (a stream's `controller.enqueue`, or a collector). */
 export type PartSink = (part: LanguageModelV4StreamPart) => void;
 
+/** The longest text delta that coalescing builds (characters). */
+export const MAX_COALESCED_DELTA = 16 * 1024;
+
+type TextDeltaPart = Extract<LanguageModelV4StreamPart, { type: 'text-delta' }>;
+
 /** What the mapper needs to know about the call. */
 export interface PartMapperOptions {
   /** The platform (`codeer`), for messages. */
@@ -22,6 +27,12 @@ export interface PartMapperOptions {
   modelId: string;
   /** Emit each `AgentEvent` as a `raw` part before the parts it becomes. */
   includeRaw: boolean;
+  /**
+   * Whether the last part handed to the sink has not been read yet (it waits in the stream's queue),
+   * so that a new text delta may be appended to it instead of becoming a part of its own. Absent:
+   * never (every delta is its own part).
+   */
+  lastPartUnread?: () => boolean;
   /** The turn's session, read when the answer ends. */
   session: () => AgentSession | undefined;
 }
@@ -59,6 +70,9 @@ export class AgentPartMapper {
   readonly #emit: PartSink;
   readonly #options: PartMapperOptions;
   readonly #raw: boolean;
+  readonly #unread: (() => boolean) | undefined;
+  /** The last part handed out, when it is a text delta that may still grow. */
+  #lastDelta: TextDeltaPart | undefined;
   #textId: string | undefined;
   #blocks = 0;
   #text = '';
@@ -75,6 +89,13 @@ export class AgentPartMapper {
     this.#emit = emit;
     this.#options = options;
     this.#raw = options.includeRaw;
+    this.#unread = options.includeRaw ? undefined : options.lastPartUnread;
+  }
+
+  /** Hands a part to the sink (a part other than a growing text delta ends the coalescing). */
+  #out(part: LanguageModelV4StreamPart): void {
+    this.#lastDelta = undefined;
+    this.#emit(part);
   }
 
   /** Whether a `finish` (or the `finish` after an `error`) has been emitted. */
@@ -90,14 +111,23 @@ export class AgentPartMapper {
   /** Maps one event. Events after the end are ignored. */
   push(event: AgentEvent): void {
     if (this.#ended) return;
-    if (this.#raw) this.#emit({ type: 'raw', rawValue: event });
+    if (this.#raw) this.#out({ type: 'raw', rawValue: event });
     if (event.type === 'text-delta') {
       // The hot path: almost every event of an answer.
       const delta = event.delta;
       if (delta === '') return;
       const id = this.#textId ?? this.#openText(undefined);
       this.#text += delta;
-      this.#emit({ type: 'text-delta', id, delta });
+      // While the stream's reader is behind, a delta joins the one still waiting in the queue: the
+      // same text, fewer parts for the reader to go through, and nothing waits longer than it would.
+      const last = this.#lastDelta;
+      if (last !== undefined && last.delta.length < MAX_COALESCED_DELTA && this.#unread?.() === true) {
+        last.delta += delta;
+        return;
+      }
+      const part: TextDeltaPart = { type: 'text-delta', id, delta };
+      this.#emit(part);
+      this.#lastDelta = this.#unread === undefined ? undefined : part;
       return;
     }
     switch (event.type) {
@@ -124,7 +154,7 @@ export class AgentPartMapper {
         this.#closeText();
         this.#closeSteps(false);
         this.#ended = true;
-        this.#emit({
+        this.#out({
           type: 'finish',
           finishReason: toFinishReason(event.reason),
           usage: toUsage(event.usage),
@@ -148,7 +178,7 @@ export class AgentPartMapper {
     this.#closeText();
     this.#closeSteps(true);
     this.#ended = true;
-    this.#emit({
+    this.#out({
       type: 'error',
       error: new AgentStreamError(this.#options.platform, withoutPrefix(event.message, this.#options.platform), {
         code: event.code,
@@ -157,7 +187,7 @@ export class AgentPartMapper {
       }),
     });
     const cut = event.code === 'stream-cut';
-    this.#emit({
+    this.#out({
       type: 'finish',
       finishReason: {
         unified: cut ? 'interrupted' : 'error',
@@ -173,7 +203,7 @@ export class AgentPartMapper {
     this.#metadataSent = true;
     const start = this.#start;
     const id = start?.responseId ?? start?.messageId;
-    this.#emit({
+    this.#out({
       type: 'response-metadata',
       ...(id !== undefined ? { id } : {}),
       modelId: start?.model ?? this.#options.modelId,
@@ -186,7 +216,7 @@ export class AgentPartMapper {
     const id = `txt-${++this.#blocks}`;
     this.#textId = id;
     this.#hadText = true;
-    this.#emit(providerMetadata ? { type: 'text-start', id, providerMetadata } : { type: 'text-start', id });
+    this.#out(providerMetadata ? { type: 'text-start', id, providerMetadata } : { type: 'text-start', id });
     return id;
   }
 
@@ -194,7 +224,7 @@ export class AgentPartMapper {
     const id = this.#textId;
     if (id === undefined) return;
     this.#textId = undefined;
-    this.#emit(providerMetadata ? { type: 'text-end', id, providerMetadata } : { type: 'text-end', id });
+    this.#out(providerMetadata ? { type: 'text-end', id, providerMetadata } : { type: 'text-end', id });
   }
 
   #replace(text: string): void {
@@ -203,14 +233,14 @@ export class AgentPartMapper {
       if (text === '') return;
       const id = this.#openText(undefined);
       this.#text = text;
-      this.#emit({ type: 'text-delta', id, delta: text });
+      this.#out({ type: 'text-delta', id, delta: text });
       return;
     }
     this.#rewritten = true;
     this.#closeText(REPLACED);
     const id = this.#openText(REPLACING);
     this.#text = text;
-    if (text !== '') this.#emit({ type: 'text-delta', id, delta: text });
+    if (text !== '') this.#out({ type: 'text-delta', id, delta: text });
   }
 
   #stepStart(event: AgentStepStartEvent): void {
@@ -218,7 +248,7 @@ export class AgentPartMapper {
     if (this.#steps.has(toolCallId) || toolCallId === '') toolCallId = `${event.id}#${++this.#toolCalls}`;
     const step: OpenStep = { toolCallId, toolName: event.kind };
     this.#steps.set(event.id, step);
-    this.#emit({
+    this.#out({
       type: 'tool-call',
       toolCallId,
       toolName: event.kind,
@@ -236,7 +266,7 @@ export class AgentPartMapper {
       this.#sendMetadata();
       this.#closeText();
       step = { toolCallId: event.id === '' ? `step#${++this.#toolCalls}` : event.id, toolName: event.kind };
-      this.#emit({
+      this.#out({
         type: 'tool-call',
         toolCallId: step.toolCallId,
         toolName: step.toolName,
@@ -248,7 +278,7 @@ export class AgentPartMapper {
     } else {
       this.#steps.delete(event.id);
     }
-    this.#emit({
+    this.#out({
       type: 'tool-result',
       toolCallId: step.toolCallId,
       toolName: step.toolName,
@@ -263,7 +293,7 @@ export class AgentPartMapper {
   #closeSteps(failed: boolean): void {
     if (this.#steps.size === 0) return;
     for (const step of this.#steps.values()) {
-      this.#emit({
+      this.#out({
         type: 'tool-result',
         toolCallId: step.toolCallId,
         toolName: step.toolName,

@@ -120,6 +120,32 @@ describe('Codeer through the AI SDK', () => {
     await expect(request.closed).resolves.toEqual({ byClient: true });
   });
 
+  it('passes the call headers and providerOptions timeouts and retries to the platform call', async () => {
+    const model = providerFor(sim)(`codeer/${sim.agentId}`);
+    await generateText({ model, prompt: 'x', headers: { 'x-trace-id': 'trace-123' } });
+    expect(sim.requests.at(-1)!.headers['x-trace-id']).toBe('trace-123');
+
+    sim.stall();
+    const stalled = streamText({
+      model,
+      prompt: 'x',
+      providerOptions: { kakehashi: { timeouts: { idleMs: 150 } } },
+      onError: () => {},
+    });
+    let error: AgentStreamError | undefined;
+    for await (const part of stalled.fullStream) if (part.type === 'error') error = part.error as AgentStreamError;
+    expect(error?.code).toBe('timeout');
+
+    sim.fail(1, { status: 503 });
+    const noRetry = await rejectionOf(
+      generateText({ model, prompt: 'x', maxRetries: 0, providerOptions: { kakehashi: { maxRetries: 0 } } }),
+    );
+    expect((noRetry as APICallError).statusCode).toBe(503);
+    sim.fail(1, { status: 503 });
+    const retried = await generateText({ model, prompt: 'x', maxRetries: 0 });
+    expect(retried.text).toBe(CODEER_SIM_DEFAULT_ANSWER); // the SDK's own retry, not the AI SDK's
+  });
+
   it('continues the chat from the history by itself: the simulator sees one chat over two turns', async () => {
     const model = providerFor(sim)(`codeer/${sim.agentId}`);
     const messages: ModelMessage[] = [{ role: 'user', content: '営業時間は?' }];

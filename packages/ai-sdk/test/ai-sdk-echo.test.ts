@@ -4,7 +4,7 @@ import { createEchoPlatform, createPlatformRegistry } from '@kakehashi/platforms
 import { AgentStreamError, InvalidArgumentError } from '@kakehashi/sse-core';
 import { generateText, jsonSchema, type ModelMessage, streamText, tool } from 'ai';
 import { describe, expect, it } from 'vitest';
-import { readParts, rejectionOf, scriptedPlatform } from './helpers';
+import { joinDeltas, readParts, rejectionOf, scriptedPlatform, whenSteady } from './helpers';
 
 const echoOnly = () =>
   createKakehashi({ platforms: createPlatformRegistry([createEchoPlatform({ steps: ['調べています'] })]) });
@@ -53,6 +53,14 @@ describe('the provider', () => {
     expect(InvalidArgumentError.isInstance(bad({ sessionCacheSize: 1.5 }))).toBe(true);
   });
 
+  it('serves a ready ChatAgent from provide, and refuses a platform switched off', async () => {
+    const echo = createEchoPlatform({ name: 'codeer', answer: () => '代わりの答え' }).createAgent();
+    const provider = createKakehashi({ provide: { codeer: echo, miibo: false } });
+    expect((await generateText({ model: provider('codeer/any'), prompt: 'x' })).text).toBe('代わりの答え');
+    const off = await rejectionOf(generateText({ model: provider('miibo/a'), prompt: 'x' }));
+    expect(String(off)).toContain('"miibo" is switched off here');
+  });
+
   it('reads no configuration until a model is called', async () => {
     const provider = createKakehashi({ env: {} });
     const model = provider('codeer/agent-1'); // no CODEER_API_KEY anywhere: still fine here
@@ -79,7 +87,7 @@ describe('over the echo platform', () => {
   it('doStream emits the documented part sequence', async () => {
     const model = echoOnly()('echo');
     const { stream } = await model.doStream({ prompt: prompt('abcdef') });
-    const parts = await readParts(stream);
+    const parts = joinDeltas(await readParts(stream));
     expect(parts.map((p) => p.type)).toEqual([
       'stream-start',
       'response-metadata',
@@ -87,13 +95,10 @@ describe('over the echo platform', () => {
       'tool-result',
       'text-start',
       'text-delta',
-      'text-delta',
-      'text-delta',
       'text-end',
       'finish',
     ]);
-    const deltas = parts.flatMap((p) => (p.type === 'text-delta' ? [p.delta] : []));
-    expect(deltas.join('')).toBe('echo: abcdef');
+    expect(parts[5]).toEqual({ type: 'text-delta', id: 'txt-1', delta: 'echo: abcdef' });
     const finish = parts.at(-1);
     expect(finish).toMatchObject({
       type: 'finish',
@@ -185,6 +190,47 @@ describe('over the echo platform', () => {
       .map((p) => (p as { rawValue: { type: string } }).rawValue.type);
     expect(raw[0]).toBe('start');
     expect(raw.at(-1)).toBe('finish');
+  });
+});
+
+describe('backpressure', () => {
+  const manyDeltas = (count: number, size: number) =>
+    scriptedPlatform('script', [
+      { type: 'start', provider: 'script' },
+      ...Array.from({ length: count }, (_, i) => ({ type: 'text-delta' as const, delta: String(i % 10).repeat(size) })),
+      { type: 'finish', text: '', reason: 'stop' },
+    ]);
+
+  it('joins text deltas while the reader is behind, keeping the text whole', async () => {
+    const platform = manyDeltas(200, 5);
+    const model = createKakehashi({ platforms: createPlatformRegistry([platform]) })('script');
+    const { stream } = await model.doStream({ prompt: prompt('x') });
+    const reader = stream.getReader();
+    await reader.read(); // stream-start; then the reader pauses until the platform has been read to its end
+    expect(await whenSteady(() => platform.calls[0]?.yielded)).toBe(202);
+    const rest: Array<{ type: string; delta?: string }> = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest.push(r.value);
+    const deltas = rest.filter((p) => p.type === 'text-delta');
+    expect(deltas.length).toBeLessThan(10);
+    expect(deltas.map((p) => p.delta).join('')).toBe(
+      Array.from({ length: 200 }, (_, i) => String(i % 10).repeat(5)).join(''),
+    );
+  });
+
+  it('stops reading the platform when a reader does not read (bounded buffering)', async () => {
+    const platform = manyDeltas(400, 1000); // 400,000 characters, far more than the queue holds
+    const model = createKakehashi({ platforms: createPlatformRegistry([platform]) })('script');
+    const { stream } = await model.doStream({ prompt: prompt('x') });
+    const reader = stream.getReader();
+    await reader.read();
+    const read = await whenSteady(() => platform.calls[0]?.yielded ?? 0);
+    expect(read).toBeLessThan(402);
+    let length = 0;
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      if (r.value.type === 'text-delta') length += r.value.delta.length;
+    }
+    expect(length).toBe(400_000);
+    expect(platform.calls[0]!.yielded).toBe(402);
   });
 });
 
@@ -294,15 +340,13 @@ describe('rewrites, failures and aborts', () => {
   it('streams a rewrite as a new text block that replaces the old one', async () => {
     const model = createKakehashi({ platforms: createPlatformRegistry([rewrite()]) })('script');
     const { stream } = await model.doStream({ prompt: prompt('営業時間は?') });
-    const parts = (await readParts(stream)).filter((p) => p.type.startsWith('text'));
+    const parts = joinDeltas(await readParts(stream)).filter((p) => p.type.startsWith('text'));
     expect(parts).toEqual([
       { type: 'text-start', id: 'txt-1' },
-      { type: 'text-delta', id: 'txt-1', delta: '検索して' },
-      { type: 'text-delta', id: 'txt-1', delta: 'います…' },
+      { type: 'text-delta', id: 'txt-1', delta: '検索しています…' },
       { type: 'text-end', id: 'txt-1', providerMetadata: { kakehashi: { replaced: true } } },
       { type: 'text-start', id: 'txt-2', providerMetadata: { kakehashi: { replace: true } } },
-      { type: 'text-delta', id: 'txt-2', delta: '営業時間は9時から' },
-      { type: 'text-delta', id: 'txt-2', delta: 'です。' },
+      { type: 'text-delta', id: 'txt-2', delta: '営業時間は9時からです。' },
       { type: 'text-end', id: 'txt-2' },
     ]);
   });

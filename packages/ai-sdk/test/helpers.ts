@@ -11,7 +11,7 @@ import {
 } from '@kakehashi/sse-core';
 import { AbstractChat, type ChatState, type ChatStatus, DefaultChatTransport, type UIMessage } from 'ai';
 
-export { collect, rejectionOf } from '@kakehashi/testkit';
+export { collect, rejectionOf, whenSteady } from '@kakehashi/testkit';
 
 /** Reads a model stream to its end. */
 export async function readParts(
@@ -22,6 +22,23 @@ export async function readParts(
   return parts;
 }
 
+/**
+ * The parts with adjacent text deltas of one block joined: the provider joins deltas itself while
+ * the reader is behind, so tests compare text, not how it was cut.
+ */
+export function joinDeltas(parts: readonly LanguageModelV4StreamPart[]): LanguageModelV4StreamPart[] {
+  const out: LanguageModelV4StreamPart[] = [];
+  for (const part of parts) {
+    const last = out.at(-1);
+    if (part.type === 'text-delta' && last?.type === 'text-delta' && last.id === part.id) {
+      out[out.length - 1] = { ...last, delta: last.delta + part.delta };
+    } else {
+      out.push(part);
+    }
+  }
+  return out;
+}
+
 /** What one scripted turn does: the events to yield (a `{ wait }` pauses), or a function of the input. */
 export type ScriptStep = AgentEvent | { wait: number } | { throw: Error };
 export type Script = readonly ScriptStep[] | ((input: AgentTurnInput, turn: number) => readonly ScriptStep[]);
@@ -29,6 +46,9 @@ export type Script = readonly ScriptStep[] | ((input: AgentTurnInput, turn: numb
 /** What a scripted platform saw. */
 export interface ScriptedCall {
   input: AgentTurnInput;
+  /** How many events the platform has handed out. */
+  yielded: number;
+  /** Whether the source was closed (read to its end, or cancelled). */
   closed: boolean;
 }
 
@@ -52,7 +72,7 @@ export function scriptedPlatform(name: string, script: Script): AgentPlatform & 
       startTurn(input, options) {
         if (!Array.isArray(input?.messages)) throw new InvalidArgumentError('input.messages', 'must be an array');
         const session = input.session ?? `${name}-${++sessions}`;
-        const call: ScriptedCall = { input, closed: false };
+        const call: ScriptedCall = { input, yielded: 0, closed: false };
         return createAgentTurn({
           provider: name,
           session,
@@ -73,7 +93,10 @@ async function* run(steps: readonly ScriptStep[], signals: readonly AbortSignal[
     for (const step of steps) {
       if ('wait' in step) await sleep(step.wait, signals);
       else if ('throw' in step) throw step.throw;
-      else yield step as AgentEvent;
+      else {
+        call.yielded++;
+        yield step as AgentEvent;
+      }
     }
   } finally {
     call.closed = true;
