@@ -1,4 +1,4 @@
-import type { FetchFunction, HeaderRecord } from '@kakehashi/sse-core';
+import { ENV_RECORD_REASON, type FetchFunction, type HeaderRecord, isEnvRecord } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import type { AgenticStarPresetName } from './agenticstar-presets';
 
@@ -136,5 +136,5 @@ export const settingsSchema: z.ZodType<AgenticStarSettings> = z.strictObject({
   fetch: z.custom<FetchFunction>((v) => typeof v === 'function', 'must be a fetch-compatible function').optional(),
   timeouts: timeoutsSchema.optional(),
   maxRetries: z.number().int().nonnegative().optional(),
-  env: z.record(z.string(), z.string().optional()).optional(),
+  env: z.custom<Record<string, string | undefined>>(isEnvRecord, ENV_RECORD_REASON).optional(),
 });

@@ -1,4 +1,4 @@
-import type { FetchFunction, TimeoutOptions } from '@kakehashi/sse-core';
+import { ENV_RECORD_REASON, type FetchFunction, isEnvRecord, type TimeoutOptions } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import {
   agentIdSchema,
@@ -47,14 +47,7 @@ export interface CodeerProviderSettings {
 }
 
 /** A record of environment variables, kept as given (read on use, so later changes are seen). */
-const envSchema = z.custom<Record<string, string | undefined>>(
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    !Array.isArray(v) &&
-    Object.values(v).every((x) => x === undefined || typeof x === 'string'),
-  'must be an object of strings (variable name to value)',
-);
+const envSchema = z.custom<Record<string, string | undefined>>(isEnvRecord, ENV_RECORD_REASON);
 
 const settingsObject = z.strictObject({
   apiKey: z.string().min(1, 'must not be empty').optional(),

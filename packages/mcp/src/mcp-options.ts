@@ -10,6 +10,8 @@ import {
   InvalidArgumentError,
   type TimeoutOptions,
   validateArgument,
+  ENV_RECORD_REASON,
+  isEnvRecord,
 } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import type { McpLogger } from './mcp-logger';
@@ -84,7 +86,7 @@ const optionsSchema = z.strictObject({
     )
     .optional(),
   provide: z.record(z.string(), provision.optional()).optional(),
-  env: z.record(z.string(), z.string().optional()).optional(),
+  env: z.custom<Record<string, string | undefined>>(isEnvRecord, ENV_RECORD_REASON).optional(),
   directory: z
     .custom<AgentDirectory>(
       (v) =>

@@ -1,4 +1,10 @@
-import type { FetchFunction, HeaderRecord, TimeoutOptions } from '@kakehashi/sse-core';
+import {
+  ENV_RECORD_REASON,
+  type FetchFunction,
+  type HeaderRecord,
+  isEnvRecord,
+  type TimeoutOptions,
+} from '@kakehashi/sse-core';
 import { z } from 'zod';
 import type { MiiboFinalObjectRule } from './miibo-stream-decoder';
 import {
@@ -77,7 +83,7 @@ const settingsShape = {
   maxRetries: maxRetriesSchema.optional(),
   minIntervalMs: z.number().finite().nonnegative().optional(),
   finalObject: z.enum(['full-response', 'last']).optional(),
-  env: z.record(z.string(), z.string().optional()).optional(),
+  env: z.custom<Record<string, string | undefined>>(isEnvRecord, ENV_RECORD_REASON).optional(),
 };
 
 const settingsSchema: z.ZodType<MiiboSettings> = z.strictObject(settingsShape);

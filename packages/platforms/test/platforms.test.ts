@@ -88,6 +88,16 @@ describe('createEchoPlatform (a platform from the contract alone)', () => {
     expect(await turn.next()).toEqual({ done: true, value: undefined });
   });
 
+  it('a read after cancel() is an abort, never a cut stream', async () => {
+    const turn = createEchoPlatform({ delayMs: 20 })
+      .createAgent()
+      .startTurn({ messages: [{ role: 'user', content: 'x' }] });
+    expect((await turn.next()).value).toMatchObject({ type: 'start' });
+    turn.cancel();
+    await expect(turn.next()).rejects.toSatisfy((e) => AbortError.isInstance(e));
+    expect(await turn.next()).toEqual({ done: true, value: undefined });
+  });
+
   it('names the field of bad input, before anything runs', () => {
     const agent = createEchoPlatform().createAgent();
     expect(() => agent.startTurn({ messages: [{ role: 'assistant', content: 'x' }] })).toThrow(/input\.messages/);

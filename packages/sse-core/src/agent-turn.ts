@@ -59,6 +59,7 @@ export function createAgentTurn(source: AgentTurnSource): AgentTurn {
 
   const lazy: AsyncIterator<AgentEvent> = {
     async next() {
+      if (controller.signal.aborted) aborted(); // cancelled: every later read is an abort, never a cut
       if (upstream === undefined) {
         if (signals.some((s) => s.aborted)) aborted();
         const opened = await source.open(signals, opening);

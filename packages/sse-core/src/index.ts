@@ -110,3 +110,4 @@ export type {
 export { createAgentTurn, type AgentTurnSource, type AgentTurnOpening } from './agent-turn';
 export { asyncIterator, type IteratorParts, type KakehashiAsyncIterator } from './async-iterator';
 export { defaultShouldRetry, type ShouldRetry, type RetryDelayOptions } from './retry-policy';
+export { isEnvRecord, ENV_RECORD_REASON } from './env-record';
