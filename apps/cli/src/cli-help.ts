@@ -8,6 +8,7 @@ Usage:
   kakehashi aliyun rtc-token --user <id> [--channel <id>]
   kakehashi aliyun chat-token --user <id> [--agent <id>] [--region <id>]
   kakehashi miibo group start --utterance <text> --member <agentId>:<apiKey> [--wait]
+  kakehashi mcp
   kakehashi demo
 
 Run "kakehashi <command> --help" for a command's options and examples.
@@ -52,6 +53,19 @@ Examples:
   kakehashi chat codeer            # interactive
 `;
 }
+
+/** `kakehashi mcp --help`. */
+export const MCP_HELP = `kakehashi mcp
+
+Runs a Model Context Protocol server on stdio, for assistants and IDEs (Claude Desktop, Cursor, VS Code):
+one tool per configured chat platform (agenticstar_chat, codeer_chat, miibo_chat) with input
+{ message, agent?, session? }. stdout carries the protocol only; logs go to stderr. It stops when
+stdin ends. Configuration comes from the environment (or --env-file), as for \`kakehashi chat\`.
+
+Client configuration (mcpServers JSON):
+  { "mcpServers": { "kakehashi": { "command": "npx", "args": ["kakehashi", "mcp"],
+      "env": { "CODEER_API_KEY": "…", "CODEER_AGENT_ID": "…" } } } }
+`;
 
 /** `kakehashi demo --help`. */
 export const DEMO_HELP = `kakehashi demo

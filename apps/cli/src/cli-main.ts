@@ -4,7 +4,7 @@ import { runChat } from './cli-chat';
 import type { CliContext, CliInput, CliStream } from './cli-context';
 import { loadDotEnv } from './cli-env';
 import { describeError, exitCodeFor, UsageError } from './cli-errors';
-import { chatHelp, DEMO_HELP, mainHelp } from './cli-help';
+import { chatHelp, DEMO_HELP, MCP_HELP, mainHelp } from './cli-help';
 import { CLI_OPTIONS } from './cli-options';
 
 /** Options of {@link main}: what the command line runs with. Everything defaults to the process's own. */
@@ -68,6 +68,13 @@ export async function main(argv: readonly string[], options: CliOptions = {}): P
         loadDotEnv(env, values['env-file']);
         await runChat(ctx, rest[0], rest.length > 1 ? rest.slice(1).join(' ') : undefined);
         return 0;
+      case 'mcp': {
+        if (values.help) return help(MCP_HELP);
+        loadDotEnv(env, values['env-file']);
+        const mcp = await import('@kakehashi/mcp');
+        await mcp.runMcpStdio({ platforms, env, signal: ctx.signal, logger: mcp.createStderrLogger() });
+        return 0;
+      }
       case 'demo':
         if (values.help) return help(DEMO_HELP);
         // The other commands load on use: `chat` starts without the server, the simulators or every SDK.
