@@ -4,7 +4,7 @@
  * `Response` with its own lightweight one (also when the package is imported after it did).
  */
 import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
+import { type HttpBindings, serve, type ServerType } from '@hono/node-server';
 import { createEchoPlatform, createPlatformRegistry } from '@kakehashi/platforms';
 import { Hono } from 'hono';
 import OpenAI from 'openai';
@@ -23,7 +23,7 @@ afterEach(async () => {
   );
 });
 
-async function honoServer(app: Hono): Promise<string> {
+async function honoServer(app: Hono<{ Bindings: HttpBindings }>): Promise<string> {
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
   });
@@ -47,7 +47,7 @@ describe('mounted in Hono on @hono/node-server', () => {
   it('writes streamed answers to c.env.outgoing, and Hono leaves the response alone', async () => {
     const { createChatCompletionsHandler } = await import('../src/index');
     const handler = createChatCompletionsHandler({ platforms: createPlatformRegistry([createEchoPlatform()]) });
-    const app = new Hono();
+    const app = new Hono<{ Bindings: HttpBindings }>();
     app.post('/v1/chat/completions', (c) => handler.completions(c.req.raw, c.env));
     app.get('/v1/models', (c) => handler.models(c.req.raw));
     const baseURL = await honoServer(app);
@@ -57,8 +57,8 @@ describe('mounted in Hono on @hono/node-server', () => {
   });
 
   it('also when the package is first imported after @hono/node-server replaced the global Response', async () => {
-    const app = new Hono();
-    let handler: { completions: (r: Request, env: unknown) => Promise<Response> } | undefined;
+    const app = new Hono<{ Bindings: HttpBindings }>();
+    let handler: { completions: (r: Request, env: HttpBindings) => Promise<Response> } | undefined;
     app.post('/v1/chat/completions', (c) => handler!.completions(c.req.raw, c.env));
     const baseURL = await honoServer(app);
     vi.resetModules();
