@@ -47,7 +47,7 @@ describe('the provider', () => {
     expect(bad({ apiKey: 'x' }).message).toMatch(/settings/);
     expect(bad({ provide: { codeor: {} } }).argument).toBe('settings.provide.codeor');
     expect(bad({ provide: { codeer: 'key' } }).argument).toBe('settings.provide.codeer');
-    expect(bad({ env: { A: 1 } }).argument).toBe('settings.env.A');
+    expect(bad({ env: { A: 1 } }).argument).toBe('settings.env');
     expect(bad({ sessionCacheSize: -1 }).argument).toBe('settings.sessionCacheSize');
     expect(bad({ platforms: {} }).argument).toBe('settings.platforms');
     expect(InvalidArgumentError.isInstance(bad({ sessionCacheSize: 1.5 }))).toBe(true);
