@@ -14,6 +14,7 @@ import type { AgentGroupStore } from './agent-group-store';
 import { openAgentGroupStore } from './agent-group-store-open';
 import { mountAppServerRoutes } from './aliyun-appserver-routes';
 import { mountChatRoutes } from './chat-completions-mount';
+import { mountMcpRoutes } from './mcp-mount';
 import { apiKeyMiddleware } from './server-auth';
 import { bodyLimitMiddleware } from './server-body-limit';
 import {
@@ -199,7 +200,9 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
 
   const app = new Hono();
   app.use('*', instrumentationMiddleware({ logger, metrics, isShuttingDown }));
-  app.use('/v1/*', apiKeyMiddleware(apiKeys));
+  const requireKey = apiKeyMiddleware(apiKeys);
+  app.use('/v1/*', requireKey);
+  app.use('/mcp', requireKey);
   app.use('*', bodyLimitMiddleware(bodyLimitBytes));
   app.notFound((c) =>
     errorResponse(404, `No route for ${c.req.method} ${c.req.path}.`, { code: 'not_found', type: 'not_found_error' }),
@@ -223,6 +226,7 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     logger,
     metrics,
   });
+  const mcp = mountMcpRoutes(app, { directory: chat.directory, bodyLimitBytes, logger });
   mountAgentGroupRoutes(app, {
     miibo: () => miibo,
     store: () => storePromise,
@@ -298,6 +302,7 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
       node.closeAllConnections();
       await closed;
     }
+    await mcp.close().catch((error) => logger.warn({ err: error }, 'closing the MCP sessions failed'));
     await storePromise
       .then((store) => store.close())
       .catch((error) => logger.warn({ err: error }, 'closing the store failed'));
