@@ -30,3 +30,8 @@ export {
   type ChatCompletionsOpenApi,
   type ChatCompletionsOpenApiOptions,
 } from './chat-completions-openapi';
+export {
+  createMemoryConversationStore,
+  type ConversationStore,
+  type ConversationNamespace,
+} from './conversation-store';
