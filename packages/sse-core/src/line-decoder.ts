@@ -45,39 +45,52 @@ class LineSplitter {
     const lines: string[] = [];
     const n = text.length;
     if (n === 0) return lines;
+    const max = this.maxLineLength;
     let start = 0;
     if (this.afterCR) {
       this.afterCR = false;
       if (text.charCodeAt(0) === LF) start = 1;
     }
-    // Next known positions of each line-end character at or after `start`; -1 once there is none left.
+    // Whether pieces of the first line are held from earlier chunks: only the first line end of a chunk
+    // can finish them, every later line lies inside this chunk.
+    let held = this.pendingLength > 0;
+    // The next line-end characters at or after `start` (-1: none left in this chunk). Each is searched
+    // again only once it has been used, so the chunk is scanned about once per character.
     let cr = text.indexOf('\r', start);
     let lf = text.indexOf('\n', start);
-    while (cr !== -1 || lf !== -1) {
+    for (;;) {
       let end: number;
       let next: number;
-      if (cr === -1 || (lf !== -1 && lf < cr)) {
+      if (lf !== -1 && (cr === -1 || lf < cr)) {
         end = lf;
         next = lf + 1;
-      } else {
+        lf = text.indexOf('\n', next);
+      } else if (cr !== -1) {
         end = cr;
-        if (cr + 1 === n) {
-          next = n;
-          this.afterCR = true;
-        } else {
-          next = text.charCodeAt(cr + 1) === LF ? cr + 2 : cr + 1;
+        next = cr + 1;
+        if (next === n) this.afterCR = true;
+        else if (text.charCodeAt(next) === LF) {
+          next++;
+          lf = text.indexOf('\n', next);
         }
+        cr = text.indexOf('\r', next);
+      } else {
+        break;
       }
-      lines.push(this.finish(text, start, end));
+      if (held) {
+        lines.push(this.finish(text, start, end));
+        held = false;
+      } else {
+        if (end - start > max) throw this.overflowAt(text, start, end);
+        lines.push(text.slice(start, end));
+      }
       start = next;
-      if (cr !== -1 && cr < start) cr = text.indexOf('\r', start);
-      if (lf !== -1 && lf < start) lf = text.indexOf('\n', start);
     }
     if (start < n) {
       const rest = start === 0 ? text : text.slice(start);
       this.pendingLength += rest.length;
       this.fragments.push(rest);
-      if (this.pendingLength > this.maxLineLength) throw this.overflow();
+      if (this.pendingLength > max) throw this.overflow();
     }
     return lines;
   }
@@ -99,16 +112,19 @@ class LineSplitter {
 
   /** The line that ends at `text[end]`: the held pieces plus `text[start, end)`, joined once. */
   private finish(text: string, start: number, end: number): string {
-    if (this.pendingLength + (end - start) > this.maxLineLength) {
-      this.fragments.push(text.slice(start, Math.min(end, start + EXCERPT_CHARS)));
-      throw this.overflow();
-    }
-    if (this.fragments.length === 0) return text.slice(start, end);
-    this.fragments.push(text.slice(start, end));
-    const line = this.fragments.join('');
+    if (this.pendingLength + (end - start) > this.maxLineLength) throw this.overflowAt(text, start, end);
+    const fragments = this.fragments;
+    const last = text.slice(start, end);
+    const line = fragments.length === 1 ? fragments[0]! + last : `${fragments.join('')}${last}`;
     this.fragments = [];
     this.pendingLength = 0;
     return line;
+  }
+
+  /** The overflow error for a line ending at `text[end]` (its excerpt taken from the held pieces first). */
+  private overflowAt(text: string, start: number, end: number): ResponseDecodeError {
+    this.fragments.push(text.slice(start, Math.min(end, start + EXCERPT_CHARS)));
+    return this.overflow();
   }
 
   private overflow(): ResponseDecodeError {
