@@ -148,7 +148,7 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
     input.resultWebhookUrl = `${ctx.publicUrl()}${AGENT_GROUP_PATHS.webhook}`;
 
     const started = performance.now();
-    let response;
+    let response: Awaited<ReturnType<ReturnType<typeof ctx.miibo>['startAgentGroup']>>;
     try {
       response = await ctx
         .miibo()

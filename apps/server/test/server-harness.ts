@@ -54,8 +54,7 @@ export function spawnServer(
   let onLine: ((line: string) => void) | undefined;
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
     partial += chunk;
-    let newline: number;
-    while ((newline = partial.indexOf('\n')) >= 0) {
+    for (let newline = partial.indexOf('\n'); newline >= 0; newline = partial.indexOf('\n')) {
       const line = partial.slice(0, newline);
       partial = partial.slice(newline + 1);
       stdout.push(line);

@@ -96,7 +96,12 @@ describe('operations', () => {
     const fine = await fetch(`${url}/webhooks/miibo/agent-groups`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: new ReadableStream({ start: (c) => (c.enqueue(small), c.close()) }),
+      body: new ReadableStream({
+        start: (c) => {
+          c.enqueue(small);
+          c.close();
+        },
+      }),
       duplex: 'half',
     } as RequestInit);
     expect(fine.status).toBe(401); // reached the webhook's secret check

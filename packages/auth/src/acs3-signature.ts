@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { InvalidArgumentError, } from '@kakehashi/sse-core';
+import { InvalidArgumentError } from '@kakehashi/sse-core';
 import { checkAcsCredentials } from './acs-credentials';
 import { acsPercentEncode, acsQueryString, type AcsQuery } from './acs-percent-encode';
 import {

@@ -61,7 +61,10 @@ describe('mapAgentEvents', () => {
     const source: AsyncIterator<string> = {
       next: async () =>
         state.read < items.length ? { done: false, value: items[state.read++]! } : { done: true, value: undefined },
-      return: async () => ((state.returned = true), { done: true, value: undefined }),
+      return: async () => {
+        state.returned = true;
+        return { done: true, value: undefined };
+      },
     };
     return { source, state };
   }
@@ -70,7 +73,10 @@ describe('mapAgentEvents', () => {
     const { source } = counted(['a', '', 'bc']);
     const events = await collect(
       mapAgentEvents(source, {
-        push: (item, out) => (out.push(...[...item].map((delta) => ({ type: 'text-delta' as const, delta }))), false),
+        push: (item, out) => {
+          out.push(...[...item].map((delta) => ({ type: 'text-delta' as const, delta })));
+          return false;
+        },
         end: (out) => out.push({ type: 'finish', text: 'abc', reason: 'stop' }),
       }),
     );

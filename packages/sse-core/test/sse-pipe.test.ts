@@ -149,7 +149,10 @@ describe('pipeSSE', () => {
     const listeners = new Map<string, () => void>();
     const target = {
       destroyed: true,
-      write: (chunk: string) => (written.push(chunk), true),
+      write: (chunk: string) => {
+        written.push(chunk);
+        return true;
+      },
       end: () => {},
       destroy: () => {},
       once: (event: string, fn: () => void) => listeners.set(event, fn),
@@ -165,8 +168,13 @@ describe('pipeSSE', () => {
     let ended = false;
     const target = {
       destroyed: false,
-      write: (chunk: string) => (writes.push(chunk), true),
-      end: () => void (ended = true),
+      write: (chunk: string) => {
+        writes.push(chunk);
+        return true;
+      },
+      end: () => {
+        ended = true;
+      },
       destroy: () => {},
       once: () => {},
       off: () => {},
