@@ -69,6 +69,8 @@ export class ChatCompletionChunkWriter {
   #start: AgentStartEvent | undefined;
   /** The text as a client honouring `text_replace` has it. */
   #text = '';
+  /** Every `delta.content` sent, joined: the text as a plain client (one that ignores `text_replace`) has it. */
+  #streamed = '';
   #replaced = false;
   #title: string | undefined;
 
@@ -90,6 +92,14 @@ export class ChatCompletionChunkWriter {
   /** The ids as known now. */
   ids(): KakehashiIds {
     return kakehashiIds(this.#provider, this.#start, this.#session());
+  }
+
+  /**
+   * The answer as a client that joins every `delta.content` has it: the final text, unless the
+   * platform rewrote its answer (then the draft comes first).
+   */
+  streamedText(): string {
+    return this.#streamed;
   }
 
   /** Notes the ids of a `start` event without writing anything (for response headers). */
@@ -131,6 +141,7 @@ export class ChatCompletionChunkWriter {
 
   #content(text: string, extension?: string): string {
     const ext = extension === undefined ? '' : `,"kakehashi":${extension}`;
+    this.#streamed += text;
     return `data: ${this.#prefix}{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}]${ext}}\n\n`;
   }
 

@@ -16,6 +16,9 @@
  * - `conversation_id` / `chat_id` (top-level or in `metadata`) → `session`; `user` → `userId`; the
  *   model's agent id → `agentId`. The ids come back in the `kakehashi` field and in `x-kakehashi-*`
  *   response headers, `session` among them.
+ * - Without any of those ids, a history that extends an earlier turn (its messages plus its answer)
+ *   continues that turn's session: see `conversation-sessions.ts`. The mapping is written before the
+ *   answer's last chunk (or the whole answer) goes out.
  * - Sampling parameters are accepted and ignored (the platforms run their own agents); parameters
  *   they cannot honour (`tools`, `response_format` other than text, `n` other than 1, …) are 400.
  * - Streaming: see `chat-completions-chunks.ts` (wire shape, `text-replace`, steps) and
@@ -35,7 +38,8 @@ import { modelList } from './chat-completions-models';
 import { type ChatCompletionsHandlerOptions, resolveChatOptions } from './chat-completions-options';
 import { readChatCompletionsRequest } from './chat-completions-request';
 import { type ChatCompletionsNodeResponse, streamAnswer } from './chat-completions-stream';
-import { type ChatTurn, openChatTurn } from './chat-completions-turn';
+import { agentMessages } from './chat-completions-messages';
+import { type ChatTurn, type ContinuedConversation, openChatTurn } from './chat-completions-turn';
 
 /**
  * Where a Node server lets the handler write a streamed answer itself. With @hono/node-server this is
@@ -64,6 +68,11 @@ export interface ChatCompletionsHandler {
   models(request: Request): Promise<Response>;
   /** The agents the handler speaks to (share it with other doors). */
   readonly directory: AgentDirectory;
+}
+
+/** The model a conversation belongs to, as digested: the platform's name and the agent id as given. */
+function conversationModel(target: { platform: string; agentId: string | undefined }): string {
+  return target.agentId === undefined ? target.platform : `${target.platform}/${target.agentId}`;
 }
 
 function methodNotAllowed(allow: string): Response {
@@ -111,7 +120,20 @@ export function createChatCompletionsHandler(options: ChatCompletionsHandlerOpti
       const target = await resolveModel(directory, req.model);
       platform = target.platform;
       const agent = await directory.agent(target.platform);
-      chat = openChatTurn(agent, target, req, o.callOptions);
+      // Without a platform id, the history may continue an earlier turn's session (explicit ids win).
+      const sessions = req.session === undefined && req.user === undefined ? o.sessions : undefined;
+      let conversation: { model: string; scope: string | undefined; continued: ContinuedConversation } | undefined;
+      if (sessions !== undefined) {
+        const model = conversationModel(target);
+        const scope = o.conversationScope(request);
+        const messages = agentMessages(req.messages);
+        conversation = {
+          model,
+          scope,
+          continued: { messages, session: await sessions.lookup(model, messages, scope) },
+        };
+      }
+      chat = openChatTurn(agent, target, req, o.callOptions, conversation?.continued);
       const turn = chat.turn;
       observer = new TurnObserver(target.platform, metrics, logger, {
         platform: target.platform,
@@ -125,6 +147,20 @@ export function createChatCompletionsHandler(options: ChatCompletionsHandlerOpti
         signal.addEventListener('abort', onAbort, { once: true });
         observer.onClose(() => signal.removeEventListener('abort', onAbort));
       }
+      const remember =
+        sessions === undefined || conversation === undefined
+          ? undefined
+          : async (answers: string[]) => {
+              const session = turn.session();
+              if (session !== undefined)
+                await sessions.remember(
+                  conversation.model,
+                  conversation.continued.messages,
+                  answers,
+                  session,
+                  conversation.scope,
+                );
+            };
       const id = `chatcmpl-${crypto.randomUUID().replaceAll('-', '')}`;
       const created = Math.floor(Date.now() / 1000);
       if (req.stream) {
@@ -144,9 +180,13 @@ export function createChatCompletionsHandler(options: ChatCompletionsHandlerOpti
           headers: kakehashiHeaders,
           failed: (info) => errorResponse(info, kakehashiHeaders(writer.ids())),
           outgoing: node?.outgoing,
+          // A plain client joins every delta: after a rewrite its copy of the answer is the draft plus
+          // the final text, so that is remembered too.
+          finished: remember && ((text) => remember([text, writer.streamedText()])),
         });
       }
       const result = await collectCompletion(chat, observer, { id, created, model: req.model });
+      if (result.ok && remember) await remember([result.body.choices[0]!.message.content]);
       return result.ok
         ? json(result.body, kakehashiHeaders(result.ids))
         : errorResponse(result.info, kakehashiHeaders(result.ids));

@@ -14,6 +14,8 @@ import {
 import { z } from 'zod';
 import type { ChatCompletionsLogger, ChatCompletionsMetrics } from './chat-completions-hooks';
 import { DEFAULT_MAX_BODY_BYTES } from './chat-completions-request';
+import { type ConversationStore, createMemoryConversationStore } from './conversation-store';
+import { type ConversationSessions, createConversationSessions } from './conversation-sessions';
 
 /** Options of `createChatCompletionsHandler`, besides the per-platform shorthand keys. */
 export interface ChatCompletionsOptions {
@@ -56,6 +58,23 @@ export interface ChatCompletionsOptions {
   metrics?: ChatCompletionsMetrics;
   /** Logger hook (pino-compatible). */
   logger?: ChatCompletionsLogger;
+  /**
+   * Where conversations sent without a platform id are recognised (see the README, "Conversations"):
+   * after each turn a digest of its messages plus the answer is mapped to the platform session, and a
+   * later request whose history extends it continues that session. Default: an in-process store
+   * (`createMemoryConversationStore()`, 10,000 turns, gone on restart); give a durable one (the
+   * server's SQLite or PostgreSQL) to survive restarts and share it between instances; `false`
+   * switches it off (every request without an id starts a new session).
+   */
+  conversations?: ConversationStore | false;
+  /** How long a finished turn can be continued from its history, in ms. Default 86,400,000 (24 h). */
+  conversationTtlMs?: number;
+  /**
+   * Keeps callers' conversations apart: the same history under another scope is another
+   * conversation. Default: the request's `Authorization` header (each API key has its own
+   * conversations; only a digest of it is stored). Return `undefined` to share one scope.
+   */
+  conversationScope?: (request: Request) => string | undefined;
 }
 
 /**
@@ -76,7 +95,14 @@ export interface ResolvedChatOptions {
   callOptions: Omit<AgentCallOptions, 'signal'>;
   metrics: ChatCompletionsMetrics | undefined;
   logger: ChatCompletionsLogger | undefined;
+  /** Conversations from their history; undefined when switched off. */
+  sessions: ConversationSessions | undefined;
+  /** The scope of a request's conversations. */
+  conversationScope: (request: Request) => string | undefined;
 }
+
+/** The default scope: the caller's credential as sent (only ever hashed into a digest). */
+const authorizationScope = (request: Request): string | undefined => request.headers.get('authorization') ?? undefined;
 
 const hookObject = (what: string) => z.custom<object>((v) => typeof v === 'object' && v !== null, `must be ${what}`);
 const provision = z.union([
@@ -121,6 +147,23 @@ const optionsSchema = z.strictObject({
   maxRetries: z.number().int().nonnegative().optional(),
   metrics: hookObject('an object of metric callbacks').optional(),
   logger: hookObject('a logger object').optional(),
+  conversations: z
+    .union([
+      z.literal(false),
+      z.custom<ConversationStore>(
+        (v) =>
+          typeof v === 'object' &&
+          v !== null &&
+          typeof (v as ConversationStore).get === 'function' &&
+          typeof (v as ConversationStore).put === 'function',
+        'must be a ConversationStore (get and put) or false',
+      ),
+    ])
+    .optional(),
+  conversationTtlMs: z.number().int('must be a whole number of milliseconds').positive().optional(),
+  conversationScope: z
+    .custom<(request: Request) => string | undefined>((v) => typeof v === 'function', 'must be a function')
+    .optional(),
 });
 
 const KNOWN = new Set(Object.keys(optionsSchema.shape));
@@ -183,5 +226,14 @@ export function resolveChatOptions(options: ChatCompletionsHandlerOptions): Reso
     callOptions,
     metrics: o.metrics as ChatCompletionsMetrics | undefined,
     logger: o.logger as ChatCompletionsLogger | undefined,
+    sessions:
+      o.conversations === false
+        ? undefined
+        : createConversationSessions({
+            store: o.conversations ?? createMemoryConversationStore(),
+            ...(o.conversationTtlMs !== undefined ? { ttlMs: o.conversationTtlMs } : {}),
+            ...(o.logger ? { logger: o.logger as ChatCompletionsLogger } : {}),
+          }),
+    conversationScope: o.conversationScope ?? authorizationScope,
   };
 }

@@ -58,6 +58,12 @@ export interface StreamAnswerOptions {
   failed: (info: GatewayErrorInfo) => Response;
   /** Node's response for this request: the answer is written to it directly. */
   outgoing?: ChatCompletionsNodeResponse | undefined;
+  /**
+   * Runs after the `finish` event was turned into the last chunks and before they are handed out (so
+   * `data: [DONE]` goes out only once it has resolved): the conversation is remembered here. Must
+   * not reject.
+   */
+  finished?: ((finalText: string) => Promise<void>) | undefined;
 }
 
 const PENDING = Symbol('pending');
@@ -92,6 +98,7 @@ class ChunkSource implements AsyncIterableIterator<string> {
   readonly #chat: ChatTurn;
   readonly #writer: ChatCompletionChunkWriter;
   readonly #observer: TurnObserver;
+  readonly #finished: ((finalText: string) => Promise<void>) | undefined;
   #pending: Promise<IteratorResult<AgentEvent>> | IteratorResult<AgentEvent> | undefined;
   #done = false;
 
@@ -100,11 +107,13 @@ class ChunkSource implements AsyncIterableIterator<string> {
     writer: ChatCompletionChunkWriter,
     observer: TurnObserver,
     first: Promise<IteratorResult<AgentEvent>> | IteratorResult<AgentEvent>,
+    finished: ((finalText: string) => Promise<void>) | undefined,
   ) {
     this.#chat = chat;
     this.#writer = writer;
     this.#observer = observer;
     this.#pending = first;
+    this.#finished = finished;
   }
 
   [Symbol.asyncIterator](): this {
@@ -126,6 +135,9 @@ class ChunkSource implements AsyncIterableIterator<string> {
       }
       if (this.#done) break;
       const text = this.#take(r);
+      // The answer is complete: let the conversation be remembered before its last chunks go out, so
+      // a client that sends its next turn the moment it sees [DONE] is recognised.
+      if (this.#finished !== undefined && !r.done && r.value.type === 'finish') await this.#finished(r.value.text);
       if (text !== '') return { done: false, value: text };
     }
     return { done: true, value: undefined };
@@ -226,7 +238,7 @@ export async function streamAnswer(chat: ChatTurn, options: StreamAnswerOptions)
     firstPromise.catch(() => {});
   }
   // The first event is replayed through the source (the writer only noted its ids for the headers).
-  const source = new ChunkSource(chat, writer, observer, first === PENDING ? firstPromise : first);
+  const source = new ChunkSource(chat, writer, observer, first === PENDING ? firstPromise : first, options.finished);
   const headers = {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',

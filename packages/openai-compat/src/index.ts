@@ -35,3 +35,14 @@ export {
   type ConversationStore,
   type ConversationNamespace,
 } from './conversation-store';
+// Conversations continued from their history (stateless clients), over a ConversationStore.
+export {
+  createConversationSessions,
+  conversationDigest,
+  continuedHistory,
+  DEFAULT_CONVERSATION_TTL_MS,
+  DEFAULT_CONVERSATION_STORE_TIMEOUT_MS,
+  type ConversationSessions,
+  type ConversationSessionsOptions,
+  type ConversationSessionsLogger,
+} from './conversation-sessions';
