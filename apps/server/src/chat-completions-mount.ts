@@ -3,6 +3,7 @@ import {
   type ChatCompletionsHandlerOptions,
   type ChatCompletionsMetrics,
   type ChatCompletionsTarget,
+  type ConversationStore,
   createChatCompletionsHandler,
 } from '@kakehashi/openai-compat';
 import type { PlatformRegistry } from '@kakehashi/platforms';
@@ -20,6 +21,10 @@ export interface ChatMountContext {
   bodyLimitBytes: number;
   logger: Logger;
   metrics: ServerMetrics;
+  /** The server's conversation store (digests → platform sessions), or `false` when switched off. */
+  conversations: ConversationStore | false;
+  /** How long a finished turn stays continuable, in ms. */
+  conversationTtlMs: number;
 }
 
 /** Failure kinds of the chat handler that are the caller's, not the provider's. */
@@ -52,6 +57,8 @@ export function mountChatRoutes(app: Hono, ctx: ChatMountContext): ChatCompletio
     ...(ctx.env ? { env: { ...ctx.env } } : {}),
     logger: ctx.logger.child({ component: 'chat-completions' }),
     metrics: chatMetricsHooks(ctx.metrics),
+    conversations: ctx.conversations,
+    conversationTtlMs: ctx.conversationTtlMs,
     ...(ctx.options as ChatCompletionsHandlerOptions),
     platforms: ctx.platforms,
   });

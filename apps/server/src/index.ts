@@ -13,6 +13,7 @@ export {
   DEFAULT_SQLITE_PATH,
   DEFAULT_AGENT_GROUP_MAX_WAIT_SECONDS,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  DEFAULT_CONVERSATION_TTL_SECONDS,
   WEBHOOK_SECRET_HEADER,
   type KakehashiServerConfig,
   type AgentGroupStoreConfig,
@@ -44,6 +45,16 @@ export {
   type PostgresAgentGroupStoreOptions,
 } from './agent-group-store-postgres';
 export { AGENT_GROUP_PATHS } from './agent-group-routes';
+
+// Conversation storage (digests → platform sessions, stored responses), beside the agent groups.
+export {
+  openConversationStore,
+  type ServerConversationStore,
+  type ConversationStoreLocation,
+  type OpenConversationStoreOptions,
+} from './conversation-store-open';
+export { openSqliteConversationStore, type SqliteConversationStoreOptions } from './conversation-store-sqlite';
+export { openPostgresConversationStore, type PostgresConversationStoreOptions } from './conversation-store-postgres';
 
 // The playground page (the chat protocol itself is @kakehashi/openai-compat's).
 export { playgroundResponse } from './playground-page';

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createMiibo, type MiiboProvider } from '@kakehashi/miibo';
 import { type AgentDirectory, defaultPlatforms, type PlatformRegistry } from '@kakehashi/platforms';
+import { type ConversationStore, createMemoryConversationStore } from '@kakehashi/openai-compat';
 import { registerSecret } from '@kakehashi/sse-core';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
@@ -14,12 +15,19 @@ import type { AgentGroupStore } from './agent-group-store';
 import { openAgentGroupStore } from './agent-group-store-open';
 import { mountAppServerRoutes } from './aliyun-appserver-routes';
 import { mountChatRoutes } from './chat-completions-mount';
+import {
+  type ConversationStoreLocation,
+  deferredConversationStore,
+  openConversationStore,
+  type ServerConversationStore,
+} from './conversation-store-open';
 import { mountMcpRoutes } from './mcp-mount';
 import { apiKeyMiddleware } from './server-auth';
 import { bodyLimitMiddleware } from './server-body-limit';
 import {
   DEFAULT_AGENT_GROUP_MAX_WAIT_SECONDS,
   DEFAULT_BODY_LIMIT_BYTES,
+  DEFAULT_CONVERSATION_TTL_SECONDS,
   DEFAULT_HOST,
   DEFAULT_PORT,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
@@ -62,6 +70,13 @@ export interface KakehashiServer {
   readonly shuttingDown: boolean;
   /** The agent group store, once open. */
   store(): Promise<AgentGroupStore>;
+  /**
+   * Where the OpenAI doors keep conversation digests → platform sessions (and stored responses):
+   * the server's durable store (SQLite or PostgreSQL), usable at once; `undefined` when switched off.
+   */
+  readonly conversations: ConversationStore | undefined;
+  /** How long a finished turn stays continuable from its history, in ms. */
+  readonly conversationTtlMs: number;
   /** Opens the store and binds `host:port`. Resolves when ready to serve. */
   listen(): Promise<ListeningAddress>;
   /**
@@ -119,6 +134,18 @@ function checkConfig(config: KakehashiServerConfig): void {
   positiveInteger(config.port, 'port', 0, 65_535);
   positiveInteger(config.bodyLimitBytes, 'bodyLimitBytes', 1, Number.MAX_SAFE_INTEGER);
   positiveInteger(config.shutdownTimeoutMs, 'shutdownTimeoutMs', 0, 3_600_000);
+  positiveInteger(config.conversationTtlSeconds, 'conversationTtlSeconds', 1, 31_536_000);
+  const conversations = config.conversations as unknown;
+  if (
+    conversations !== undefined &&
+    conversations !== false &&
+    (typeof conversations !== 'object' ||
+      conversations === null ||
+      typeof (conversations as ConversationStore).get !== 'function' ||
+      typeof (conversations as ConversationStore).put !== 'function')
+  ) {
+    throw new ServerConfigError('conversations', 'conversations must be a ConversationStore (get and put) or false');
+  }
   if (
     config.agentGroupMaxWaitSeconds !== undefined &&
     (typeof config.agentGroupMaxWaitSeconds !== 'number' || !(config.agentGroupMaxWaitSeconds >= 0))
@@ -193,8 +220,27 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
   const publicUrl = () =>
     config.publicUrl?.replace(/\/+$/, '') ?? `http://${urlHost(host)}:${address?.port ?? config.port ?? DEFAULT_PORT}`;
 
-  const storePromise = openAgentGroupStore(config.store ?? { sqlitePath: DEFAULT_SQLITE_PATH }, logger);
+  const storeConfig = config.store ?? { sqlitePath: DEFAULT_SQLITE_PATH };
+  const storePromise = openAgentGroupStore(storeConfig, logger);
   storePromise.catch(() => {}); // surfaced by listen() and by the routes that need it
+  // Conversations live beside the agent groups (same SQLite file, or the same PostgreSQL database).
+  const conversationLocation: ConversationStoreLocation | undefined =
+    'databaseUrl' in storeConfig && typeof storeConfig.databaseUrl === 'string'
+      ? { databaseUrl: storeConfig.databaseUrl }
+      : 'sqlitePath' in storeConfig && typeof storeConfig.sqlitePath === 'string'
+        ? { sqlitePath: storeConfig.sqlitePath }
+        : undefined;
+  const ownConversations: Promise<ServerConversationStore> | undefined =
+    config.conversations === undefined && conversationLocation
+      ? openConversationStore(conversationLocation, { logger })
+      : undefined;
+  ownConversations?.catch(() => {}); // surfaced by listen(); calls made meanwhile fail and are logged
+  const conversations: ConversationStore | undefined =
+    config.conversations === false
+      ? undefined
+      : (config.conversations ??
+        (ownConversations ? deferredConversationStore(ownConversations) : createMemoryConversationStore()));
+  const conversationTtlMs = (config.conversationTtlSeconds ?? DEFAULT_CONVERSATION_TTL_SECONDS) * 1000;
   const shutdown = new AbortController();
   const isShuttingDown = () => shutdown.signal.aborted;
 
@@ -225,6 +271,8 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     bodyLimitBytes,
     logger,
     metrics,
+    conversations: conversations ?? false,
+    conversationTtlMs,
   });
   const mcp = mountMcpRoutes(app, { directory: chat.directory, bodyLimitBytes, logger });
   mountAgentGroupRoutes(app, {
@@ -256,6 +304,7 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     if (address) return address;
     if (isShuttingDown()) throw new Error('the server is closed');
     await storePromise;
+    await ownConversations;
     const node = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
     node.on('request', (_req: IncomingMessage, res: ServerResponse) => {
       inFlight.add(res);
@@ -276,8 +325,19 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     const port = (node.address() as AddressInfo).port;
     address = { url: `http://${urlHost(host)}:${port}`, host, port };
     const store = await storePromise;
+    const conversationKind =
+      config.conversations === false
+        ? 'off'
+        : ((await ownConversations)?.kind ?? (config.conversations ? 'custom' : 'memory'));
     logger.info(
-      { url: address.url, pid: process.pid, store: store.kind, apiKeys: apiKeys.length, publicUrl: publicUrl() },
+      {
+        url: address.url,
+        pid: process.pid,
+        store: store.kind,
+        conversations: conversationKind,
+        apiKeys: apiKeys.length,
+        publicUrl: publicUrl(),
+      },
       'listening',
     );
     return address;
@@ -306,6 +366,9 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     await storePromise
       .then((store) => store.close())
       .catch((error) => logger.warn({ err: error }, 'closing the store failed'));
+    await ownConversations
+      ?.then((store) => store.close())
+      .catch((error) => logger.warn({ err: error }, 'closing the conversation store failed'));
     logger.info('closed');
   }
 
@@ -323,6 +386,8 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
       return isShuttingDown();
     },
     store: () => storePromise,
+    conversations,
+    conversationTtlMs,
     listen,
     close(deadlineMs = config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS) {
       closing ??= closeNow(deadlineMs);

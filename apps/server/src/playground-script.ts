@@ -1,10 +1,12 @@
 /**
  * The playground's browser script (plain ES2020, inlined in the page). It talks to the public API
  * only: `GET /v1/models` to fill the pickers, `POST /v1/chat/completions` with `stream: true`, read
- * through `fetch` + `ReadableStream` and parsed as SSE here. It reads the `kakehashi` extension
- * fields: `session` and the platform's ids (the session is sent back as `conversation_id` to continue
- * the conversation, the same way on every platform), `step` (the agent's steps), `title`, `text_replace`.
- * The optional API key is kept in localStorage and sent as `Authorization: Bearer`.
+ * through `fetch` + `ReadableStream` and parsed as SSE here. It holds its conversation as any OpenAI
+ * client does: each request carries the whole history and no extension field (no `conversation_id`);
+ * the gateway recognises the conversation from it and continues the platform session. It reads the
+ * `kakehashi` extension fields of the answer for display only: `session` and the platform's ids,
+ * `step` (the agent's steps), `title`, `text_replace` (and `text`, the final answer that goes into the
+ * history). The optional API key is kept in localStorage and sent as `Authorization: Bearer`.
  */
 export const PLAYGROUND_SCRIPT = String.raw`
 (function () {
@@ -181,7 +183,6 @@ export const PLAYGROUND_SCRIPT = String.raw`
     var body = { model: model, stream: true, stream_options: { include_usage: true }, messages: history.concat([{ role: 'user', content: text }]) };
     var user = els.user.value.trim();
     if (user) body.user = user;
-    if (ids.session) body.conversation_id = ids.session;
 
     bubble('user').text.textContent = text;
     var out = bubble('assistant');

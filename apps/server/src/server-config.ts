@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { AppServerHandlerOptions } from '@kakehashi/aliyun-aiagent';
 import type { MiiboProvider, MiiboSettings } from '@kakehashi/miibo';
-import type { ChatCompletionsOptions } from '@kakehashi/openai-compat';
+import type { ChatCompletionsOptions, ConversationStore } from '@kakehashi/openai-compat';
 import type { PlatformRegistry } from '@kakehashi/platforms';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
@@ -23,6 +23,7 @@ export const SERVER_ENV = {
   logLevel: 'KAKEHASHI_LOG_LEVEL',
   shutdownTimeoutMs: 'KAKEHASHI_SHUTDOWN_TIMEOUT_MS',
   agentGroupMaxWait: 'KAKEHASHI_AGENT_GROUP_MAX_WAIT',
+  conversationTtl: 'KAKEHASHI_CONVERSATION_TTL',
   appServerCorsOrigin: 'KAKEHASHI_APPSERVER_CORS_ORIGIN',
   aliyunRegion: 'ALIYUN_REGION',
 } as const;
@@ -37,6 +38,8 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 export const DEFAULT_SQLITE_PATH = './kakehashi.sqlite';
 /** Default and largest `?wait=` of `GET /v1/agent-groups/<id>`, in seconds. */
 export const DEFAULT_AGENT_GROUP_MAX_WAIT_SECONDS = 60;
+/** Default time a finished chat turn can be continued from its history, in seconds (24 h). */
+export const DEFAULT_CONVERSATION_TTL_SECONDS = 86_400;
 /** Default time open requests (streams) get to finish on shutdown. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 /** The header carrying the webhook secret the server hands to miibo in `webhookHeaders`. */
@@ -96,6 +99,18 @@ export interface KakehashiServerConfig {
   bodyLimitBytes?: number;
   /** Where agent group results are stored. Default: SQLite at `./kakehashi.sqlite` (`KAKEHASHI_SQLITE_PATH`), PostgreSQL when `DATABASE_URL` is set. */
   store?: AgentGroupStoreConfig;
+  /**
+   * Where the gateway keeps conversation digests → platform sessions, so that clients sending the whole
+   * history (no ids) continue the same platform session. Default: the `store` location (table
+   * `conversations` in the SQLite file, `kakehashi_conversations` in PostgreSQL); with a `store` you
+   * opened yourself, an in-process store. A `ConversationStore` of your own, or `false` to switch it off.
+   */
+  conversations?: ConversationStore | false;
+  /**
+   * How long a finished turn can be continued from its history, in seconds
+   * (`KAKEHASHI_CONVERSATION_TTL`; `0` there switches conversations off). Default 86,400 (24 h).
+   */
+  conversationTtlSeconds?: number;
   /** The longest `?wait=` honoured by `GET /v1/agent-groups/<id>`, in seconds (longer waits are cut to it). Default 60. */
   agentGroupMaxWaitSeconds?: number;
   /** The miibo provider that starts agent groups, or its settings. Default `createMiibo({ env })` (reads `MIIBO_ADMIN_API_KEY`, `MIIBO_BASE_URL`). */
@@ -234,6 +249,12 @@ export function serverConfigFromEnv(
   config.logger = { level: level ?? 'info' };
   const shutdown = get(SERVER_ENV.shutdownTimeoutMs);
   if (shutdown) config.shutdownTimeoutMs = integer(shutdown, SERVER_ENV.shutdownTimeoutMs, 0, 3_600_000);
+  const ttl = get(SERVER_ENV.conversationTtl);
+  if (ttl) {
+    const seconds = integer(ttl, SERVER_ENV.conversationTtl, 0, 31_536_000);
+    if (seconds === 0) config.conversations = false;
+    else config.conversationTtlSeconds = seconds;
+  }
   const maxWait = get(SERVER_ENV.agentGroupMaxWait);
   if (maxWait) config.agentGroupMaxWaitSeconds = integer(maxWait, SERVER_ENV.agentGroupMaxWait, 0, 3600);
   const appServer: ServerAppServerOptions = { env };

@@ -106,9 +106,21 @@ describe.skipIf(!hasChromium)('playground in headless Chromium', () => {
     await expect.poll(() => page.textContent('#conversation-ids')).toContain('conversation_id');
     const conversationId = sims.agenticstar.chatRequests.at(-1)!.json<Record<string, unknown>>();
     expect(conversationId.conversationId).toBeUndefined();
+    const sent: Array<Record<string, unknown>> = [];
+    const onRequest = (r: import('playwright-core').Request) => {
+      if (r.url().endsWith('/v1/chat/completions')) sent.push(r.postDataJSON() as Record<string, unknown>);
+    };
+    page.on('request', onRequest);
     await ask('では京都は?');
+    page.off('request', onRequest);
+    // The page sends the whole history and no id, as any OpenAI client; the gateway continues the
+    // conversation it recognises from that history.
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.conversation_id).toBeUndefined();
+    expect((sent[0]!.messages as unknown[]).length).toBe(3);
     const second = sims.agenticstar.chatRequests.at(-1)!.json<Record<string, unknown>>();
-    expect(second.conversationId).toMatch(/\S/); // the page sent back the id from the kakehashi field
+    expect(second.conversationId).toBe(sims.agenticstar.conversations.at(-1)!.conversationId); // no new one
+    expect(second.messages).toEqual([{ role: 'user', content: 'では京都は?' }]);
   });
 
   it('streams a Codeer answer visibly piece by piece', async () => {
