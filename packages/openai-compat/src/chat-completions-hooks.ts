@@ -41,6 +41,7 @@ export class TurnObserver {
   readonly #metrics: ChatCompletionsMetrics | undefined;
   readonly #logger: ChatCompletionsLogger | undefined;
   readonly #fields: Record<string, unknown>;
+  readonly #label: string;
   readonly #startedAt = performance.now();
   #firstAt: number | undefined;
   #closed = false;
@@ -51,8 +52,11 @@ export class TurnObserver {
     metrics: ChatCompletionsMetrics | undefined,
     logger: ChatCompletionsLogger | undefined,
     fields: Record<string, unknown>,
+    /** What the log lines call the turn (`chat completion`, `response`). */
+    label = 'chat completion',
   ) {
     this.platform = platform;
+    this.#label = label;
     this.#metrics = metrics;
     this.#logger = logger;
     this.#fields = fields;
@@ -93,13 +97,13 @@ export class TurnObserver {
       safely(() =>
         this.#logger?.warn?.(
           { ...fields, kind: detail?.kind, status: detail?.status, error: detail?.message },
-          'chat completion failed',
+          `${this.#label} failed`,
         ),
       );
     } else if (outcome === 'cancelled') {
-      safely(() => this.#logger?.debug?.(fields, 'chat completion cancelled by the caller'));
+      safely(() => this.#logger?.debug?.(fields, `${this.#label} cancelled by the caller`));
     } else {
-      safely(() => this.#logger?.debug?.(fields, 'chat completion finished'));
+      safely(() => this.#logger?.debug?.(fields, `${this.#label} finished`));
     }
     safely(() => this.#metrics?.streamClosed?.(this.platform));
   }

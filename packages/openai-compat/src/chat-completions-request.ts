@@ -1,6 +1,7 @@
 import { readRequestText } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { ChatRequestError } from './chat-completions-errors';
+import { isUnsupportedIssue, unsupportedChatParameters } from './unsupported-parameters';
 
 /** Roles the handler accepts (OpenAI's, `developer` included). */
 export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool' | 'function';
@@ -50,15 +51,13 @@ const messageSchema = z
   })
   .describe('One message of the conversation.');
 
-const unsupported = (what: string) => `not supported: ${what}`;
-const NO_TOOLS = unsupported('the agents on the platforms run their own tools');
-
 /**
  * The request body of `POST /v1/chat/completions`, as the handler checks it (and as `/openapi.json`
  * describes it). Unknown fields are accepted and ignored: sampling parameters (`temperature`,
  * `max_tokens`, …) have no counterpart on agent platforms, whose agents carry their own settings.
  * Parameters a platform cannot honour (`tools`, `response_format` other than text, `n` other than 1,
- * …) are refused with a 400 naming them, never dropped silently.
+ * …: the list shared with the Responses API, `unsupported-parameters.ts`) are refused with a 400
+ * naming them, never dropped silently.
  */
 export const chatCompletionsRequestSchema = z
   .looseObject({
@@ -100,25 +99,7 @@ export const chatCompletionsRequestSchema = z
       })
       .nullish()
       .describe('OpenAI metadata; `conversation_id` / `chat_id` here work as the top-level fields (typed clients).'),
-    n: z.literal(1, 'only n=1 is supported').nullish().describe('Only 1: one answer per turn.'),
-    tools: z.array(z.unknown()).max(0, NO_TOOLS).nullish().describe('Not supported (only an empty list).'),
-    functions: z.array(z.unknown()).max(0, NO_TOOLS).nullish().describe('Not supported (only an empty list).'),
-    tool_choice: z
-      .enum(['none', 'auto'], NO_TOOLS)
-      .nullish()
-      .describe('Only `none` or `auto` (there are no tools to call).'),
-    function_call: z.enum(['none', 'auto'], NO_TOOLS).nullish().describe('Only `none` or `auto`.'),
-    response_format: z
-      .looseObject({ type: z.literal('text', unsupported('the platforms answer text only')) })
-      .nullish()
-      .describe('Only `{ "type": "text" }`.'),
-    modalities: z
-      .array(z.literal('text', unsupported('the platforms answer text only')))
-      .nullish()
-      .describe('Only `["text"]`.'),
-    audio: z.null(unsupported('the platforms answer text only')).optional().describe('Not supported.'),
-    logprobs: z.literal(false, unsupported('the platforms report no log probabilities')).nullish(),
-    top_logprobs: z.literal(0, unsupported('the platforms report no log probabilities')).nullish(),
+    ...unsupportedChatParameters,
   })
   .describe('An OpenAI Chat Completions request, as kakehashi serves it.');
 
@@ -191,6 +172,30 @@ function sessionOf(b: ChatCompletionsRequestBody): { session: string | undefined
 }
 
 /**
+ * The 400 for the first zod issue of a request body: `param` in OpenAI's path style, `code`
+ * `missing_required_parameter`, `invalid_type`, `unsupported_value` (a parameter the platforms
+ * cannot honour, see `unsupported-parameters.ts`) or `invalid_value`.
+ */
+export function requestErrorOf(body: unknown, issue: z.core.$ZodIssue): ChatRequestError {
+  const param = openAIParamPath(issue.path);
+  const missing = valueAt(body, issue.path) === undefined;
+  if (missing && (issue.code === 'invalid_type' || issue.code === 'invalid_union')) {
+    return new ChatRequestError(`Missing required parameter: '${param}'.`, {
+      param,
+      code: 'missing_required_parameter',
+    });
+  }
+  if (isUnsupportedIssue(issue)) {
+    return new ChatRequestError(`Unsupported value for '${param}': ${issue.message}.`, {
+      param,
+      code: 'unsupported_value',
+    });
+  }
+  const code = issue.code === 'invalid_type' || issue.code === 'invalid_union' ? 'invalid_type' : 'invalid_value';
+  return new ChatRequestError(`Invalid value for '${param}': ${issue.message}.`, { param, code });
+}
+
+/**
  * Checks a parsed JSON body and reduces it to what the handler needs.
  *
  * @throws ChatRequestError naming the first bad field (`param` in OpenAI's path style).
@@ -200,19 +205,7 @@ export function toChatCompletionsRequest(body: unknown): ChatCompletionsRequest 
     throw new ChatRequestError('The request body must be a JSON object.', { code: 'invalid_type' });
   }
   const parsed = chatCompletionsRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const param = openAIParamPath(issue.path);
-    const missing = valueAt(body, issue.path) === undefined;
-    if (missing && issue.code === 'invalid_type') {
-      throw new ChatRequestError(`Missing required parameter: '${param}'.`, {
-        param,
-        code: 'missing_required_parameter',
-      });
-    }
-    const code = issue.code === 'invalid_type' || issue.code === 'invalid_union' ? 'invalid_type' : 'invalid_value';
-    throw new ChatRequestError(`Invalid value for '${param}': ${issue.message}.`, { param, code });
-  }
+  if (!parsed.success) throw requestErrorOf(body, parsed.error.issues[0]!);
   const b = parsed.data;
   const messages: ChatMessage[] = b.messages.map((m, i) => ({ role: m.role, text: contentText(m.content, i) }));
   const { session, param } = sessionOf(b);
@@ -228,6 +221,29 @@ export function toChatCompletionsRequest(body: unknown): ChatCompletionsRequest 
 }
 
 /**
+ * Reads a request body of at most `maxBytes` and parses it as JSON (any JSON value).
+ *
+ * @throws ChatRequestError 413 `request_too_large`, or 400 `invalid_json` (nesting too deep for the
+ * parser included).
+ */
+export async function readJsonBody(request: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<unknown> {
+  const text = await readRequestText(request, maxBytes);
+  if (text === undefined || text.length > maxBytes) {
+    throw new ChatRequestError(`The request body is larger than ${maxBytes} bytes.`, {
+      status: 413,
+      code: 'request_too_large',
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ChatRequestError('We could not parse the JSON body of your request: it must be one JSON object.', {
+      code: 'invalid_json',
+    });
+  }
+}
+
+/**
  * Reads and checks the body of a `POST /v1/chat/completions` request.
  *
  * @throws ChatRequestError for a body that is too large, not JSON, or invalid.
@@ -236,20 +252,5 @@ export async function readChatCompletionsRequest(
   request: Request,
   maxBytes = DEFAULT_MAX_BODY_BYTES,
 ): Promise<ChatCompletionsRequest> {
-  const text = await readRequestText(request, maxBytes);
-  if (text === undefined || text.length > maxBytes) {
-    throw new ChatRequestError(`The request body is larger than ${maxBytes} bytes.`, {
-      status: 413,
-      code: 'request_too_large',
-    });
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new ChatRequestError('We could not parse the JSON body of your request: it must be one JSON object.', {
-      code: 'invalid_json',
-    });
-  }
-  return toChatCompletionsRequest(body);
+  return toChatCompletionsRequest(await readJsonBody(request, maxBytes));
 }

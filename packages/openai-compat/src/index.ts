@@ -46,3 +46,29 @@ export {
   type ConversationSessionsOptions,
   type ConversationSessionsLogger,
 } from './conversation-sessions';
+
+// The Responses API: the handler, its request schema, the response shapes, the OpenAPI description.
+export { createResponsesHandler, type ResponsesHandler } from './responses-handler';
+export {
+  DEFAULT_RESPONSE_TTL_MS,
+  type ResponsesHandlerOptions,
+  type ResponsesOptions,
+} from './responses-options';
+export { responsesRequestSchema, type ResponsesRequestBody } from './responses-request';
+export type {
+  ResponseBody,
+  ResponseOutputItem,
+  ResponseOutputMessage,
+  ResponseReasoningItem,
+  ResponseUsage,
+} from './responses-writer';
+export {
+  responsesOpenApi,
+  responseObjectSchema,
+  responseStreamEventSchema,
+  type ResponsesOpenApi,
+  type ResponsesOpenApiOptions,
+} from './responses-openapi';
+
+// Honest parameters: what both APIs refuse (and accept), in one list.
+export { ACCEPTED_INCLUDES, unsupportedParameters, type UnsupportedParameter } from './unsupported-parameters';
