@@ -30,8 +30,8 @@ async function connect(extra: Record<string, string>) {
   return { client, stderr: () => stderr };
 }
 
-const textOf = (result: { content?: unknown }) =>
-  ((result.content as { type: string; text: string }[] | undefined) ?? []).map((c) => c.text).join('');
+const textOf = (result: unknown) =>
+  ((result as { content?: { type: string; text: string }[] }).content ?? []).map((c) => c.text).join('');
 
 describe('kakehashi mcp (stdio)', () => {
   it('offers the configured platforms, answers, and continues a session', async () => {
