@@ -22,6 +22,7 @@ import {
   type ServerConversationStore,
 } from './conversation-store-open';
 import { mountMcpRoutes } from './mcp-mount';
+import { mountResponsesRoutes } from './responses-mount';
 import { apiKeyMiddleware } from './server-auth';
 import { bodyLimitMiddleware } from './server-body-limit';
 import {
@@ -275,6 +276,15 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     conversationTtlMs,
   });
   const mcp = mountMcpRoutes(app, { directory: chat.directory, bodyLimitBytes, logger });
+  mountResponsesRoutes(app, {
+    directory: chat.directory,
+    options: config.chat ?? {},
+    store: conversations,
+    conversationTtlMs,
+    bodyLimitBytes,
+    logger,
+    metrics,
+  });
   mountAgentGroupRoutes(app, {
     miibo: () => miibo,
     store: () => storePromise,

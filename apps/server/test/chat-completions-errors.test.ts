@@ -69,7 +69,7 @@ describe('request validation (400, OpenAI error naming the field)', () => {
       'messages[0].content[0].type',
       'unsupported_value',
     ],
-    ['n > 1', { model: 'codeer', n: 2, messages: user('hi') }, 'n', 'invalid_value'],
+    ['n > 1', { model: 'codeer', n: 2, messages: user('hi') }, 'n', 'unsupported_value'],
     ['stream not a boolean', { model: 'codeer', stream: 'yes', messages: user('hi') }, 'stream', 'invalid_type'],
     ['an empty user', { model: 'miibo', user: '', messages: user('hi') }, 'user', 'invalid_value'],
     [
