@@ -186,8 +186,9 @@ describe('kakehashi-server binary', () => {
       MIIBO_ADMIN_API_KEY: 'admin-key-123456',
       MIIBO_BASE_URL: miibo.url,
     };
-    // The result is POSTed 2.5 s after the start: after the first process has gone and the second is up.
-    miibo.configure({ webhookDelayMs: 2500 });
+    // The result is POSTed 5 s after the start: after the first process has gone and the second is up,
+    // with room for slow process starts on a loaded 2-core machine (the simulator delivers once, no retry).
+    miibo.configure({ webhookDelayMs: 5000 });
     const first = await start(env);
     const { groupId } = (await (await postJson(`${first.url}/v1/agent-groups`, groupStartBody())).json()) as {
       groupId: string;
@@ -197,7 +198,7 @@ describe('kakehashi-server binary', () => {
     const second = await start(env);
     const done = (await (await fetch(`${second.url}/v1/agent-groups/${groupId}?wait=15`)).json()) as { status: string };
     expect(done.status, JSON.stringify(miibo.webhookDeliveries.filter((d) => d.groupId === groupId))).toBe('completed');
-  });
+  }, 45_000);
 
   it('on SIGTERM, lets an open chat stream finish, then exits', async () => {
     miibo.configure({ eventDelayMs: 100 });
