@@ -1,12 +1,11 @@
+import { asyncIterator, type KakehashiAsyncIterator } from '@kakehashi/sse-core';
+
 /**
  * Maps an async iterator item by item without an async generator: one promise per item instead of
  * several microtask turns per `yield`. `return()` (leaving a `for await` early) reaches the source at
  * once, so the HTTP request it reads from is cancelled.
  */
-export function mapAsyncIterator<A, B>(
-  source: AsyncIterator<A>,
-  map: (item: A) => B,
-): AsyncIterableIterator<B> & AsyncDisposable {
+export function mapAsyncIterator<A, B>(source: AsyncIterator<A>, map: (item: A) => B): KakehashiAsyncIterator<B> {
   let finished = false;
   const step = (r: IteratorResult<A>): IteratorResult<B, undefined> => {
     if (r.done) {
@@ -15,7 +14,7 @@ export function mapAsyncIterator<A, B>(
     }
     return { done: false, value: map(r.value) };
   };
-  const iterator: AsyncIterableIterator<B> & AsyncDisposable = {
+  return asyncIterator({
     next(): Promise<IteratorResult<B, undefined>> {
       if (finished) return Promise.resolve({ done: true, value: undefined });
       return source.next().then(step, (error: unknown) => {
@@ -23,19 +22,11 @@ export function mapAsyncIterator<A, B>(
         throw error;
       });
     },
-    async return(): Promise<IteratorResult<B, undefined>> {
+    async close() {
       if (!finished) {
         finished = true;
         await source.return?.();
       }
-      return { done: true, value: undefined };
     },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-    async [Symbol.asyncDispose]() {
-      await iterator.return!();
-    },
-  };
-  return iterator;
+  });
 }

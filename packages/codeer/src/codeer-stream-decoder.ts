@@ -1,4 +1,4 @@
-import { ResponseDecodeError, decodeSSE, type ByteSource, type SSEMessage } from '@kakehashi/sse-core';
+import { asyncIterator, ResponseDecodeError, decodeSSE, type ByteSource, type SSEMessage } from '@kakehashi/sse-core';
 import {
   CODEER_ERROR_EVENT_TYPES,
   CODEER_STREAM_EVENT_SCHEMAS,
@@ -78,33 +78,27 @@ export function decodeCodeerStream(
     finished = true;
     throw error;
   };
-  const iterator: CodeerStreamEventIterator = {
+  const iterator = asyncIterator<CodeerStreamEvent>({
     next() {
       started = true;
       if (finished) return Promise.resolve({ done: true, value: undefined });
       return sse.next().then(onResult, onError);
     },
-    async return() {
+    async close() {
       started = true;
       if (!finished) {
         finished = true;
         await sse.return?.();
       }
-      return { done: true, value: undefined };
     },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-    async [Symbol.asyncDispose]() {
-      await iterator.return!();
-    },
+  });
+  return Object.assign(iterator, {
     [CODEER_SSE_SOURCE]() {
       if (started) return undefined;
       started = true;
       return sse;
     },
-  };
-  return iterator;
+  }) satisfies CodeerStreamEventIterator;
 }
 
 /** Maps one Server-Sent Event of a Codeer stream to its typed event. */
