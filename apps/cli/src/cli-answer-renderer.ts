@@ -44,6 +44,13 @@ export class AnswerRenderer {
   private text = '';
   /** The answer text `out` shows now. */
   private shown = '';
+  /**
+   * `shown` is the whole text and deltas go straight to `out`: a delta is then written as it is,
+   * without comparing the text so far (which would make a long answer quadratic).
+   */
+  private live: boolean;
+  /** The last character written to `out` is not a newline (the answer's current line is open). */
+  private open = false;
   /** Terminal: everything on the screen since the answer's first character (text and the status lines among it). */
   private region = '';
   /** The status lines inside {@link region}, in order (a redraw writes them again). */
@@ -62,6 +69,7 @@ export class AnswerRenderer {
     this.spinner = options.spinner;
     this.terminal = this.out.isTTY === true;
     this.sameScreen = this.terminal && this.err.isTTY === true;
+    this.live = !this.hold;
   }
 
   /** The answer so far. */
@@ -74,7 +82,8 @@ export class AnswerRenderer {
     switch (event.type) {
       case 'text-delta':
         this.text += event.delta;
-        this.sync();
+        if (this.live) this.append(event.delta);
+        else this.sync();
         break;
       case 'text-replace':
         this.text = event.text;
@@ -119,11 +128,12 @@ export class AnswerRenderer {
       this.out.write('\n');
     }
     this.ended = true;
+    this.live = false;
     this.flushHeld();
   }
 
   private lineOpen(): boolean {
-    return this.shown !== '' && !this.shown.endsWith('\n');
+    return this.open;
   }
 
   private writeStatus(line: string): void {
@@ -146,10 +156,14 @@ export class AnswerRenderer {
     if (this.hold || this.ended) return;
     if (this.text.startsWith(this.shown)) {
       this.append(this.text.slice(this.shown.length));
+      this.live = true;
     } else if (this.terminal) {
       this.redraw();
-    } else if (!this.warned) {
+      this.live = true;
+    } else {
       // Only a platform that breaks its `rewritesText` promise gets here: a pipe cannot take text back.
+      this.live = false;
+      if (this.warned) return;
       this.warned = true;
       this.writeStatus(
         'kakehashi: the platform rewrote text already written to stdout; stdout keeps the first version',
@@ -175,6 +189,7 @@ export class AnswerRenderer {
     if (!chunk) return;
     this.out.write(chunk);
     this.shown += chunk;
+    this.open = !chunk.endsWith('\n');
     if (this.terminal) this.region += chunk;
   }
 
@@ -189,6 +204,7 @@ export class AnswerRenderer {
     this.region = '';
     this.regionStatuses = [];
     this.shown = '';
+    this.open = false;
     if (height !== undefined && height > 0 && rows > height) {
       // The answer's first rows have scrolled off the screen, out of the cursor's reach: write it again below.
       this.out.write('\n');

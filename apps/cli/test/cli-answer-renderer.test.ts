@@ -182,6 +182,43 @@ describe('AnswerRenderer into a pipe or a file', () => {
     expect(partial.text()).toBe('途中\n');
   });
 
+  it('an unannounced rewrite keeps the first version: later deltas of the new text are not written, one warning', () => {
+    const out = new RecordingStream();
+    const err = new RecordingStream();
+    render(new AnswerRenderer({ out, err }), [
+      delta('下書き'),
+      replace('答え'),
+      delta('です'),
+      replace('答えです。'),
+      delta('以上'),
+      finish('答えです。以上'),
+    ]);
+    expect(out.text()).toBe('下書き\n');
+    expect(err.text().match(/rewrote text/g)).toHaveLength(1);
+  });
+
+  it('a rewrite that comes back to the text shown resumes streaming from there', () => {
+    const out = new RecordingStream();
+    const err = new RecordingStream();
+    render(new AnswerRenderer({ out, err }), [
+      delta('経費'),
+      replace('別'),
+      replace('経費精算'),
+      delta('の手順'),
+      finish('経費精算の手順'),
+    ]);
+    expect(out.text()).toBe('経費精算の手順\n');
+  });
+
+  it('a long answer of small deltas is written delta by delta, exactly', () => {
+    const out = new RecordingStream();
+    const r = new AnswerRenderer({ out, err: new RecordingStream() });
+    const pieces = Array.from({ length: 20_000 }, (_, i) => `第${i}項。${i % 50 === 49 ? '\n' : ''}`);
+    render(r, [...pieces.map(delta), finish(pieces.join(''))]);
+    expect(out.chunks).toHaveLength(pieces.length + 1);
+    expect(out.text()).toBe(`${pieces.join('')}\n`);
+  });
+
   it('end() is idempotent and later status lines go straight to stderr', () => {
     const out = new RecordingStream();
     const err = new RecordingStream();
