@@ -58,7 +58,9 @@ export async function loadResponse(
   id: string,
   scope: string | null,
 ): Promise<StoredResponse | undefined> {
-  return parse<StoredResponse>(await store.get('response', id), scope);
+  const stored = parse<StoredResponse>(await store.get('response', id), scope);
+  // Items share the namespace: an item id is not a response.
+  return typeof stored?.response === 'object' && stored.response !== null ? stored : undefined;
 }
 
 /** The stored output item under `id` for this caller, if any. */
@@ -67,7 +69,8 @@ export async function loadItem(
   id: string,
   scope: string | null,
 ): Promise<StoredItem | undefined> {
-  return parse<StoredItem>(await store.get('response', id), scope);
+  const stored = parse<StoredItem>(await store.get('response', id), scope);
+  return typeof stored?.item === 'object' && stored.item !== null ? stored : undefined;
 }
 
 /** Stores a response and each of its output items for `ttlMs`; resolves once all are durable. */

@@ -219,6 +219,19 @@ describe('stored responses and previous_response_id', () => {
     );
     expect(other.status).toBe(400);
     expect(errorOf(other.text)).toMatchObject({ param: 'previous_response_id', code: 'invalid_value' });
+    const messageId = first.output.find((o) => o.type === 'message')!.id!;
+    const item = await postResponses(
+      s.url,
+      { model: 'probe', input: 'y', previous_response_id: messageId },
+      { headers: { authorization: 'Bearer x' } },
+    );
+    expect(errorOf(item.text)).toMatchObject({ param: 'previous_response_id', code: 'previous_response_not_found' });
+    const reference = await postResponses(
+      s.url,
+      { model: 'probe', input: [{ type: 'item_reference', id: first.id }] },
+      { headers: { authorization: 'Bearer x' } },
+    );
+    expect(errorOf(reference.text).param).toBe('input[0].id');
     expect(state.inputs).toHaveLength(1);
   });
 
