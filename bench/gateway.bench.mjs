@@ -7,6 +7,9 @@
 //   gateway: POST /v1/chat/completions {model: 'agenticstar', stream: true} through kakehashi-server as
 //            createKakehashiServer builds it (middleware, metrics, logs; token cache, SSE decode,
 //            AgentEvents, chat.completion.chunk encoding, SSE body with backpressure)
+//   responses: POST /v1/responses {model: 'agenticstar', input, stream: true} through the same server: the
+//            same answer as Responses API events (response.created … response.completed), stored in
+//            the server's conversation store as by default (SQLite in memory here)
 // at 1, 100 and 500 concurrent streams (bounded by a client pool of that many connections), then the
 // memory each open stream costs in the proxy and gateway processes (N streams held open by a stalled
 // upstream). The simulator, the proxy and the gateway each run in their own process; this one is the
@@ -311,7 +314,13 @@ async function runBench() {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'agenticstar', stream: true, messages: [{ role: 'user', content: message }] }),
   };
-  const contenders = [direct, proxied, viaGateway];
+  const viaResponses = {
+    ...viaGateway,
+    name: 'responses',
+    path: '/v1/responses',
+    body: JSON.stringify({ model: 'agenticstar', stream: true, input: message }),
+  };
+  const contenders = [direct, proxied, viaGateway, viaResponses];
 
   // Warm-up: JIT, keep-alive pools, the gateway's token cache.
   for (const t of contenders) await load(t, 10, Math.max(50, Math.round(300 * scale)));
@@ -322,6 +331,7 @@ async function runBench() {
   for (const [name, target, proc] of [
     ['proxy', proxied, proxy],
     ['gateway', viaGateway, gateway],
+    ['responses', viaResponses, gateway],
   ]) {
     await sim.call('clear');
     const before = await proc.call('memory');
@@ -345,6 +355,7 @@ async function runBench() {
   ].filter(([c]) => !only || only.includes(c));
   console.log(`AgenticStar simulator, default answer; ${rounds} interleaved rounds per level; times in ms`);
   const summary = [];
+  const responsesSummary = [];
   for (const [concurrency, total] of levels) {
     const per = Object.fromEntries(
       contenders.map((t) => [
@@ -355,7 +366,7 @@ async function runBench() {
     for (let r = 0; r < rounds; r++) {
       for (const t of contenders) {
         await sim.call('clear');
-        const proc = t.name === 'proxy' ? proxy : t.name === 'gateway' ? gateway : undefined;
+        const proc = t.name === 'proxy' ? proxy : t.name === 'direct' ? undefined : gateway;
         const cpu0 = await proc?.call('cpu');
         const sim0 = await sim.call('cpu');
         const own0 = process.cpuUsage();
@@ -425,6 +436,16 @@ async function runBench() {
     const totalGap = stats.gateway.total50 - stats.proxy.total50;
     const ratio = stats.gateway.rate / stats.proxy.rate;
     summary.push({ concurrency, gap, dataGap, totalGap, ratio, cpu: stats.gateway.cpu / stats.proxy.cpu });
+    const r = stats.responses;
+    responsesSummary.push({
+      concurrency,
+      gap: r.ttfb50 - stats.proxy.ttfb50,
+      dataGap: r.ttfd50 - stats.proxy.ttfd50,
+      totalGap: r.total50 - stats.proxy.total50,
+      ratio: r.rate / stats.proxy.rate,
+      vsChat: r.rate / stats.gateway.rate,
+      cpu: r.cpu / stats.proxy.cpu,
+    });
   }
 
   console.log('\ntargets: gateway p50 TTFB within 1 ms of the proxy; gateway throughput >= 0.8x the proxy');
@@ -432,6 +453,11 @@ async function runBench() {
   for (const s of summary) {
     console.log(
       `  ${String(s.concurrency).padStart(3)} streams: gateway - proxy p50: TTFB ${ms(s.gap)} ${s.gap <= 1 ? 'ok' : 'MISSED'}, first data ${ms(s.dataGap)} ${s.dataGap <= 1 ? 'ok' : 'MISSED'}, total ${ms(s.totalGap)};  throughput ${s.ratio.toFixed(2)}x ${s.ratio >= 0.8 ? 'ok' : 'MISSED'};  cpu/stream ${s.cpu.toFixed(2)}x the proxy's`,
+    );
+  }
+  for (const s of responsesSummary) {
+    console.log(
+      `  ${String(s.concurrency).padStart(3)} streams: responses - proxy p50: TTFB ${ms(s.gap)}, first data ${ms(s.dataGap)}, total ${ms(s.totalGap)};  throughput ${s.ratio.toFixed(2)}x the proxy, ${s.vsChat.toFixed(2)}x chat completions;  cpu/stream ${s.cpu.toFixed(2)}x the proxy's`,
     );
   }
   for (const p of [sim, proxy, gateway]) p.child.send({ cmd: 'exit' });
