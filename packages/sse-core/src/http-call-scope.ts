@@ -1,5 +1,6 @@
 import { AbortError, ConnectionError, KakehashiError, TimeoutError, type TimeoutPhase } from './errors';
 import { firstAborted, signalList, type AbortSignals } from './abort-signals';
+import { isNetworkFailure } from './network-failure';
 
 // The clocks and abort scopes of one call and of each of its attempts. `httpRequest` creates them and
 // `HttpResponse` finishes them; they live here so that neither of those two modules imports the other.
@@ -105,11 +106,16 @@ export class AttemptScope {
     this.lastByteAt = performance.now();
   }
 
-  /** Maps any failure to the error the caller should see. */
-  classify(error: unknown, afterFirstByte: boolean): KakehashiError {
+  /**
+   * Maps any failure to the error the caller should see: our abort or timeout, a kakehashi error as
+   * it is, a network failure as {@link ConnectionError}, and a programming error (a `TypeError` that
+   * no network caused, see {@link isNetworkFailure}) unchanged.
+   */
+  classify(error: unknown, afterFirstByte: boolean): unknown {
     if (this.call.reason) return this.call.reason;
     if (this.reason) return this.reason;
     if (KakehashiError.isInstance(error)) return error;
+    if (!isNetworkFailure(error)) return error;
     return new ConnectionError(this.url, { cause: error, afterFirstByte });
   }
 

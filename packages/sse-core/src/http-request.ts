@@ -1,8 +1,9 @@
-import { AbortError, ApiCallError, InvalidArgumentError, type KakehashiError } from './errors';
+import { AbortError, ApiCallError, InvalidArgumentError, KakehashiError } from './errors';
 import { AttemptScope, CallScope, DEFAULT_TIMEOUTS, type TimeoutOptions } from './http-call-scope';
 import { HttpResponse } from './http-response';
 import { parseJsonObject } from './json-parse';
-import { fetchTransport, undiciTransport, type FetchFunction, type Transport } from './http-transport';
+import { markProgrammingError } from './network-failure';
+import { defaultTransport, fetchTransport, type FetchFunction, type Transport } from './http-transport';
 import { resolveValue, type Resolvable } from './resolvable';
 import {
   DEFAULT_RETRY,
@@ -52,7 +53,10 @@ export interface HttpRequestOptions {
   timeouts?: TimeoutOptions;
   /** How failed attempts are repeated: how often, how long to wait, and which failures (`shouldRetry`). */
   retry?: RetryOptions;
-  /** Use this fetch-compatible function instead of the default undici transport. */
+  /**
+   * Use this fetch-compatible function instead of the default transport (undici on Node, the global
+   * `fetch` on Bun, Deno, Workers and browsers).
+   */
   fetch?: FetchFunction;
   /** A lower-level transport (takes precedence over `fetch`). */
   transport?: Transport;
@@ -182,7 +186,7 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpResp
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const shouldRetry = options.retry?.shouldRetry ?? defaultShouldRetry;
-  const transport = options.transport ?? (options.fetch ? fetchTransport(options.fetch) : undiciTransport);
+  const transport = options.transport ?? (options.fetch ? fetchTransport(options.fetch) : defaultTransport);
   const call = new CallScope(errorUrl, options.signal, timeouts.totalMs);
   let unauthorizedRetried = false;
 
@@ -202,8 +206,14 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpResp
         sentHeaders,
       );
     } catch (e) {
-      error = attempt.classify(e, false);
+      const failure = attempt.classify(e, false);
       attempt.finish(true);
+      if (!KakehashiError.isInstance(failure)) {
+        // A programming error (a bad header value, a broken transport): the same every time, never retried.
+        call.dispose();
+        throw failure;
+      }
+      error = failure;
     }
 
     if (
@@ -239,6 +249,21 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpResp
   }
 }
 
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+const BAD_HEADER_VALUE = /[\r\n\0]/;
+
+/**
+ * The same refusal on every transport, before anything is sent (undici and each runtime's fetch word
+ * it differently). The value is never quoted: it may be a credential.
+ */
+function checkHeader(name: string, value: string): string {
+  if (!HEADER_NAME.test(name)) throw new InvalidArgumentError(`headers.${name}`, 'is not a valid HTTP header name');
+  if (typeof value !== 'string') throw new InvalidArgumentError(`headers.${name}`, 'must be a string');
+  if (BAD_HEADER_VALUE.test(value))
+    throw new InvalidArgumentError(`headers.${name}`, 'must not contain a line break (CR, LF) or NUL');
+  return value;
+}
+
 interface PreparedRequest {
   url: string;
   errorUrl: string;
@@ -257,11 +282,18 @@ async function sendAttempt(
   headers.accept = 'application/json, text/event-stream, application/x-ndjson';
   if (req.contentType) headers['content-type'] = req.contentType;
   if (options.headers !== undefined) {
-    const extra = await resolveValue(options.headers);
+    let extra: HeaderRecord | undefined;
+    try {
+      extra = await resolveValue(options.headers);
+    } catch (error) {
+      // The caller's header function failed (a token fetch fails with its own kakehashi error): not the
+      // network's doing, so not a ConnectionError, and surfaced as it is.
+      throw KakehashiError.isInstance(error) ? error : markProgrammingError(error);
+    }
     for (const [k, v] of Object.entries(extra ?? {})) {
       const key = k.toLowerCase();
       if (v === undefined) delete headers[key];
-      else headers[key] = v;
+      else headers[key] = checkHeader(key, v);
     }
   }
   attempt.startHeadersClock();

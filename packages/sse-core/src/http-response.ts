@@ -14,6 +14,21 @@ interface HttpResponseInit {
   attempt: AttemptScope;
 }
 
+/**
+ * Runs `fn(value)` after the pending I/O callbacks: `setImmediate` where the runtime has it (Node, Bun),
+ * else a zero timer (Deno, Workers, browsers).
+ */
+function later(fn: (value: never) => void, value: unknown): unknown {
+  const run = fn as (value: unknown) => void;
+  return typeof setImmediate === 'function' ? setImmediate(run, value) : setTimeout(run, 0, value);
+}
+
+function cancelLater(handle: unknown): void {
+  if (typeof clearImmediate === 'function' && typeof setImmediate === 'function')
+    clearImmediate(handle as ReturnType<typeof setImmediate>);
+  else clearTimeout(handle as ReturnType<typeof setTimeout>);
+}
+
 /** Longest wait, and most reads, spent checking whether an abandoned body was about to end anyway. */
 const END_GRACE_MS = 2;
 const END_GRACE_READS = 4;
@@ -26,15 +41,17 @@ const END_GRACE_READS = 4;
  */
 function afterGrace(): { late: Promise<'late'>; cancel: () => void } {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let immediate: ReturnType<typeof setImmediate> | undefined;
+  let immediate: unknown;
   const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => (immediate = setImmediate(resolve, 'late')), END_GRACE_MS);
+    timer = setTimeout(() => {
+      immediate = later(resolve, 'late');
+    }, END_GRACE_MS);
   });
   return {
     late,
     cancel: () => {
       clearTimeout(timer);
-      if (immediate) clearImmediate(immediate);
+      if (immediate !== undefined) cancelLater(immediate);
     },
   };
 }
@@ -50,12 +67,14 @@ async function endsAtOnce(rest: AsyncIterator<Uint8Array>): Promise<boolean> {
     next.catch(() => {}); // a later cancel rejects it; nobody else is waiting for it
     // Usually the terminator came in the same read as the end signal and is already parsed: settled
     // before the next check phase, with no timer to set and clear.
-    let check: ReturnType<typeof setImmediate> | undefined;
+    let check: unknown;
     const soon = await Promise.race([
       next,
-      new Promise<'later'>((resolve) => (check = setImmediate(resolve, 'later'))),
+      new Promise<'later'>((resolve) => {
+        check = later(resolve, 'later');
+      }),
     ]).catch(() => 'late' as const);
-    clearImmediate(check);
+    cancelLater(check);
     if (soon === 'late') return false;
     if (soon !== 'later') {
       if (soon.done) return true;

@@ -1,8 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
+import { markProgrammingError } from './network-failure';
+import { isNodeRuntime } from './runtime-detect';
 
 type DispatchController = Dispatcher.DispatchController;
 type DispatchHandler = Dispatcher.DispatchHandler;
+type Undici = typeof import('undici');
 
 /** A fetch-compatible function: the global `fetch`, undici's, a proxy-aware one, an edge runtime's. */
 export type FetchFunction = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -26,14 +29,29 @@ export interface TransportResponse {
 
 export type Transport = (request: TransportRequest) => Promise<TransportResponse>;
 
+// The specifier sits in a variable so that bundlers for browsers and Workers do not follow it into
+// undici (which needs node:* modules); on Node it resolves from sse-core's own dependencies.
+const UNDICI = 'undici';
+let undiciLoading: Promise<Undici> | undefined;
 let sharedAgent: Agent | undefined;
 
+function loadUndici(): Promise<Undici> {
+  undiciLoading ??= (import(/* webpackIgnore: true */ /* @vite-ignore */ UNDICI) as Promise<Undici>).catch((error) => {
+    undiciLoading = undefined; // a later call may try again
+    throw error;
+  });
+  return undiciLoading;
+}
+
 /**
- * The process-wide keep-alive pool used by the default transport. undici's own header and body
- * timeouts are switched off: kakehashi's separate headers / idle / total timeouts govern instead, so a
- * quiet agent stream is never cut at undici's 300 s default.
+ * The process-wide keep-alive pool used by the default transport on Node, created (and undici
+ * loaded) on the first call. undici's own header and body timeouts are switched off: kakehashi's
+ * separate headers / idle / total timeouts govern instead, so a quiet agent stream is never cut at
+ * undici's 300 s default.
  */
-export function getSharedAgent(): Agent {
+export async function getSharedAgent(): Promise<Agent> {
+  if (sharedAgent !== undefined) return sharedAgent;
+  const { Agent } = await loadUndici();
   sharedAgent ??= new Agent({
     headersTimeout: 0,
     bodyTimeout: 0,
@@ -99,7 +117,7 @@ class DispatchedRequest implements DispatchHandler, AsyncIterableIterator<Uint8A
     start.resolve({ status: statusCode, headers, body: this });
   }
 
-  onResponseData(controller: DispatchController, chunk: Buffer): void {
+  onResponseData(controller: DispatchController, chunk: Uint8Array): void {
     if (chunk.byteLength === 0) return;
     const reader = this.#reader;
     if (reader !== undefined) {
@@ -180,19 +198,28 @@ class DispatchedRequest implements DispatchHandler, AsyncIterableIterator<Uint8A
   }
 }
 
-/** The default transport: undici's `dispatch` over the shared keep-alive pool (faster than `fetch` and `undici.request`). */
-export const undiciTransport: Transport = (req) =>
-  new Promise<TransportResponse>((resolve, reject) => {
+/**
+ * Node's transport: undici's `dispatch` over the shared keep-alive pool (faster than `fetch` and
+ * `undici.request`). undici is loaded on the first request. Runs on Node only (Bun's undici has no
+ * `dispatch`; Deno, Workers and browsers cannot load it): elsewhere use {@link defaultTransport}.
+ */
+export const undiciTransport: Transport = (req) => {
+  if (sharedAgent !== undefined) return dispatchOn(sharedAgent, req);
+  return getSharedAgent().then((agent) => dispatchOn(agent, req));
+};
+
+function dispatchOn(agent: Agent, req: TransportRequest): Promise<TransportResponse> {
+  return new Promise<TransportResponse>((resolve, reject) => {
     let url: URL;
     try {
       url = new URL(req.url);
     } catch (error) {
-      reject(error);
+      reject(markProgrammingError(error));
       return;
     }
     const handler = new DispatchedRequest(req.signal, resolve, reject);
     try {
-      getSharedAgent().dispatch(
+      agent.dispatch(
         {
           origin: url.origin,
           path: url.pathname + url.search,
@@ -204,21 +231,64 @@ export const undiciTransport: Transport = (req) =>
         handler,
       );
     } catch (error) {
-      reject(error);
+      // Thrown before anything was sent (a header undici refuses, a method it does not know).
+      reject(markProgrammingError(error));
     }
   });
+}
 
-/** A transport over any fetch-compatible function (used when `fetch` is injected). */
+/** A transport over any fetch-compatible function (used when `fetch` is injected, and where undici cannot run). */
 export function fetchTransport(fetchFn: FetchFunction): Transport {
   return async (req) => {
-    const res = await fetchFn(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: req.body as BodyInit | undefined,
-      signal: req.signal,
-    });
+    let pending: Promise<Response>;
+    try {
+      pending = fetchFn(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body as BodyInit | undefined,
+        signal: req.signal,
+      });
+    } catch (error) {
+      throw markProgrammingError(error); // a fetch that throws instead of rejecting: nothing was sent
+    }
+    const res = await pending;
     return { status: res.status, headers: res.headers, body: bodyChunks(res.body) };
   };
+}
+
+/** The runtime's own `fetch`, looked up on every call (so a polyfill or a test double installed later is used). */
+const globalFetch: FetchFunction = (input, init) => globalThis.fetch(input, init);
+const globalFetchTransport = fetchTransport(globalFetch);
+/** Set when undici could not be found on Node: from then on the default transport is the global `fetch`. */
+let undiciMissing = false;
+
+/**
+ * The transport used when neither `transport` nor `fetch` is given, chosen without any option: on
+ * Node, {@link undiciTransport} (undici's `dispatch` over a shared keep-alive pool, undici loaded on
+ * the first request); on Bun, Deno, Cloudflare Workers and browsers, the global `fetch`. On Node,
+ * when undici cannot be loaded (an application bundled without it), the global `fetch` too.
+ */
+export const defaultTransport: Transport = (req) => {
+  if (undiciMissing || !isNodeRuntime()) return globalFetchTransport(req);
+  if (sharedAgent !== undefined) return dispatchOn(sharedAgent, req);
+  return getSharedAgent().then(
+    (agent) => dispatchOn(agent, req),
+    (error: unknown) => {
+      if (!isModuleNotFound(error)) throw markProgrammingError(error);
+      undiciMissing = true;
+      return globalFetchTransport(req);
+    },
+  );
+};
+
+function isModuleNotFound(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+}
+
+/** Which transport {@link defaultTransport} uses in this runtime: `undici` on Node, `fetch` elsewhere. */
+export function defaultTransportName(): 'undici' | 'fetch' {
+  return undiciMissing || !isNodeRuntime() ? 'fetch' : 'undici';
 }
 
 async function* bodyChunks(body: ReadableStream<Uint8Array> | null): AsyncGenerator<Uint8Array> {

@@ -60,6 +60,8 @@ export {
   type HttpClientRequest,
 } from './http-client';
 export {
+  defaultTransport,
+  defaultTransportName,
   undiciTransport,
   fetchTransport,
   getSharedAgent,
@@ -111,3 +113,4 @@ export { createAgentTurn, type AgentTurnSource, type AgentTurnOpening } from './
 export { asyncIterator, type IteratorParts, type KakehashiAsyncIterator } from './async-iterator';
 export { defaultShouldRetry, type ShouldRetry, type RetryDelayOptions } from './retry-policy';
 export { isEnvRecord, ENV_RECORD_REASON } from './env-record';
+export { runtimeEnv } from './runtime-env';

@@ -1,5 +1,12 @@
 import { encodeSSE, HeartbeatClock, type SSEOutgoingEvent, type SSEStreamOptions } from './sse-encoder';
 
+/** `process.nextTick` on Node (and Bun, Deno); a microtask where there is no `process`. */
+function nextTick(fn: () => void): void {
+  const p = (globalThis as { process?: { nextTick?: (fn: () => void) => void } }).process;
+  if (typeof p?.nextTick === 'function') p.nextTick(fn);
+  else queueMicrotask(fn);
+}
+
 /**
  * What {@link pipeSSE} writes to: the part of a Node `Writable` it uses. An `http.ServerResponse`
  * (or an `Http2ServerResponse`) fits as it is.
@@ -120,7 +127,7 @@ export function pipeSSE(
         if (pending.length >= FLUSH_CHARS) flush();
         else if (!flushQueued) {
           flushQueued = true;
-          process.nextTick(flush);
+          nextTick(flush);
         }
       }
     } catch (error) {
