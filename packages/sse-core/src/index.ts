@@ -96,6 +96,7 @@ export { pipeSSE, type SSEWritable, type SSEPipeOutcome } from './sse-pipe';
 export { flattenBatches } from './batch-iterator';
 export { byteChunks, type ByteSource } from './byte-source';
 export { validateArgument, type SchemaLike } from './validate-argument';
+export { lazySchema } from './lazy-schema';
 export { readBodyWithin, readRequestText } from './bounded-body';
 export type {
   AgentSession,
