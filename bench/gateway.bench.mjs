@@ -318,7 +318,13 @@ async function runBench() {
     ...viaGateway,
     name: 'responses',
     path: '/v1/responses',
-    body: JSON.stringify({ model: 'agenticstar', stream: true, input: message }),
+    // BENCH_RESPONSES_STORE=off: store: false (nothing written to the conversation store).
+    body: JSON.stringify({
+      model: 'agenticstar',
+      stream: true,
+      input: message,
+      ...(process.env.BENCH_RESPONSES_STORE === 'off' ? { store: false } : {}),
+    }),
   };
   const contenders = [direct, proxied, viaGateway, viaResponses];
 
