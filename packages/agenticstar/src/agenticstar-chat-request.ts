@@ -1,4 +1,4 @@
-import type { AbortSignals, AgentCallOptions, HeaderRecord } from '@kakehashi/sse-core';
+import { type AbortSignals, type AgentCallOptions, type HeaderRecord, lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { timeoutsSchema } from './agenticstar-settings';
 
@@ -48,60 +48,68 @@ export interface AgenticStarCallOptions extends AgentCallOptions {
   onComment?: (comment: string) => void;
 }
 
-const nonEmpty = z.string().min(1, 'must not be empty');
+const nonEmpty = lazySchema(() => z.string().min(1, 'must not be empty'));
 
 /** A non-empty string: the conversation id check `conversation(id)` and the contract's session share. */
 export const idSchema = nonEmpty;
 
-const messageSchema = z.strictObject({
-  role: z.enum(['user', 'assistant', 'system']),
-  content: nonEmpty,
-});
+const messageSchema = lazySchema(() =>
+  z.strictObject({
+    role: z.enum(['user', 'assistant', 'system']),
+    content: nonEmpty,
+  }),
+);
 
-const fileSchema = z.union([nonEmpty, z.looseObject({ fileId: nonEmpty })]);
+const fileSchema = lazySchema(() => z.union([nonEmpty, z.looseObject({ fileId: nonEmpty })]));
 
-export const chatInputSchema: z.ZodType<AgenticStarChatInput> = z
-  .strictObject({
-    message: nonEmpty.optional(),
-    messages: z.array(messageSchema).min(1, 'must hold at least one message').optional(),
-    conversationId: nonEmpty.optional(),
-    agentMode: z.boolean().optional(),
-    agentLevel: z.enum(['default', 'high_performance']).optional(),
-    files: z.array(fileSchema).optional(),
-    agentId: nonEmpty.optional(),
-    model: nonEmpty.optional(),
-    extraBody: z.record(z.string(), z.unknown()).optional(),
-  })
-  .superRefine((input, ctx) => {
-    if (input.message === undefined && input.messages === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['message'], message: 'is required (or give messages)' });
-    } else if (input.message !== undefined && input.messages !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['messages'], message: 'give either message or messages, not both' });
-    }
-  });
+export const chatInputSchema: z.ZodType<AgenticStarChatInput> = lazySchema(() =>
+  z
+    .strictObject({
+      message: nonEmpty.optional(),
+      messages: z.array(messageSchema).min(1, 'must hold at least one message').optional(),
+      conversationId: nonEmpty.optional(),
+      agentMode: z.boolean().optional(),
+      agentLevel: z.enum(['default', 'high_performance']).optional(),
+      files: z.array(fileSchema).optional(),
+      agentId: nonEmpty.optional(),
+      model: nonEmpty.optional(),
+      extraBody: z.record(z.string(), z.unknown()).optional(),
+    })
+    .superRefine((input, ctx) => {
+      if (input.message === undefined && input.messages === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['message'], message: 'is required (or give messages)' });
+      } else if (input.message !== undefined && input.messages !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['messages'], message: 'give either message or messages, not both' });
+      }
+    }),
+);
 
 const isSignal = (v: unknown): v is AbortSignal => v instanceof AbortSignal;
 
-const signalSchema = z.custom<AbortSignals>(
-  (v) => isSignal(v) || (Array.isArray(v) && v.every(isSignal)),
-  'must be an AbortSignal or a list of AbortSignals',
+const signalSchema = lazySchema(() =>
+  z.custom<AbortSignals>(
+    (v) => isSignal(v) || (Array.isArray(v) && v.every(isSignal)),
+    'must be an AbortSignal or a list of AbortSignals',
+  ),
 );
 
-const headersSchema: z.ZodType<HeaderRecord> = z.record(z.string(), z.string().optional());
+const headersSchema: z.ZodType<HeaderRecord> = lazySchema(() => z.record(z.string(), z.string().optional()));
 
-const listOptionsShape = {
+const listOptionsShape = lazySchema(() => ({
   signal: signalSchema.optional(),
   timeouts: timeoutsSchema.optional(),
   maxRetries: z.number().int().nonnegative().optional(),
   headers: headersSchema.optional(),
-};
+}));
 
-export const listOptionsSchema: z.ZodType<AgenticStarListOptions> = z.strictObject(listOptionsShape);
+export const listOptionsSchema: z.ZodType<AgenticStarListOptions> = lazySchema(() => z.strictObject(listOptionsShape));
 
-export const callOptionsSchema: z.ZodType<AgenticStarCallOptions> = z.strictObject({
-  ...listOptionsShape,
-  onComment: z.custom<(comment: string) => void>((v) => typeof v === 'function', 'must be a function').optional(),
-});
+export const callOptionsSchema: z.ZodType<AgenticStarCallOptions> = lazySchema(() =>
+  z.strictObject({
+    ...listOptionsShape,
+    onComment: z.custom<(comment: string) => void>((v) => typeof v === 'function', 'must be a function').optional(),
+  }),
+);
 
 /** A string is shorthand for `{ message }`. */
 export function normaliseChatInput(input: unknown): unknown {

@@ -1,3 +1,4 @@
+import { lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 
 /**
@@ -6,59 +7,71 @@ import { z } from 'zod';
  * servers send it.
  */
 
-const id = z.union([z.string(), z.number()]);
+const id = lazySchema(() => z.union([z.string(), z.number()]));
 
 /** An agent task in `delta.tasks` (`messageId`, `conversationId`, `actionType`, `callId`, `title`, `status`, `timestamp` in epoch ms). */
-export const agenticStarTaskSchema = z.looseObject({
-  messageId: id.nullish(),
-  conversationId: id.nullish(),
-  actionType: z.string().nullish(),
-  callId: id.nullish(),
-  title: z.string().nullish(),
-  status: z.string().nullish(),
-  timestamp: z.union([z.number(), z.string()]).nullish(),
-});
+export const agenticStarTaskSchema = lazySchema(() =>
+  z.looseObject({
+    messageId: id.nullish(),
+    conversationId: id.nullish(),
+    actionType: z.string().nullish(),
+    callId: id.nullish(),
+    title: z.string().nullish(),
+    status: z.string().nullish(),
+    timestamp: z.union([z.number(), z.string()]).nullish(),
+  }),
+);
 
 /** `delta.messageInfo` of the role chunk. Its fields are not documented; the ids are read when present. */
-export const agenticStarMessageInfoSchema = z.looseObject({
-  conversationId: id.nullish(),
-  messageId: id.nullish(),
-});
+export const agenticStarMessageInfoSchema = lazySchema(() =>
+  z.looseObject({
+    conversationId: id.nullish(),
+    messageId: id.nullish(),
+  }),
+);
 
 /** A choice's `delta`: `role` and `messageInfo` (first chunk), `content`, `tasks`, and anything else, kept. */
-export const agenticStarDeltaSchema = z.looseObject({
-  role: z.string().nullish(),
-  content: z.string().nullish(),
-  messageInfo: agenticStarMessageInfoSchema.nullish(),
-  tasks: z.array(agenticStarTaskSchema).nullish(),
-});
+export const agenticStarDeltaSchema = lazySchema(() =>
+  z.looseObject({
+    role: z.string().nullish(),
+    content: z.string().nullish(),
+    messageInfo: agenticStarMessageInfoSchema.nullish(),
+    tasks: z.array(agenticStarTaskSchema).nullish(),
+  }),
+);
 
 /** One choice. The platform sends camelCase `finishReason`; OpenAI-style `finish_reason` is read too. */
-export const agenticStarChoiceSchema = z.looseObject({
-  index: z.number().nullish(),
-  delta: agenticStarDeltaSchema.nullish(),
-  finishReason: z.string().nullish(),
-  finish_reason: z.string().nullish(),
-});
+export const agenticStarChoiceSchema = lazySchema(() =>
+  z.looseObject({
+    index: z.number().nullish(),
+    delta: agenticStarDeltaSchema.nullish(),
+    finishReason: z.string().nullish(),
+    finish_reason: z.string().nullish(),
+  }),
+);
 
 /** Token counts, should the platform send OpenAI-style `usage` (not documented). */
-export const agenticStarUsageSchema = z.looseObject({
-  prompt_tokens: z.number().nullish(),
-  completion_tokens: z.number().nullish(),
-  total_tokens: z.number().nullish(),
-  promptTokens: z.number().nullish(),
-  completionTokens: z.number().nullish(),
-  totalTokens: z.number().nullish(),
-});
+export const agenticStarUsageSchema = lazySchema(() =>
+  z.looseObject({
+    prompt_tokens: z.number().nullish(),
+    completion_tokens: z.number().nullish(),
+    total_tokens: z.number().nullish(),
+    promptTokens: z.number().nullish(),
+    completionTokens: z.number().nullish(),
+    totalTokens: z.number().nullish(),
+  }),
+);
 
 /** A chunk: `{createdAt, model: "AGENTIC STAR", choices: [...]}`, plus OpenAI's `id` / `usage` if sent. */
-export const agenticStarChunkSchema = z.looseObject({
-  id: id.nullish(),
-  createdAt: z.union([z.string(), z.number()]).nullish(),
-  model: z.string().nullish(),
-  choices: z.array(agenticStarChoiceSchema),
-  usage: agenticStarUsageSchema.nullish(),
-});
+export const agenticStarChunkSchema = lazySchema(() =>
+  z.looseObject({
+    id: id.nullish(),
+    createdAt: z.union([z.string(), z.number()]).nullish(),
+    model: z.string().nullish(),
+    choices: z.array(agenticStarChoiceSchema),
+    usage: agenticStarUsageSchema.nullish(),
+  }),
+);
 
 /** An agent task (unknown fields kept). */
 export type AgenticStarTask = z.infer<typeof agenticStarTaskSchema>;

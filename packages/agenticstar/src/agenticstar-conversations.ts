@@ -1,4 +1,4 @@
-import { ResponseDecodeError, type HttpClient, type HttpClientRequest } from '@kakehashi/sse-core';
+import { ResponseDecodeError, type HttpClient, type HttpClientRequest, lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 
 /** Query of `GET /v1/conversations`. Unknown keys are rejected. */
@@ -36,22 +36,26 @@ export interface AgenticStarConversationPage {
   raw: Record<string, unknown>;
 }
 
-export const listConversationsSchema = z.strictObject({
-  limit: z.number().int().positive().optional(),
-  order: z.enum(['asc', 'desc']).optional(),
-  cursor: z.string().min(1, 'must not be empty').optional(),
-  maxPages: z.number().int().positive().optional(),
-});
+export const listConversationsSchema = lazySchema(() =>
+  z.strictObject({
+    limit: z.number().int().positive().optional(),
+    order: z.enum(['asc', 'desc']).optional(),
+    cursor: z.string().min(1, 'must not be empty').optional(),
+    maxPages: z.number().int().positive().optional(),
+  }),
+);
 
 /** The names tried, in order, for the items array (the real one is not documented). */
 export const AGENTICSTAR_CONVERSATION_ITEM_FIELDS = ['conversations', 'data', 'items', 'results'] as const;
 
-const pageSchema = z.looseObject({
-  hasMore: z.boolean().nullish(),
-  has_more: z.boolean().nullish(),
-  cursor: z.union([z.string(), z.number()]).nullish(),
-  nextCursor: z.union([z.string(), z.number()]).nullish(),
-});
+const pageSchema = lazySchema(() =>
+  z.looseObject({
+    hasMore: z.boolean().nullish(),
+    has_more: z.boolean().nullish(),
+    cursor: z.union([z.string(), z.number()]).nullish(),
+    nextCursor: z.union([z.string(), z.number()]).nullish(),
+  }),
+);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

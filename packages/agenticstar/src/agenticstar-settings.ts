@@ -1,4 +1,4 @@
-import { ENV_RECORD_REASON, type FetchFunction, type HeaderRecord, isEnvRecord } from '@kakehashi/sse-core';
+import { ENV_RECORD_REASON, type FetchFunction, type HeaderRecord, isEnvRecord, lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import type { AgenticStarPresetName } from './agenticstar-presets';
 
@@ -105,36 +105,40 @@ export function isHttpUrl(value: string): boolean {
   }
 }
 
-const httpUrl = z.string().refine(isHttpUrl, 'must be an absolute http(s) URL');
-const nonEmpty = z.string().min(1, 'must not be empty');
-const millis = z.number().finite().nonnegative();
-export const timeoutsSchema: z.ZodType<AgenticStarTimeouts> = z.strictObject({
-  headersMs: millis.optional(),
-  idleMs: millis.optional(),
-  totalMs: millis.optional(),
-});
+const httpUrl = lazySchema(() => z.string().refine(isHttpUrl, 'must be an absolute http(s) URL'));
+const nonEmpty = lazySchema(() => z.string().min(1, 'must not be empty'));
+const millis = lazySchema(() => z.number().finite().nonnegative());
+export const timeoutsSchema: z.ZodType<AgenticStarTimeouts> = lazySchema(() =>
+  z.strictObject({
+    headersMs: millis.optional(),
+    idleMs: millis.optional(),
+    totalMs: millis.optional(),
+  }),
+);
 
-export const settingsSchema: z.ZodType<AgenticStarSettings> = z.strictObject({
-  edition: z.enum(['saas', 'marketplace']).optional(),
-  preset: z.enum(['agenticstar-jp', 'softbank-fd']).optional(),
-  baseURL: httpUrl.optional(),
-  authBaseURL: httpUrl.optional(),
-  tokenUrl: httpUrl.optional(),
-  clientId: nonEmpty.optional(),
-  clientSecret: nonEmpty.optional(),
-  tokenProvider: z
-    .custom<AgenticStarTokenSource>(
-      (v) => typeof v === 'object' && v !== null && typeof (v as { getToken?: unknown }).getToken === 'function',
-      'must be an object with a getToken() function',
-    )
-    .optional(),
-  tokenRefreshSkewMs: millis.optional(),
-  agentId: nonEmpty.optional(),
-  agentIdPlacement: z.enum(['body', 'query']).optional(),
-  model: nonEmpty.optional(),
-  headers: z.record(z.string(), z.string().optional()).optional(),
-  fetch: z.custom<FetchFunction>((v) => typeof v === 'function', 'must be a fetch-compatible function').optional(),
-  timeouts: timeoutsSchema.optional(),
-  maxRetries: z.number().int().nonnegative().optional(),
-  env: z.custom<Record<string, string | undefined>>(isEnvRecord, ENV_RECORD_REASON).optional(),
-});
+export const settingsSchema: z.ZodType<AgenticStarSettings> = lazySchema(() =>
+  z.strictObject({
+    edition: z.enum(['saas', 'marketplace']).optional(),
+    preset: z.enum(['agenticstar-jp', 'softbank-fd']).optional(),
+    baseURL: httpUrl.optional(),
+    authBaseURL: httpUrl.optional(),
+    tokenUrl: httpUrl.optional(),
+    clientId: nonEmpty.optional(),
+    clientSecret: nonEmpty.optional(),
+    tokenProvider: z
+      .custom<AgenticStarTokenSource>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as { getToken?: unknown }).getToken === 'function',
+        'must be an object with a getToken() function',
+      )
+      .optional(),
+    tokenRefreshSkewMs: millis.optional(),
+    agentId: nonEmpty.optional(),
+    agentIdPlacement: z.enum(['body', 'query']).optional(),
+    model: nonEmpty.optional(),
+    headers: z.record(z.string(), z.string().optional()).optional(),
+    fetch: z.custom<FetchFunction>((v) => typeof v === 'function', 'must be a fetch-compatible function').optional(),
+    timeouts: timeoutsSchema.optional(),
+    maxRetries: z.number().int().nonnegative().optional(),
+    env: z.custom<Record<string, string | undefined>>(isEnvRecord, ENV_RECORD_REASON).optional(),
+  }),
+);

@@ -1,23 +1,25 @@
-import { InvalidArgumentError, type AgentTurnInput } from '@kakehashi/sse-core';
+import { InvalidArgumentError, type AgentTurnInput, lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import type { AgenticStarChatInput, AgenticStarMessage } from './agenticstar-chat-request';
 
-const nonEmpty = z.string().min(1, 'must not be empty');
+const nonEmpty = lazySchema(() => z.string().min(1, 'must not be empty'));
 
 /** The agent contract's turn input, checked strictly (unknown keys are rejected). */
-export const turnInputSchema: z.ZodType<AgentTurnInput> = z.strictObject({
-  messages: z
-    .array(
-      z.strictObject({
-        role: z.enum(['system', 'user', 'assistant']),
-        content: z.string(),
-      }),
-    )
-    .min(1, 'must hold at least one message'),
-  session: nonEmpty.optional(),
-  agentId: nonEmpty.optional(),
-  userId: nonEmpty.optional(),
-});
+export const turnInputSchema: z.ZodType<AgentTurnInput> = lazySchema(() =>
+  z.strictObject({
+    messages: z
+      .array(
+        z.strictObject({
+          role: z.enum(['system', 'user', 'assistant']),
+          content: z.string(),
+        }),
+      )
+      .min(1, 'must hold at least one message'),
+    session: nonEmpty.optional(),
+    agentId: nonEmpty.optional(),
+    userId: nonEmpty.optional(),
+  }),
+);
 
 /**
  * The messages AgenticStar is sent for a contract turn: OpenAI-style, `system` messages kept as
