@@ -6,7 +6,13 @@ import {
   readSetting,
   type HttpAuth,
 } from '@kakehashi/auth';
-import { InvalidArgumentError, createHttpClient, registerSecret, type HttpClient } from '@kakehashi/sse-core';
+import {
+  InvalidArgumentError,
+  createHttpClient,
+  registerSecret,
+  runtimeEnv,
+  type HttpClient,
+} from '@kakehashi/sse-core';
 import {
   AGENTICSTAR_DEFAULT_PRESET,
   AGENTICSTAR_MARKETPLACE_TOKEN_PATH,
@@ -43,13 +49,14 @@ export interface AgenticStarRuntime {
 }
 
 /**
- * Where the `AGENTICSTAR_*` variables are read from: the `env` setting, else `process.env` where the
- * runtime has one (Workers and browsers may not), else nothing.
+ * Where the `AGENTICSTAR_*` variables are read from: the `env` setting, else the runtime's environment
+ * (sse-core's `runtimeEnv()`: `process.env`; on Deno `Deno.env`, a refused permission reading as unset;
+ * nothing in browsers and Workers without `nodejs_compat`).
  */
 export function settingsEnv(settings: {
   env?: Record<string, string | undefined>;
 }): Record<string, string | undefined> {
-  return settings.env ?? globalThis.process?.env ?? {};
+  return settings.env ?? runtimeEnv();
 }
 
 export function blankToUndefined(value: string | undefined): string | undefined {

@@ -7,6 +7,7 @@ import {
   registerSecret,
   resolveValue,
   ResponseDecodeError,
+  runtimeEnv,
   validateArgument,
   type FetchFunction,
   type TimeoutOptions,
@@ -208,7 +209,7 @@ export function createAppServerClient(settings: AppServerClientSettings = {}): A
   let baseURL: string | undefined;
   const readBaseURL = () => {
     if (baseURL) return baseURL;
-    const value = s.baseURL?.trim() || (s.env ?? process.env).ALIYUN_APPSERVER_URL?.trim();
+    const value = s.baseURL?.trim() || (s.env ?? runtimeEnv()).ALIYUN_APPSERVER_URL?.trim();
     if (!value) throw new MissingConfigError('baseURL', 'ALIYUN_APPSERVER_URL');
     let url: URL;
     try {

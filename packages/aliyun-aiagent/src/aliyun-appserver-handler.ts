@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { lazySecret, type EnvSource } from '@kakehashi/auth';
-import { ApiCallError, MissingConfigError, readRequestText, validateArgument } from '@kakehashi/sse-core';
+import { ApiCallError, MissingConfigError, readRequestText, runtimeEnv, validateArgument } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { apiKeyAuthorizer, authorizationCredential, type AppServerAuthorize } from './aliyun-appserver-auth';
 import { corsHeaders, type AppServerCorsOptions } from './aliyun-appserver-cors';
@@ -157,11 +156,11 @@ export function createAppServerHandler(options: AppServerHandlerOptions): AppSer
   const authorize = o.authorize ?? apiKeyAuthorizer(o.apiKeys ?? []);
   const basePath = (o.basePath ?? APP_SERVER_BASE_PATH).replace(/\/+$/, '');
   const maxBodyBytes = o.maxBodyBytes ?? 65_536;
-  const generateChannelId = o.generateChannelId ?? (() => randomUUID().replaceAll('-', ''));
+  const generateChannelId = o.generateChannelId ?? (() => crypto.randomUUID().replaceAll('-', ''));
   let appId: string | undefined;
   const readAppId = () => {
     if (appId) return appId;
-    const value = o.rtcAppId?.trim() || (env ?? process.env).ALIYUN_RTC_APP_ID?.trim();
+    const value = o.rtcAppId?.trim() || (env ?? runtimeEnv()).ALIYUN_RTC_APP_ID?.trim();
     if (!value) throw new MissingConfigError('rtcAppId', 'ALIYUN_RTC_APP_ID');
     appId = value;
     return value;

@@ -1,6 +1,13 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '@kakehashi/auth';
 import { registerSecret, validateArgument } from '@kakehashi/sse-core';
 import { z } from 'zod';
+
+/** Standard base64 of a string's UTF-8 bytes (`btoa`, which every runtime has, unlike `Buffer`). */
+function utf8Base64(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
 
 /** The `gslb` entry of the documented ARTC token example. */
 export const ARTC_DEFAULT_GSLB: readonly string[] = Object.freeze(['https://gw.rtn.aliyuncs.com']);
@@ -100,9 +107,7 @@ export function artcTokenHash(
   nonce: string,
   timestamp: number,
 ): string {
-  return createHash('sha256')
-    .update(appId + appKey + channelId + userId + nonce + String(timestamp))
-    .digest('hex');
+  return sha256Hex(appId + appKey + channelId + userId + nonce + String(timestamp));
 }
 
 /**
@@ -129,6 +134,6 @@ export function buildArtcToken(options: ArtcTokenOptions): ArtcToken {
     gslb === false
       ? { appid: o.appId, channelid: o.channelId, userid: o.userId, nonce, timestamp, token }
       : { appid: o.appId, channelid: o.channelId, userid: o.userId, nonce, timestamp, gslb, token };
-  const rtcAuthToken = Buffer.from(JSON.stringify(json), 'utf8').toString('base64');
+  const rtcAuthToken = utf8Base64(JSON.stringify(json));
   return { rtcAuthToken, token, timestamp, appId: o.appId, channelId: o.channelId, userId: o.userId, nonce };
 }

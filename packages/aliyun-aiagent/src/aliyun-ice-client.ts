@@ -5,6 +5,7 @@ import {
   MissingConfigError,
   registerSecret,
   ResponseDecodeError,
+  runtimeEnv,
   validateArgument,
   type ErrorBodyDetails,
   type FetchFunction,
@@ -307,7 +308,7 @@ export function createIceClient(settings: IceClientSettings = {}): IceClient {
   const env = s.env;
   if (s.securityToken) registerSecret(s.securityToken);
   const readId = () => {
-    const value = s.accessKeyId?.trim() || (env ?? process.env).ALIBABA_CLOUD_ACCESS_KEY_ID?.trim();
+    const value = s.accessKeyId?.trim() || (env ?? runtimeEnv()).ALIBABA_CLOUD_ACCESS_KEY_ID?.trim();
     if (!value) throw new MissingConfigError('accessKeyId', 'ALIBABA_CLOUD_ACCESS_KEY_ID');
     return value;
   };
@@ -319,7 +320,7 @@ export function createIceClient(settings: IceClientSettings = {}): IceClient {
   });
 
   function endpointFor(region?: string): string {
-    const fromEnv = (env ?? process.env).ALIYUN_ICE_ENDPOINT?.trim();
+    const fromEnv = (env ?? runtimeEnv()).ALIYUN_ICE_ENDPOINT?.trim();
     const template = s.endpoint?.trim() || fromEnv || ICE_DEFAULT_ENDPOINT;
     // Errors name where the bad value came from: the option, or the variable.
     const from = !s.endpoint?.trim() && fromEnv ? 'ALIYUN_ICE_ENDPOINT' : 'endpoint';

@@ -1,7 +1,7 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { InvalidArgumentError } from '@kakehashi/sse-core';
 import { checkAcsCredentials } from './acs-credentials';
 import { acsPercentEncode, acsQueryString, type AcsQuery } from './acs-percent-encode';
+import { nodeCrypto } from './node-crypto';
 import {
   assertHeaderSafe,
   assertNonEmptyString,
@@ -22,7 +22,7 @@ export type AcsHeaders = Readonly<Record<string, string | undefined>>;
 
 /** Lower-case hex SHA-256 of a string (UTF-8) or bytes. */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return nodeCrypto().createHash('sha256').update(data).digest('hex');
 }
 
 /** `YYYY-MM-DDTHH:mm:ssZ` in UTC, the `x-acs-date` format (no milliseconds). */
@@ -127,7 +127,7 @@ export function acs3StringToSign(canonicalRequest: string): string {
 
 /** `hex(HMAC-SHA256(key = accessKeySecret, stringToSign))`. */
 export function acs3Signature(accessKeySecret: string, stringToSign: string): string {
-  return createHmac('sha256', accessKeySecret).update(stringToSign).digest('hex');
+  return nodeCrypto().createHmac('sha256', accessKeySecret).update(stringToSign).digest('hex');
 }
 
 /** `ACS3-HMAC-SHA256 Credential=<id>,SignedHeaders=<list>,Signature=<hex>`. */
@@ -247,7 +247,7 @@ export function signAcs3Request(options: SignAcs3RequestOptions): Record<string,
         : typeof options.date === 'string'
           ? options.date
           : acs3Date(options.date),
-    'x-acs-signature-nonce': options.nonce ?? randomBytes(16).toString('hex'),
+    'x-acs-signature-nonce': options.nonce ?? nodeCrypto().randomBytes(16).toString('hex'),
     'x-acs-content-sha256': options.body === undefined ? EMPTY_BODY_SHA256 : sha256Hex(options.body),
   };
   if (options.securityToken) own['x-acs-security-token'] = options.securityToken;

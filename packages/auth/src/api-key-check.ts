@@ -1,10 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { InvalidArgumentError, registerSecret } from '@kakehashi/sse-core';
+import { nodeCrypto } from './node-crypto';
 
 /** Whether a key a caller presented is one of the accepted ones. */
 export type ApiKeyCheck = (presented: string | null | undefined) => boolean;
 
-const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+const digest = (value: string) => nodeCrypto().createHash('sha256').update(value, 'utf8').digest();
 
 /**
  * The check a server runs on the API key a caller presents (`Authorization: Bearer <key>`, or
@@ -19,7 +19,7 @@ const digest = (value: string) => createHash('sha256').update(value, 'utf8').dig
  */
 export function createApiKeyCheck(keys: readonly string[]): ApiKeyCheck {
   if (!Array.isArray(keys)) throw new InvalidArgumentError('keys', 'must be an array of strings');
-  const digests: Buffer[] = [];
+  const digests: Uint8Array[] = [];
   keys.forEach((key: unknown, i) => {
     if (typeof key !== 'string') throw new InvalidArgumentError(`keys[${i}]`, 'must be a string');
     const k = key.trim();
@@ -31,6 +31,7 @@ export function createApiKeyCheck(keys: readonly string[]): ApiKeyCheck {
     if (typeof presented !== 'string' || presented === '') return false;
     const given = digest(presented);
     let ok = false;
+    const { timingSafeEqual } = nodeCrypto();
     for (const d of digests) ok = timingSafeEqual(d, given) || ok;
     return ok;
   };

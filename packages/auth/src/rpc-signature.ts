@@ -1,7 +1,7 @@
-import { createHmac, randomUUID } from 'node:crypto';
 import { InvalidArgumentError, registerSecret } from '@kakehashi/sse-core';
 import { checkAcsCredentials } from './acs-credentials';
 import { acsPercentEncode, acsQueryString, type AcsQuery } from './acs-percent-encode';
+import { nodeCrypto } from './node-crypto';
 import {
   assertNonEmptyString,
   assertOptionalPlainObject,
@@ -45,7 +45,7 @@ export function rpcSignatureV1(options: RpcSignatureV1Options): string {
   assertOptionalPlainObject(options.params, 'params');
   if (options.params === undefined) throw new InvalidArgumentError('params', 'is required');
   const stringToSign = rpcStringToSignV1(options.method ?? 'POST', options.params);
-  return createHmac('sha1', `${options.accessKeySecret}&`).update(stringToSign).digest('base64');
+  return nodeCrypto().createHmac('sha1', `${options.accessKeySecret}&`).update(stringToSign).digest('base64');
 }
 
 /** Options of {@link signRpcRequestV1}. Unknown keys are rejected. */
@@ -112,7 +112,7 @@ export function signRpcRequestV1(options: SignRpcRequestV1Options): Record<strin
     AccessKeyId: options.accessKeyId,
     SignatureMethod: 'HMAC-SHA1',
     SignatureVersion: '1.0',
-    SignatureNonce: options.nonce || randomUUID(),
+    SignatureNonce: options.nonce || nodeCrypto().randomUUID(),
     Timestamp: timestamp,
   });
   if (options.securityToken) params.SecurityToken = options.securityToken;

@@ -1,7 +1,10 @@
-import { InvalidArgumentError, MissingConfigError, registerSecret } from '@kakehashi/sse-core';
+import { InvalidArgumentError, MissingConfigError, registerSecret, runtimeEnv } from '@kakehashi/sse-core';
 import { assertNonEmptyString, assertOptionalString, assertOptionsObject, describeType } from './options-validation';
 
-/** Where environment variables are read from: `process.env` unless another record is given. */
+/**
+ * Where environment variables are read from: the runtime's own (sse-core's `runtimeEnv()`: `process.env`,
+ * or on Deno a view of `Deno.env` where a refused permission reads as unset) unless another record is given.
+ */
 export type EnvSource = Readonly<Record<string, string | undefined>>;
 
 /** Options of {@link lazySecret}. Unknown keys are rejected. */
@@ -58,7 +61,7 @@ function lookup(options: {
   const explicit = options.value?.trim();
   if (explicit) return explicit;
   if (options.env === undefined) return undefined;
-  const fromEnv = (options.source ?? process.env)[options.env]?.trim();
+  const fromEnv = (options.source ?? runtimeEnv())[options.env]?.trim();
   return fromEnv || undefined;
 }
 

@@ -1,4 +1,4 @@
-import type { AgentPlatform, AgentPlatformStatus } from '@kakehashi/sse-core';
+import { runtimeEnv, type AgentPlatform, type AgentPlatformStatus } from '@kakehashi/sse-core';
 import { CODEER_ENV, CODEER_PROVIDER } from './codeer-constants';
 import { createCodeer } from './codeer-provider';
 import type { CodeerProviderSettings } from './codeer-settings';
@@ -26,7 +26,7 @@ export const codeerPlatform: AgentPlatform<CodeerProviderSettings> = Object.free
    * whether one is configured.
    */
   status(settings: CodeerProviderSettings = {}): AgentPlatformStatus {
-    const env = settings.env ?? globalThis.process?.env ?? {};
+    const env = settings.env ?? runtimeEnv();
     if (present(settings.apiKey) === undefined && present(env[CODEER_ENV.apiKey]) === undefined) {
       return { ready: false, missing: CODEER_ENV.apiKey };
     }

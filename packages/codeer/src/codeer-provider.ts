@@ -1,6 +1,7 @@
 import { apiKeyAuth, lazySecret, lazySetting } from '@kakehashi/auth';
 import {
   createAgentTurn,
+  runtimeEnv,
   validateArgument,
   type AgentCallOptions,
   type AgentTurn,
@@ -98,8 +99,8 @@ export interface CodeerProvider extends ChatAgent {
  */
 export function createCodeer(settings: CodeerProviderSettings = {}): CodeerProvider {
   const s = validateArgument(codeerProviderSettingsSchema, settings, 'settings');
-  // The variables: the given record, else the runtime's environment when it has one (browsers have none).
-  const env = s.env ?? globalThis.process?.env ?? {};
+  // The variables: the given record, else the runtime's environment (read safely on Deno; browsers have none).
+  const env = s.env ?? runtimeEnv();
   const auth = apiKeyAuth({
     key: lazySecret({ value: s.apiKey, env: CODEER_ENV.apiKey, setting: 'apiKey', source: env }),
     setting: 'apiKey',
