@@ -213,7 +213,7 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
     const rawBody = new Uint8Array(await c.req.arrayBuffer());
     let webhook: MiiboAgentGroupWebhook;
     try {
-      webhook = verifyAgentGroupWebhook({
+      webhook = await verifyAgentGroupWebhook({
         rawBody,
         headers: c.req.raw.headers,
         sharedSecret: { header: WEBHOOK_SECRET_HEADER, value: ctx.webhookSecret },

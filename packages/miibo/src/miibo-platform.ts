@@ -1,4 +1,4 @@
-import type { AgentPlatform, AgentPlatformStatus } from '@kakehashi/sse-core';
+import { runtimeEnv, type AgentPlatform, type AgentPlatformStatus } from '@kakehashi/sse-core';
 import { createMiibo, type MiiboProvider } from './miibo-provider';
 import { MIIBO_ENV, type MiiboSettings } from './miibo-settings';
 
@@ -28,7 +28,7 @@ export const miiboPlatform: MiiboPlatform = Object.freeze({
   title: 'miibo',
   envVars: Object.freeze([MIIBO_ENV.apiKey, MIIBO_ENV.agentId, MIIBO_ENV.baseURL, MIIBO_ENV.adminApiKey]),
   status(settings: MiiboSettings = {}): AgentPlatformStatus {
-    const env = settings.env ?? globalThis.process?.env ?? {};
+    const env = settings.env ?? runtimeEnv();
     if (present(settings.apiKey) === undefined && present(env[MIIBO_ENV.apiKey]) === undefined)
       return { ready: false, missing: MIIBO_ENV.apiKey };
     const defaultAgentId = present(settings.agentId) ?? present(env[MIIBO_ENV.agentId]);

@@ -6,6 +6,7 @@ import {
   joinUrl,
   registerSecret,
   ResponseDecodeError,
+  runtimeEnv,
   type AgentCallOptions,
   type AgentTurn,
   type AgentTurnInput,
@@ -124,7 +125,7 @@ const ACCEPT = 'application/json, text/plain, */*';
  */
 export function createMiibo(settings: MiiboSettings = {}): MiiboProvider {
   const s = validateSettings(settings);
-  const source = s.env ?? globalThis.process?.env ?? {};
+  const source = s.env ?? runtimeEnv();
   const apiKey = lazySecret({ value: s.apiKey, env: MIIBO_ENV.apiKey, setting: 'apiKey', source });
   const adminApiKey = lazySecret({ value: s.adminApiKey, env: MIIBO_ENV.adminApiKey, setting: 'adminApiKey', source });
   const agentId = lazySetting({ value: s.agentId, env: MIIBO_ENV.agentId, setting: 'agentId', source });

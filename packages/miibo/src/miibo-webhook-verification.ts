@@ -1,4 +1,3 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { InvalidArgumentError, KakehashiError, registerSecret } from '@kakehashi/sse-core';
 import { parseAgentGroupWebhook, type MiiboAgentGroupWebhook } from './miibo-agent-group-webhook';
 
@@ -24,8 +23,37 @@ export class MiiboWebhookVerificationError extends KakehashiError {
   }
 }
 
-function bytesOf(body: WebhookBody): Uint8Array {
-  return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+const encoder = new TextEncoder();
+
+function bytesOf(body: WebhookBody): Uint8Array<ArrayBuffer> {
+  return (typeof body === 'string' ? encoder.encode(body) : body) as Uint8Array<ArrayBuffer>;
+}
+
+/** Web Crypto, which every runtime kakehashi supports has (Node, Bun, Deno, Workers, browsers in a secure context). */
+function subtle(): SubtleCrypto {
+  const found = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
+  if (found === undefined)
+    throw new KakehashiError(
+      'unsupported-runtime',
+      'Webhook verification needs Web Crypto (crypto.subtle); a browser has it only on https: or localhost pages',
+    );
+  return found;
+}
+
+function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<CryptoKey> {
+  return subtle().importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+  return out;
+}
+
+function fromHex(text: string): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }
 
 function requireSecret(secret: unknown, field: string): asserts secret is string {
@@ -34,10 +62,14 @@ function requireSecret(secret: unknown, field: string): asserts secret is string
   registerSecret(secret);
 }
 
-/** miibo's webhook signature: the lowercase hex HMAC-SHA256 of the raw body, keyed with the webhook's secret. */
-export function signMiiboWebhook(rawBody: WebhookBody, secret: string): string {
+/**
+ * miibo's webhook signature: the lowercase hex HMAC-SHA256 of the raw body, keyed with the webhook's
+ * secret. Web Crypto, so it resolves asynchronously.
+ */
+export async function signMiiboWebhook(rawBody: WebhookBody, secret: string): Promise<string> {
   requireSecret(secret, 'secret');
-  return createHmac('sha256', secret).update(bytesOf(rawBody)).digest('hex');
+  const key = await hmacKey(secret, 'sign');
+  return hex(new Uint8Array(await subtle().sign('HMAC', key, bytesOf(rawBody))));
 }
 
 /** Options of {@link verifyMiiboHmac}. */
@@ -51,29 +83,43 @@ export interface VerifyMiiboHmacOptions {
 }
 
 /**
- * Checks miibo's `X-HMAC` signature (hex HMAC-SHA256 of the raw body) in constant time. Returns
- * false for a missing, repeated, malformed or wrong signature; never throws for bad input from the
- * caller of the webhook.
+ * Checks miibo's `X-HMAC` signature (hex HMAC-SHA256 of the raw body) with Web Crypto's constant-time
+ * `verify`. Resolves false for a missing, repeated, malformed or wrong signature; never rejects for
+ * bad input from the caller of the webhook (a missing `secret`, your own input, rejects with
+ * `InvalidArgumentError`).
  */
-export function verifyMiiboHmac(options: VerifyMiiboHmacOptions): boolean {
+export async function verifyMiiboHmac(options: VerifyMiiboHmacOptions): Promise<boolean> {
   requireSecret(options.secret, 'secret');
   const signature = single(options.signature)?.trim();
   if (signature === undefined || !/^[0-9a-fA-F]{64}$/.test(signature)) return false;
-  const expected = createHmac('sha256', options.secret).update(bytesOf(options.rawBody)).digest();
-  return timingSafeEqual(expected, Buffer.from(signature, 'hex'));
+  const key = await hmacKey(options.secret, 'verify');
+  return subtle().verify('HMAC', key, fromHex(signature), bytesOf(options.rawBody));
+}
+
+/** Whether two byte strings of the same length are equal, looking at every byte whatever it finds. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ (b[i] ?? 0);
+  return diff === 0;
 }
 
 /**
  * Compares a received shared-secret header value with the expected secret in constant time (both
- * are hashed first, so not even the length leaks). Missing or repeated values are a mismatch.
+ * are hashed with SHA-256 first, so not even the length leaks). Missing or repeated values are a
+ * mismatch. Web Crypto, so it resolves asynchronously.
  */
-export function verifySharedSecret(received: string | readonly string[] | null | undefined, expected: string): boolean {
+export async function verifySharedSecret(
+  received: string | readonly string[] | null | undefined,
+  expected: string,
+): Promise<boolean> {
   requireSecret(expected, 'expected');
   const value = single(received);
   if (value === undefined) return false;
-  const a = createHash('sha256').update(value, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
+  const [a, b] = await Promise.all([
+    subtle().digest('SHA-256', encoder.encode(value)),
+    subtle().digest('SHA-256', encoder.encode(expected)),
+  ]);
+  return sameBytes(new Uint8Array(a), new Uint8Array(b));
 }
 
 /** One header's value from either header shape, case-insensitively; repeated values come back as an array. */
@@ -108,12 +154,15 @@ export interface VerifyAgentGroupWebhookOptions {
 }
 
 /**
- * Verifies an agent group webhook call (constant-time), then parses it.
+ * Verifies an agent group webhook call (constant-time, Web Crypto), then parses it. Resolves with the
+ * parsed webhook; every failure is a rejection.
  *
  * @throws MiiboWebhookVerificationError (answer 401) when a configured check fails.
  * @throws InvalidArgumentError when no check is configured, or (answer 400) when the verified body is malformed.
  */
-export function verifyAgentGroupWebhook(options: VerifyAgentGroupWebhookOptions): MiiboAgentGroupWebhook {
+export async function verifyAgentGroupWebhook(
+  options: VerifyAgentGroupWebhookOptions,
+): Promise<MiiboAgentGroupWebhook> {
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('options', 'must be an object');
   const { rawBody, headers, sharedSecret, hmacSecret } = options;
   if (typeof rawBody !== 'string' && !(rawBody instanceof Uint8Array))
@@ -136,7 +185,7 @@ export function verifyAgentGroupWebhook(options: VerifyAgentGroupWebhookOptions)
       throw new InvalidArgumentError('options.sharedSecret.header', 'must be a header name');
     }
     requireSecret(sharedSecret.value, 'options.sharedSecret.value');
-    if (!verifySharedSecret(webhookHeader(headers, sharedSecret.header), sharedSecret.value)) {
+    if (!(await verifySharedSecret(webhookHeader(headers, sharedSecret.header), sharedSecret.value))) {
       throw new MiiboWebhookVerificationError(
         'secret-header',
         `Webhook rejected: header ${sharedSecret.header} is missing or wrong`,
@@ -145,7 +194,9 @@ export function verifyAgentGroupWebhook(options: VerifyAgentGroupWebhookOptions)
   }
   if (hmacSecret !== undefined) {
     requireSecret(hmacSecret, 'options.hmacSecret');
-    if (!verifyMiiboHmac({ rawBody, signature: webhookHeader(headers, MIIBO_HMAC_HEADER), secret: hmacSecret })) {
+    if (
+      !(await verifyMiiboHmac({ rawBody, signature: webhookHeader(headers, MIIBO_HMAC_HEADER), secret: hmacSecret }))
+    ) {
       throw new MiiboWebhookVerificationError(
         'hmac',
         `Webhook rejected: ${MIIBO_HMAC_HEADER} signature is missing or does not match the body`,

@@ -81,7 +81,7 @@ describe('miibo agent groups: start', () => {
     expect(hook!.headers['x-webhook-secret']).toBe(SHARED_SECRET);
     expect(hook!.headers['x-hmac']).toMatch(/^[0-9a-f]{64}$/);
 
-    const webhook = verifyAgentGroupWebhook({
+    const webhook = await verifyAgentGroupWebhook({
       rawBody: hook!.rawBody,
       headers: hook!.headers,
       sharedSecret: { header: 'X-Webhook-Secret', value: SHARED_SECRET },
@@ -99,22 +99,18 @@ describe('miibo agent groups: start', () => {
     expect(typeof webhook.payload.completedAt).toBe('string');
 
     const tampered = hook!.body.replace('completed', 'completed ');
-    const hmacError = (() => {
-      try {
-        verifyAgentGroupWebhook({ rawBody: tampered, headers: hook!.headers, hmacSecret: SIGNING_SECRET });
-      } catch (error) {
-        return error;
-      }
-    })();
+    const hmacError = await rejectionOf(
+      verifyAgentGroupWebhook({ rawBody: tampered, headers: hook!.headers, hmacSecret: SIGNING_SECRET }),
+    );
     expect(MiiboWebhookVerificationError.isInstance(hmacError)).toBe(true);
     expect((hmacError as MiiboWebhookVerificationError).check).toBe('hmac');
-    expect(() =>
+    await expect(
       verifyAgentGroupWebhook({
         rawBody: hook!.rawBody,
         headers: { ...hook!.headers, 'x-webhook-secret': 'guess' },
         sharedSecret: { header: 'x-webhook-secret', value: SHARED_SECRET },
       }),
-    ).toThrow(/X-Webhook-Secret|x-webhook-secret/);
+    ).rejects.toThrow(/X-Webhook-Secret|x-webhook-secret/);
     const deliveries = await sim.waitForWebhookDeliveries(1);
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0]).toMatchObject({ groupId, status: 204, body: hook!.body });
@@ -124,7 +120,7 @@ describe('miibo agent groups: start', () => {
     sim.configure({ groupOutcome: 'error' });
     const { groupId } = await client().startAgentGroup(input({ resultWebhookUrl: `${receiver.url}/hook` }));
     const [hook] = await receiver.waitForRequests(1);
-    const webhook = verifyAgentGroupWebhook({
+    const webhook = await verifyAgentGroupWebhook({
       rawBody: hook!.body,
       headers: hook!.headers,
       hmacSecret: SIGNING_SECRET,
@@ -218,36 +214,42 @@ describe('miibo agent groups: start', () => {
 });
 
 describe('miibo webhook helpers', () => {
-  it('signs and verifies X-HMAC in constant time, rejecting missing, malformed and repeated signatures', () => {
+  it('signs and verifies X-HMAC in constant time, rejecting missing, malformed and repeated signatures', async () => {
     const body = '{"groupId":"g","status":"completed"}';
-    const sig = signMiiboWebhook(body, SIGNING_SECRET);
+    const sig = await signMiiboWebhook(body, SIGNING_SECRET);
     expect(sig).toMatch(/^[0-9a-f]{64}$/);
-    expect(verifyMiiboHmac({ rawBody: body, signature: sig, secret: SIGNING_SECRET })).toBe(true);
+    // The published HMAC-SHA256 test vector (RFC 4231 case 2): the signature is the standard one.
+    expect(await signMiiboWebhook('what do ya want for nothing?', 'Jefe')).toBe(
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
+    expect(await verifyMiiboHmac({ rawBody: body, signature: sig, secret: SIGNING_SECRET })).toBe(true);
     expect(
-      verifyMiiboHmac({
+      await verifyMiiboHmac({
         rawBody: new TextEncoder().encode(body),
         signature: sig.toUpperCase(),
         secret: SIGNING_SECRET,
       }),
     ).toBe(true);
-    expect(verifyMiiboHmac({ rawBody: `${body} `, signature: sig, secret: SIGNING_SECRET })).toBe(false);
-    expect(verifyMiiboHmac({ rawBody: body, signature: sig, secret: 'other-secret-123' })).toBe(false);
+    expect(await verifyMiiboHmac({ rawBody: `${body} `, signature: sig, secret: SIGNING_SECRET })).toBe(false);
+    expect(await verifyMiiboHmac({ rawBody: body, signature: sig, secret: 'other-secret-123' })).toBe(false);
     for (const bad of [undefined, null, '', sig.slice(2), `${sig}00`, 'zz'.repeat(32), [sig, sig]]) {
-      expect(verifyMiiboHmac({ rawBody: body, signature: bad as string, secret: SIGNING_SECRET })).toBe(false);
+      expect(await verifyMiiboHmac({ rawBody: body, signature: bad as string, secret: SIGNING_SECRET })).toBe(false);
     }
   });
 
-  it('compares shared secrets in constant time', () => {
-    expect(verifySharedSecret(SHARED_SECRET, SHARED_SECRET)).toBe(true);
-    expect(verifySharedSecret([SHARED_SECRET], SHARED_SECRET)).toBe(true);
+  it('compares shared secrets in constant time', async () => {
+    expect(await verifySharedSecret(SHARED_SECRET, SHARED_SECRET)).toBe(true);
+    expect(await verifySharedSecret([SHARED_SECRET], SHARED_SECRET)).toBe(true);
     for (const bad of [undefined, '', 'short', `${SHARED_SECRET}x`, [SHARED_SECRET, SHARED_SECRET]]) {
-      expect(verifySharedSecret(bad as string, SHARED_SECRET)).toBe(false);
+      expect(await verifySharedSecret(bad as string, SHARED_SECRET)).toBe(false);
     }
-    expect(() => verifySharedSecret('x', '')).toThrow(InvalidArgumentError);
+    await expect(verifySharedSecret('x', '')).rejects.toThrow(InvalidArgumentError);
   });
 
-  it('refuses to verify with no check configured, and parses without verifying when asked', () => {
-    expect(() => verifyAgentGroupWebhook({ rawBody: '{}', headers: {} })).toThrow(/sharedSecret and\/or hmacSecret/);
+  it('refuses to verify with no check configured, and parses without verifying when asked', async () => {
+    await expect(verifyAgentGroupWebhook({ rawBody: '{}', headers: {} })).rejects.toThrow(
+      /sharedSecret and\/or hmacSecret/,
+    );
     expect(parseAgentGroupWebhook('{"groupId":"g-1","status":"queued","extra":1}')).toEqual({
       type: 'unknown',
       payload: { groupId: 'g-1', status: 'queued', extra: 1 },
