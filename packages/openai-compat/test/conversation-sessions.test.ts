@@ -106,6 +106,21 @@ describe('conversationDigest and continuedHistory', () => {
     );
   });
 
+  it('is the SHA-256 of the documented canonical JSON (the same on every runtime, Web Crypto or node:crypto)', async () => {
+    const canonical = JSON.stringify([
+      'kakehashi.conversation.v1',
+      'Bearer k',
+      'miibo/a',
+      [
+        ['user', 'こんにちは'],
+        ['assistant', 'はい'],
+      ],
+    ]);
+    const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical)));
+    const expected = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+    expect(await conversationDigest('miibo/a', [u('こんにちは'), sys('x'), a('はい ')], 'Bearer k')).toBe(expected);
+  });
+
   it('the continued history ends with the last assistant message, followed only by user (and system) messages', () => {
     expect(continuedHistory([u('q1')])).toBeUndefined();
     expect(continuedHistory([sys('s'), u('q1')])).toBeUndefined();
