@@ -1,26 +1,30 @@
-import { InvalidArgumentError, validateArgument, type AgentTurnInput } from '@kakehashi/sse-core';
+import { InvalidArgumentError, validateArgument, type AgentTurnInput, lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { agentIdSchema, externalUserIdSchema } from './codeer-input-schemas';
 
 /** The contract's message, as Codeer reads it (other fields are ignored). */
-const agentMessageSchema = z.object({
-  role: z.enum(['system', 'user', 'assistant']),
-  content: z.string(),
-});
+const agentMessageSchema = lazySchema(() =>
+  z.object({
+    role: z.enum(['system', 'user', 'assistant']),
+    content: z.string(),
+  }),
+);
 
 /** The strict schema of the agent contract's `AgentTurnInput`, as Codeer takes it. */
-export const codeerTurnInputSchema = z.strictObject({
-  messages: z.array(agentMessageSchema).min(1, 'must hold at least one message'),
-  session: z
-    .string()
-    .regex(
-      /^[1-9]\d{0,17}$/,
-      "must be a Codeer chat id (the digits of a positive integer, as a turn's session() gave it)",
-    )
-    .optional(),
-  agentId: agentIdSchema.optional(),
-  userId: externalUserIdSchema.optional(),
-});
+export const codeerTurnInputSchema = lazySchema(() =>
+  z.strictObject({
+    messages: z.array(agentMessageSchema).min(1, 'must hold at least one message'),
+    session: z
+      .string()
+      .regex(
+        /^[1-9]\d{0,17}$/,
+        "must be a Codeer chat id (the digits of a positive integer, as a turn's session() gave it)",
+      )
+      .optional(),
+    agentId: agentIdSchema.optional(),
+    userId: externalUserIdSchema.optional(),
+  }),
+);
 
 /** What one Codeer turn sends: the message, and the chat, agent and end user it goes to. */
 export interface CodeerTurnRequest {

@@ -1,3 +1,4 @@
+import { lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { checkOptions, type CodeerContext } from './codeer-context';
 import type { CodeerRequestOptions } from './codeer-request-options';
@@ -9,7 +10,7 @@ export interface CodeerAgents {
   list(options?: CodeerRequestOptions): Promise<CodeerAgent[]>;
 }
 
-const agentListSchema = z.array(codeerAgentSchema);
+const agentListSchema = lazySchema(() => z.array(codeerAgentSchema));
 
 export function createCodeerAgents(ctx: CodeerContext): CodeerAgents {
   return {

@@ -1,4 +1,4 @@
-import { registerSecret, validateArgument } from '@kakehashi/sse-core';
+import { registerSecret, validateArgument, lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { checkOptions, path, type CodeerContext } from './codeer-context';
 import { agentIdSchema, attachedFileUuidsSchema, batchIdSchema, externalUserIdSchema } from './codeer-input-schemas';
@@ -82,55 +82,61 @@ export interface CodeerBatches {
   cancel(batchId: string | number, options?: CodeerRequestOptions): Promise<CodeerBatch>;
 }
 
-const batchRequestSchema = z.strictObject({
-  customId: z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters'),
-  message: z.string().min(1, 'must not be empty'),
-  agentId: agentIdSchema.optional(),
-  externalUserId: externalUserIdSchema.optional(),
-  name: z.string().max(256, 'must be at most 256 characters').optional(),
-  attachedFileUuids: attachedFileUuidsSchema.optional(),
-  historyId: z.number().int().positive().optional(),
-});
+const batchRequestSchema = lazySchema(() =>
+  z.strictObject({
+    customId: z.string().min(1, 'must not be empty').max(256, 'must be at most 256 characters'),
+    message: z.string().min(1, 'must not be empty'),
+    agentId: agentIdSchema.optional(),
+    externalUserId: externalUserIdSchema.optional(),
+    name: z.string().max(256, 'must be at most 256 characters').optional(),
+    attachedFileUuids: attachedFileUuidsSchema.optional(),
+    historyId: z.number().int().positive().optional(),
+  }),
+);
 
-const createBatchSchema = z.strictObject({
-  agentId: agentIdSchema.optional(),
-  requests: z
-    .array(batchRequestSchema)
-    .min(1, 'must hold at least 1 request')
-    .max(1000, 'must hold at most 1000 requests')
-    .superRefine((requests, ctx) => {
-      const seen = new Set<string>();
-      requests.forEach((r, index) => {
-        if (seen.has(r.customId))
-          ctx.addIssue({
-            code: 'custom',
-            path: [index, 'customId'],
-            message: `"${r.customId}" is used twice; custom ids must be unique`,
-          });
-        seen.add(r.customId);
-      });
-    }),
-  webhook: z
+const createBatchSchema = lazySchema(() =>
+  z.strictObject({
+    agentId: agentIdSchema.optional(),
+    requests: z
+      .array(batchRequestSchema)
+      .min(1, 'must hold at least 1 request')
+      .max(1000, 'must hold at most 1000 requests')
+      .superRefine((requests, ctx) => {
+        const seen = new Set<string>();
+        requests.forEach((r, index) => {
+          if (seen.has(r.customId))
+            ctx.addIssue({
+              code: 'custom',
+              path: [index, 'customId'],
+              message: `"${r.customId}" is used twice; custom ids must be unique`,
+            });
+          seen.add(r.customId);
+        });
+      }),
+    webhook: z
+      .strictObject({
+        url: z.string().refine((v) => /^https:\/\/\S+$/i.test(v) && URL.canParse(v), 'must be an https:// URL'),
+        events: z
+          .array(z.enum(['completed', 'failed', 'cancelled']))
+          .min(1, 'must not be empty')
+          .optional(),
+        secret: z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters').optional(),
+      })
+      .optional(),
+  }),
+);
+
+const listQuerySchema = lazySchema(() =>
+  z
     .strictObject({
-      url: z.string().refine((v) => /^https:\/\/\S+$/i.test(v) && URL.canParse(v), 'must be an https:// URL'),
-      events: z
-        .array(z.enum(['completed', 'failed', 'cancelled']))
-        .min(1, 'must not be empty')
-        .optional(),
-      secret: z.string().min(1, 'must not be empty').max(255, 'must be at most 255 characters').optional(),
+      limit: z.number().int().min(1).max(1000).optional(),
+      offset: z.number().int().nonnegative().optional(),
     })
     .optional(),
-});
+);
 
-const listQuerySchema = z
-  .strictObject({
-    limit: z.number().int().min(1).max(1000).optional(),
-    offset: z.number().int().nonnegative().optional(),
-  })
-  .optional();
-
-const batchListSchema = z.array(codeerBatchSchema);
-const resultListSchema = z.array(codeerBatchResultSchema);
+const batchListSchema = lazySchema(() => z.array(codeerBatchSchema));
+const resultListSchema = lazySchema(() => z.array(codeerBatchResultSchema));
 
 export function createCodeerBatches(ctx: CodeerContext): CodeerBatches {
   return {

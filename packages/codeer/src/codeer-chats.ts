@@ -1,4 +1,4 @@
-import { validateArgument } from '@kakehashi/sse-core';
+import { validateArgument, lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { checkOptions, path, type CodeerContext } from './codeer-context';
 import {
@@ -85,29 +85,35 @@ export interface CodeerChats {
   ): Promise<CodeerTurnResult>;
 }
 
-const orderBySchema = z.enum(['asc', 'ascending', 'desc', 'descending', 'created_at', '-created_at']);
+const orderBySchema = lazySchema(() => z.enum(['asc', 'ascending', 'desc', 'descending', 'created_at', '-created_at']));
 
-const createChatSchema = z
-  .strictObject({
-    name: z.string().max(256, 'must be at most 256 characters').optional(),
-    agentId: agentIdSchema.optional(),
-    externalUserId: externalUserIdSchema.optional(),
-  })
-  .optional();
+const createChatSchema = lazySchema(() =>
+  z
+    .strictObject({
+      name: z.string().max(256, 'must be at most 256 characters').optional(),
+      agentId: agentIdSchema.optional(),
+      externalUserId: externalUserIdSchema.optional(),
+    })
+    .optional(),
+);
 
-const listChatsSchema = z
-  .strictObject({
-    limit: z.number().int().min(1).max(1000).optional(),
-    offset: z.number().int().nonnegative().optional(),
-    orderBy: orderBySchema.optional(),
-    agentId: agentIdSchema.optional(),
-    externalUserId: externalUserIdSchema.optional(),
-  })
-  .optional();
+const listChatsSchema = lazySchema(() =>
+  z
+    .strictObject({
+      limit: z.number().int().min(1).max(1000).optional(),
+      offset: z.number().int().nonnegative().optional(),
+      orderBy: orderBySchema.optional(),
+      agentId: agentIdSchema.optional(),
+      externalUserId: externalUserIdSchema.optional(),
+    })
+    .optional(),
+);
 
-const updateChatSchema = z.looseObject({ name: z.string().max(256, 'must be at most 256 characters').optional() });
+const updateChatSchema = lazySchema(() =>
+  z.looseObject({ name: z.string().max(256, 'must be at most 256 characters').optional() }),
+);
 
-const chatListSchema = z.array(codeerChatSchema);
+const chatListSchema = lazySchema(() => z.array(codeerChatSchema));
 
 export function createCodeerChats(ctx: CodeerContext): CodeerChats {
   const fetchPage = async (

@@ -1,29 +1,33 @@
-import { ResponseDecodeError, type ErrorBodyDetails } from '@kakehashi/sse-core';
+import { ResponseDecodeError, type ErrorBodyDetails, lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { CodeerApiError } from './codeer-api-error';
 import { describeCodeerErrorCode } from './codeer-error-codes';
 
 /** The `pagination` object of a list response. Every field may be missing; unknown fields are kept. */
-export const codeerPaginationSchema = z.looseObject({
-  limit: z.number().nullish(),
-  offset: z.number().nullish(),
-  total_records: z.number().nullish(),
-  total_pages: z.number().nullish(),
-  current_page: z.number().nullish(),
-  next_page: z.string().nullish(),
-  prev_page: z.string().nullish(),
-});
+export const codeerPaginationSchema = lazySchema(() =>
+  z.looseObject({
+    limit: z.number().nullish(),
+    offset: z.number().nullish(),
+    total_records: z.number().nullish(),
+    total_pages: z.number().nullish(),
+    current_page: z.number().nullish(),
+    next_page: z.string().nullish(),
+    prev_page: z.string().nullish(),
+  }),
+);
 
 /** The `pagination` object of a list response (offset / limit). */
 export type CodeerPagination = z.infer<typeof codeerPaginationSchema>;
 
 /** Every JSON response: `{ data, message, error_code, pagination }`. */
-export const codeerEnvelopeSchema = z.looseObject({
-  data: z.unknown(),
-  message: z.string().nullish(),
-  error_code: z.union([z.number(), z.string()]).nullish(),
-  pagination: codeerPaginationSchema.nullish(),
-});
+export const codeerEnvelopeSchema = lazySchema(() =>
+  z.looseObject({
+    data: z.unknown(),
+    message: z.string().nullish(),
+    error_code: z.union([z.number(), z.string()]).nullish(),
+    pagination: codeerPaginationSchema.nullish(),
+  }),
+);
 
 /** Where a response came from, for errors. */
 export interface EnvelopeContext {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, validateArgument } from '@kakehashi/sse-core';
+import { InvalidArgumentError, validateArgument, lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { checkOptions, type CodeerContext } from './codeer-context';
 import type { CodeerRequestOptions } from './codeer-request-options';
@@ -52,22 +52,24 @@ const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
   pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
 };
 
-const uploadSchema = z.strictObject({
-  file: z.union([z.instanceof(Blob), z.instanceof(Uint8Array), z.instanceof(ArrayBuffer)], {
-    error: 'must be a Blob, a File, a Uint8Array or an ArrayBuffer',
+const uploadSchema = lazySchema(() =>
+  z.strictObject({
+    file: z.union([z.instanceof(Blob), z.instanceof(Uint8Array), z.instanceof(ArrayBuffer)], {
+      error: 'must be a Blob, a File, a Uint8Array or an ArrayBuffer',
+    }),
+    filename: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(255)
+      .regex(/^[^\r\n"\\/]+$/, 'must be a plain file name (no path, quotes or line breaks)')
+      .optional(),
+    contentType: z
+      .string()
+      .regex(/^[\w.+-]+\/[\w.+-]+(?:\s*;.*)?$/, 'must be a MIME type such as application/pdf')
+      .optional(),
+    scope: z.enum(['persistent', 'ephemeral']).optional(),
   }),
-  filename: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(255)
-    .regex(/^[^\r\n"\\/]+$/, 'must be a plain file name (no path, quotes or line breaks)')
-    .optional(),
-  contentType: z
-    .string()
-    .regex(/^[\w.+-]+\/[\w.+-]+(?:\s*;.*)?$/, 'must be a MIME type such as application/pdf')
-    .optional(),
-  scope: z.enum(['persistent', 'ephemeral']).optional(),
-});
+);
 
 export function createCodeerFiles(ctx: CodeerContext): CodeerFiles {
   return {

@@ -1,4 +1,4 @@
-import { ResponseDecodeError, validateArgument } from '@kakehashi/sse-core';
+import { ResponseDecodeError, validateArgument, lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { checkOptions, path, type CodeerContext } from './codeer-context';
 import type { CodeerCall } from './codeer-http';
@@ -79,22 +79,26 @@ export interface CodeerMessages {
 }
 
 /** The strict schema of {@link SendMessageInput}. */
-export const sendMessageInputSchema = z.strictObject({
-  message: z.string().min(1, 'must not be empty'),
-  agentId: agentIdSchema.optional(),
-  externalUserId: externalUserIdSchema.optional(),
-  attachedFileUuids: attachedFileUuidsSchema.optional(),
-  includeToolTags: z.boolean().optional(),
-});
+export const sendMessageInputSchema = lazySchema(() =>
+  z.strictObject({
+    message: z.string().min(1, 'must not be empty'),
+    agentId: agentIdSchema.optional(),
+    externalUserId: externalUserIdSchema.optional(),
+    attachedFileUuids: attachedFileUuidsSchema.optional(),
+    includeToolTags: z.boolean().optional(),
+  }),
+);
 
-const listMessagesSchema = z
-  .strictObject({
-    limit: z.number().int().min(1).max(1000).optional(),
-    offset: z.number().int().nonnegative().optional(),
-  })
-  .optional();
+const listMessagesSchema = lazySchema(() =>
+  z
+    .strictObject({
+      limit: z.number().int().min(1).max(1000).optional(),
+      offset: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
+);
 
-const messageListSchema = z.array(codeerMessageSchema);
+const messageListSchema = lazySchema(() => z.array(codeerMessageSchema));
 
 /** The `POST /chats/{chat_id}/messages` call for a validated input. */
 export function sendMessageCall(

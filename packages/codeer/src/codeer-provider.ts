@@ -7,6 +7,7 @@ import {
   type AgentTurn,
   type AgentTurnInput,
   type ChatAgent,
+  lazySchema,
 } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { createCodeerAgents, type CodeerAgents } from './codeer-agents';
@@ -39,10 +40,12 @@ export interface CodeerChatInput extends SendMessageInput {
   chatName?: string;
 }
 
-const chatInputObject = sendMessageInputSchema.extend({
-  chatId: chatIdSchema.optional(),
-  chatName: z.string().max(256, 'must be at most 256 characters').optional(),
-});
+const chatInputObject = lazySchema(() =>
+  sendMessageInputSchema.extend({
+    chatId: chatIdSchema.optional(),
+    chatName: z.string().max(256, 'must be at most 256 characters').optional(),
+  }),
+);
 
 type ParsedChatInput = z.output<typeof chatInputObject>;
 

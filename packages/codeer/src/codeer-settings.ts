@@ -1,4 +1,10 @@
-import { ENV_RECORD_REASON, type FetchFunction, isEnvRecord, type TimeoutOptions } from '@kakehashi/sse-core';
+import {
+  ENV_RECORD_REASON,
+  type FetchFunction,
+  isEnvRecord,
+  type TimeoutOptions,
+  lazySchema,
+} from '@kakehashi/sse-core';
 import { z } from 'zod';
 import {
   agentIdSchema,
@@ -47,22 +53,24 @@ export interface CodeerProviderSettings {
 }
 
 /** A record of environment variables, kept as given (read on use, so later changes are seen). */
-const envSchema = z.custom<Record<string, string | undefined>>(isEnvRecord, ENV_RECORD_REASON);
+const envSchema = lazySchema(() => z.custom<Record<string, string | undefined>>(isEnvRecord, ENV_RECORD_REASON));
 
-const settingsObject = z.strictObject({
-  apiKey: z.string().min(1, 'must not be empty').optional(),
-  baseURL: z
-    .string()
-    .refine((v) => /^https?:\/\/[^\s]+$/i.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
-    .optional(),
-  agentId: agentIdSchema.optional(),
-  externalUserId: externalUserIdSchema.optional(),
-  env: envSchema.optional(),
-  headers: z.record(headerNameSchema, headerValueSchema).optional(),
-  fetch: z.custom<FetchFunction>((v) => typeof v === 'function', 'must be a function').optional(),
-  timeouts: timeoutsSchema.optional(),
-  maxRetries: z.number().int().nonnegative().max(10).optional(),
-});
+const settingsObject = lazySchema(() =>
+  z.strictObject({
+    apiKey: z.string().min(1, 'must not be empty').optional(),
+    baseURL: z
+      .string()
+      .refine((v) => /^https?:\/\/[^\s]+$/i.test(v) && URL.canParse(v), 'must be an absolute http(s) URL')
+      .optional(),
+    agentId: agentIdSchema.optional(),
+    externalUserId: externalUserIdSchema.optional(),
+    env: envSchema.optional(),
+    headers: z.record(headerNameSchema, headerValueSchema).optional(),
+    fetch: z.custom<FetchFunction>((v) => typeof v === 'function', 'must be a function').optional(),
+    timeouts: timeoutsSchema.optional(),
+    maxRetries: z.number().int().nonnegative().max(10).optional(),
+  }),
+);
 
 /** The strict schema of {@link CodeerProviderSettings}. */
 export const codeerProviderSettingsSchema: SchemaFor<

@@ -1,3 +1,4 @@
+import { lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 
 /**
@@ -5,20 +6,22 @@ import { z } from 'zod';
  * platform sends them. Each payload's documented fields are checked; every other field is kept.
  */
 
-const idFields = {
+const idFields = lazySchema(() => ({
   /** Identifies this response. */
   response_id: z.string().nullish(),
   /** The chat (an integer). */
   chat_id: z.union([z.number(), z.string()]).nullish(),
-};
+}));
 
 /** Token counts, on the completed event and on reasoning steps. */
-export const codeerUsageSchema = z.looseObject({
-  total_tokens: z.number().nullish(),
-  total_prompt_tokens: z.number().nullish(),
-  total_completion_tokens: z.number().nullish(),
-  total_calls: z.number().nullish(),
-});
+export const codeerUsageSchema = lazySchema(() =>
+  z.looseObject({
+    total_tokens: z.number().nullish(),
+    total_prompt_tokens: z.number().nullish(),
+    total_completion_tokens: z.number().nullish(),
+    total_calls: z.number().nullish(),
+  }),
+);
 /** Token counts as Codeer reports them. */
 export type CodeerUsage = z.infer<typeof codeerUsageSchema>;
 
@@ -26,88 +29,104 @@ export type CodeerUsage = z.infer<typeof codeerUsageSchema>;
  * A reasoning step. Its kind is in `type` (for example `consultant_retrieve_context_source`) or, in
  * newer servers, in `tool_name` (`retrieve_context_objs`); both are optional, and open-ended strings.
  */
-export const codeerReasoningStepSchema = z.looseObject({
-  id: z.union([z.string(), z.number()]).nullish(),
-  /** Human-readable text, for example `Searching the knowledge base`. */
-  content: z.string().nullish(),
-  type: z.string().nullish(),
-  tool_name: z.string().nullish(),
-  args: z.unknown().optional(),
-  result: z.unknown().optional(),
-  token_usage: codeerUsageSchema.nullish(),
-  timestamp: z.string().nullish(),
-});
+export const codeerReasoningStepSchema = lazySchema(() =>
+  z.looseObject({
+    id: z.union([z.string(), z.number()]).nullish(),
+    /** Human-readable text, for example `Searching the knowledge base`. */
+    content: z.string().nullish(),
+    type: z.string().nullish(),
+    tool_name: z.string().nullish(),
+    args: z.unknown().optional(),
+    result: z.unknown().optional(),
+    token_usage: codeerUsageSchema.nullish(),
+    timestamp: z.string().nullish(),
+  }),
+);
 /** A reasoning step as Codeer sends it. */
 export type CodeerReasoningStep = z.infer<typeof codeerReasoningStepSchema>;
 
-export const codeerCreatedEventSchema = z.looseObject({
-  type: z.literal('response.created'),
-  ...idFields,
-  agent_id: z.string().nullish(),
-  /** The model, for example `gpt-4o`. */
-  model: z.string().nullish(),
-  conversation_group_id: z.string().nullish(),
-  user_conversation_id: z.union([z.number(), z.string()]).nullish(),
-});
+export const codeerCreatedEventSchema = lazySchema(() =>
+  z.looseObject({
+    type: z.literal('response.created'),
+    ...idFields,
+    agent_id: z.string().nullish(),
+    /** The model, for example `gpt-4o`. */
+    model: z.string().nullish(),
+    conversation_group_id: z.string().nullish(),
+    user_conversation_id: z.union([z.number(), z.string()]).nullish(),
+  }),
+);
 /** The answer began. */
 export type CodeerCreatedEvent = z.infer<typeof codeerCreatedEventSchema>;
 
-export const codeerTitleUpdatedEventSchema = z.looseObject({
-  type: z.literal('response.chat.title.updated'),
-  ...idFields,
-  /** The generated chat title. */
-  name: z.string(),
-});
+export const codeerTitleUpdatedEventSchema = lazySchema(() =>
+  z.looseObject({
+    type: z.literal('response.chat.title.updated'),
+    ...idFields,
+    /** The generated chat title. */
+    name: z.string(),
+  }),
+);
 /** Codeer generated a title for the chat (usually after its first message). */
 export type CodeerTitleUpdatedEvent = z.infer<typeof codeerTitleUpdatedEventSchema>;
 
-export const codeerReasoningStepStartEventSchema = z.looseObject({
-  type: z.literal('response.reasoning_step.start'),
-  ...idFields,
-  step: codeerReasoningStepSchema,
-});
+export const codeerReasoningStepStartEventSchema = lazySchema(() =>
+  z.looseObject({
+    type: z.literal('response.reasoning_step.start'),
+    ...idFields,
+    step: codeerReasoningStepSchema,
+  }),
+);
 /** A reasoning step (knowledge-base search, web search, tool call, form request…) began. */
 export type CodeerReasoningStepStartEvent = z.infer<typeof codeerReasoningStepStartEventSchema>;
 
-export const codeerReasoningStepEndEventSchema = z.looseObject({
-  type: z.literal('response.reasoning_step.end'),
-  ...idFields,
-  step: codeerReasoningStepSchema,
-});
+export const codeerReasoningStepEndEventSchema = lazySchema(() =>
+  z.looseObject({
+    type: z.literal('response.reasoning_step.end'),
+    ...idFields,
+    step: codeerReasoningStepSchema,
+  }),
+);
 /** A reasoning step ended (`step.result`, `step.token_usage`). */
 export type CodeerReasoningStepEndEvent = z.infer<typeof codeerReasoningStepEndEventSchema>;
 
-export const codeerOutputTextDeltaEventSchema = z.looseObject({
-  type: z.literal('response.output_text.delta'),
-  ...idFields,
-  /** The next piece of the answer. */
-  delta: z.string(),
-});
+export const codeerOutputTextDeltaEventSchema = lazySchema(() =>
+  z.looseObject({
+    type: z.literal('response.output_text.delta'),
+    ...idFields,
+    /** The next piece of the answer. */
+    delta: z.string(),
+  }),
+);
 /** A piece of the answer. */
 export type CodeerOutputTextDeltaEvent = z.infer<typeof codeerOutputTextDeltaEventSchema>;
 
-export const codeerOutputTextCompletedEventSchema = z.looseObject({
-  type: z.literal('response.output_text.completed'),
-  ...idFields,
-  /** The whole answer (documented name). */
-  final_text: z.string().nullish(),
-  /** The whole answer (name some servers use instead of `final_text`). */
-  full_text: z.string().nullish(),
-  usage: codeerUsageSchema.nullish(),
-});
+export const codeerOutputTextCompletedEventSchema = lazySchema(() =>
+  z.looseObject({
+    type: z.literal('response.output_text.completed'),
+    ...idFields,
+    /** The whole answer (documented name). */
+    final_text: z.string().nullish(),
+    /** The whole answer (name some servers use instead of `final_text`). */
+    full_text: z.string().nullish(),
+    usage: codeerUsageSchema.nullish(),
+  }),
+);
 /** The answer is complete: the whole text and the token usage. */
 export type CodeerOutputTextCompletedEvent = z.infer<typeof codeerOutputTextCompletedEventSchema>;
 
 /** The event types that report a failure: documented, sent by Codeer's own samples, and Chat V2's. */
 export const CODEER_ERROR_EVENT_TYPES = ['response.error', 'error', 'response.failed'] as const;
 
-export const codeerErrorEventSchema = z.looseObject({
-  type: z.enum(CODEER_ERROR_EVENT_TYPES),
-  ...idFields,
-  message: z.string().nullish(),
-  /** Codeer's error code (for example 10005), not an HTTP status. */
-  code: z.union([z.number(), z.string()]).nullish(),
-});
+export const codeerErrorEventSchema = lazySchema(() =>
+  z.looseObject({
+    type: z.enum(CODEER_ERROR_EVENT_TYPES),
+    ...idFields,
+    message: z.string().nullish(),
+    /** Codeer's error code (for example 10005), not an HTTP status. */
+    code: z.union([z.number(), z.string()]).nullish(),
+  }),
+);
 /** The stream failed (also sent when the server's 90 s stream timeout fires). */
 export type CodeerErrorEvent = z.infer<typeof codeerErrorEventSchema>;
 
