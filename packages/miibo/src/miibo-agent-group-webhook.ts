@@ -1,4 +1,4 @@
-import { InvalidArgumentError, validateArgument } from '@kakehashi/sse-core';
+import { InvalidArgumentError, validateArgument, lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 
 /** One agent's contribution in a finished group run. */
@@ -59,33 +59,39 @@ export type MiiboAgentGroupWebhook =
   /** A status this SDK does not know; the payload is passed through. */
   | { type: 'unknown'; payload: MiiboAgentGroupWebhookBase };
 
-const interactionSchema = z.looseObject({
-  agentId: z.string().optional(),
-  response: z.string().optional(),
-  timestamp: z.string().optional(),
-});
+const interactionSchema = lazySchema(() =>
+  z.looseObject({
+    agentId: z.string().optional(),
+    response: z.string().optional(),
+    timestamp: z.string().optional(),
+  }),
+);
 
-const baseShape = {
+const baseShape = lazySchema(() => ({
   groupId: z.string(),
   status: z.string(),
   customParameters: z.record(z.string(), z.unknown()).optional(),
-};
+}));
 
-const completedSchema = z.looseObject({
-  ...baseShape,
-  result: z
-    .looseObject({
-      orchestrationResponse: z
-        .looseObject({ finalResponse: z.string().optional(), interactions: z.array(interactionSchema).optional() })
-        .optional(),
-    })
-    .optional(),
-  completedAt: z.string().optional(),
-});
+const completedSchema = lazySchema(() =>
+  z.looseObject({
+    ...baseShape,
+    result: z
+      .looseObject({
+        orchestrationResponse: z
+          .looseObject({ finalResponse: z.string().optional(), interactions: z.array(interactionSchema).optional() })
+          .optional(),
+      })
+      .optional(),
+    completedAt: z.string().optional(),
+  }),
+);
 
-const errorSchema = z.looseObject({ ...baseShape, error: z.string().optional(), errorAt: z.string().optional() });
+const errorSchema = lazySchema(() =>
+  z.looseObject({ ...baseShape, error: z.string().optional(), errorAt: z.string().optional() }),
+);
 
-const baseSchema = z.looseObject(baseShape);
+const baseSchema = lazySchema(() => z.looseObject(baseShape));
 
 /**
  * Parses an agent group webhook body (the raw text or bytes, or already-parsed JSON). Unknown fields

@@ -1,6 +1,6 @@
-import { registerSecret } from '@kakehashi/sse-core';
+import { registerSecret, lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
-import { REQUEST_OPTION_FIELDS, requestOptionShape, type MiiboRequestOptions } from './miibo-request-options';
+import { requestOptionShape, type MiiboRequestOptions } from './miibo-request-options';
 import { httpUrlSchema, nonEmpty, sentHeaderRecordSchema, validate } from './miibo-validation';
 
 /** Most agents in one group. */
@@ -80,11 +80,11 @@ export interface MiiboAgentGroupStartOptions extends MiiboRequestOptions {
 
 const NON_SECRET_HEADERS = new Set(['content-type', 'accept', 'user-agent']);
 
-const memberSchema = z.strictObject({ agentId: nonEmpty, apiKey: nonEmpty });
+const memberSchema = lazySchema(() => z.strictObject({ agentId: nonEmpty, apiKey: nonEmpty }));
 
-const emailSchema = z.email({ error: 'is not an e-mail address' });
+const emailSchema = lazySchema(() => z.email({ error: 'is not an e-mail address' }));
 
-const startShape = {
+const startShape = lazySchema(() => ({
   utterance: nonEmpty.max(MIIBO_AGENT_GROUP_MAX_UTTERANCE, {
     error: `must be at most ${MIIBO_AGENT_GROUP_MAX_UTTERANCE} characters`,
   }),
@@ -109,23 +109,23 @@ const startShape = {
   customWebhookBodyTmpl: z.string().optional(),
   customParameters: z.record(z.string(), z.unknown()).optional(),
   isSyncMode: z.boolean().optional(),
-};
+}));
 
-const startSchema: z.ZodType<MiiboAgentGroupStartInput> = z.strictObject(startShape).superRefine((input, ctx) => {
-  if (input.sendResultEmail === true && (input.resultEmails === undefined || input.resultEmails.length === 0)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['resultEmails'],
-      message: 'is required (at least one address) when sendResultEmail is true',
-    });
-  }
-});
-
-const START_FIELDS = [...Object.keys(startShape), 'agentId', 'apiKey'];
+const startSchema: z.ZodType<MiiboAgentGroupStartInput> = lazySchema(() =>
+  z.strictObject(startShape).superRefine((input, ctx) => {
+    if (input.sendResultEmail === true && (input.resultEmails === undefined || input.resultEmails.length === 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['resultEmails'],
+        message: 'is required (at least one address) when sendResultEmail is true',
+      });
+    }
+  }),
+);
 
 /** Validates an agent group start body (before anything is sent) and registers its secrets. */
 export function validateAgentGroupStart(input: unknown, name = 'input'): MiiboAgentGroupStartInput {
-  const parsed = validate(startSchema, START_FIELDS, input, name);
+  const parsed = validate(startSchema, [...Object.keys(startShape), 'agentId', 'apiKey'], input, name);
   for (const member of parsed.agentIds) registerSecret(member.apiKey);
   for (const [header, value] of Object.entries(parsed.webhookHeaders ?? {})) {
     if (!NON_SECRET_HEADERS.has(header.toLowerCase())) registerSecret(value);
@@ -133,18 +133,23 @@ export function validateAgentGroupStart(input: unknown, name = 'input'): MiiboAg
   return parsed;
 }
 
-const groupOptionsShape = { ...requestOptionShape, extraBody: z.record(z.string(), z.unknown()).optional() };
-const groupOptionsSchema: z.ZodType<MiiboAgentGroupStartOptions> = z.strictObject(groupOptionsShape);
+const groupOptionsShape = lazySchema(() => ({
+  ...requestOptionShape,
+  extraBody: z.record(z.string(), z.unknown()).optional(),
+}));
+const groupOptionsSchema: z.ZodType<MiiboAgentGroupStartOptions> = lazySchema(() => z.strictObject(groupOptionsShape));
 
 /** Validates the per-call options of `startAgentGroup` (`undefined` is no options). */
 export function validateAgentGroupOptions(options: unknown, name = 'options'): MiiboAgentGroupStartOptions {
   if (options === undefined) return {};
-  return validate(groupOptionsSchema, [...REQUEST_OPTION_FIELDS, 'extraBody'], options, name);
+  return validate(groupOptionsSchema, [...Object.keys(requestOptionShape), 'extraBody'], options, name);
 }
 
 /** Tolerant schema of the start response. */
-export const agentGroupStartResponseSchema = z.looseObject({
-  status: z.string().optional(),
-  groupId: z.string().optional(),
-  result_url: z.string().optional(),
-});
+export const agentGroupStartResponseSchema = lazySchema(() =>
+  z.looseObject({
+    status: z.string().optional(),
+    groupId: z.string().optional(),
+    result_url: z.string().optional(),
+  }),
+);

@@ -1,4 +1,4 @@
-import { registerSecret } from '@kakehashi/sse-core';
+import { registerSecret, lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { toBareBase64 } from './miibo-base64-image';
 import { nonEmpty, validate } from './miibo-validation';
@@ -51,7 +51,7 @@ export interface MiiboChatInput {
 /** The fields of {@link MiiboChatInput} except `utterance` (for `startConversation`). */
 export type MiiboStartConversationInput = Omit<MiiboChatInput, 'utterance'>;
 
-const chatInputShape = {
+const chatInputShape = lazySchema(() => ({
   utterance: z.string(),
   uid: nonEmpty.optional(),
   state: z
@@ -70,13 +70,14 @@ const chatInputShape = {
   agentId: nonEmpty.optional(),
   apiKey: nonEmpty.optional(),
   extraBody: z.record(z.string(), z.unknown()).optional(),
-};
+}));
 
-const chatInputSchema: z.ZodType<MiiboChatInput> = z.strictObject(chatInputShape);
-const CHAT_INPUT_FIELDS = Object.keys(chatInputShape);
-const startConversationSchema: z.ZodType<MiiboStartConversationInput> = z.strictObject(chatInputShape).omit({
-  utterance: true,
-});
+const chatInputSchema: z.ZodType<MiiboChatInput> = lazySchema(() => z.strictObject(chatInputShape));
+const startConversationSchema: z.ZodType<MiiboStartConversationInput> = lazySchema(() =>
+  z.strictObject(chatInputShape).omit({
+    utterance: true,
+  }),
+);
 
 /** Transport options that callers put in the input by mistake (the 0.x API took them together). */
 const OPTIONS_IN_INPUT: Readonly<Record<string, string>> = Object.fromEntries(
@@ -94,7 +95,7 @@ function registerInputSecrets<T extends MiiboStartConversationInput>(parsed: T):
 
 /** Validates a conversation input (before anything is sent); registers the secrets among it. */
 export function validateChatInput(input: unknown, name = 'input'): MiiboChatInput {
-  return registerInputSecrets(validate(chatInputSchema, CHAT_INPUT_FIELDS, input, name, OPTIONS_IN_INPUT));
+  return registerInputSecrets(validate(chatInputSchema, Object.keys(chatInputShape), input, name, OPTIONS_IN_INPUT));
 }
 
 /** Validates the input of `startConversation` (`undefined` is no input). */
@@ -103,7 +104,7 @@ export function validateStartConversationInput(input: unknown, name = 'input'): 
   return registerInputSecrets(
     validate(
       startConversationSchema,
-      CHAT_INPUT_FIELDS.filter((f) => f !== 'utterance'),
+      Object.keys(chatInputShape).filter((f) => f !== 'utterance'),
       input,
       name,
       OPTIONS_IN_INPUT,

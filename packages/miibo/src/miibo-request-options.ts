@@ -1,4 +1,4 @@
-import type { AbortSignals, HeaderRecord, TimeoutOptions } from '@kakehashi/sse-core';
+import { type AbortSignals, type HeaderRecord, type TimeoutOptions, lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { abortSignalsSchema, headerRecordSchema, maxRetriesSchema, timeoutsSchema, validate } from './miibo-validation';
 
@@ -23,16 +23,14 @@ export interface MiiboRequestOptions {
 }
 
 /** The schema pieces of {@link MiiboRequestOptions}, reused by calls that take more options. */
-export const requestOptionShape = {
+export const requestOptionShape = lazySchema(() => ({
   signal: abortSignalsSchema.optional(),
   timeouts: timeoutsSchema.optional(),
   maxRetries: maxRetriesSchema.optional(),
   headers: headerRecordSchema.optional(),
-};
+}));
 
-export const REQUEST_OPTION_FIELDS: readonly string[] = Object.keys(requestOptionShape);
-
-const requestOptionsSchema: z.ZodType<MiiboRequestOptions> = z.strictObject(requestOptionShape);
+const requestOptionsSchema: z.ZodType<MiiboRequestOptions> = lazySchema(() => z.strictObject(requestOptionShape));
 
 /** Fields of the conversation input that callers put in the options by mistake, with where they go. */
 export const INPUT_FIELDS_IN_OPTIONS: Readonly<Record<string, string>> = Object.fromEntries(
@@ -54,5 +52,5 @@ export const INPUT_FIELDS_IN_OPTIONS: Readonly<Record<string, string>> = Object.
 /** Validates per-call options (`undefined` is no options). */
 export function validateRequestOptions(options: unknown, name = 'options'): MiiboRequestOptions {
   if (options === undefined) return {};
-  return validate(requestOptionsSchema, REQUEST_OPTION_FIELDS, options, name, INPUT_FIELDS_IN_OPTIONS);
+  return validate(requestOptionsSchema, Object.keys(requestOptionShape), options, name, INPUT_FIELDS_IN_OPTIONS);
 }

@@ -1,3 +1,4 @@
+import { lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 
 /**
@@ -56,9 +57,11 @@ export interface MiiboResponse {
  * The contract the SDK relies on: an object whose `bestResponse` is an object with a string
  * `utterance`. Everything else is kept as sent (tolerant, `z.looseObject`).
  */
-export const miiboResponseSchema = z.looseObject({
-  bestResponse: z.looseObject({ utterance: z.string() }),
-});
+export const miiboResponseSchema = lazySchema(() =>
+  z.looseObject({
+    bestResponse: z.looseObject({ utterance: z.string() }),
+  }),
+);
 
 /**
  * Whether a decoded JSON value is a conversation response object (see {@link miiboResponseSchema}).

@@ -4,6 +4,7 @@ import {
   type HeaderRecord,
   isEnvRecord,
   type TimeoutOptions,
+  lazySchema,
 } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import type { MiiboFinalObjectRule } from './miibo-stream-decoder';
@@ -69,7 +70,7 @@ export interface MiiboSettings {
   env?: Record<string, string | undefined>;
 }
 
-const settingsShape = {
+const settingsShape = lazySchema(() => ({
   apiKey: nonEmpty.optional(),
   agentId: nonEmpty.optional(),
   adminApiKey: nonEmpty.optional(),
@@ -84,9 +85,9 @@ const settingsShape = {
   minIntervalMs: z.number().finite().nonnegative().optional(),
   finalObject: z.enum(['full-response', 'last']).optional(),
   env: z.custom<Record<string, string | undefined>>(isEnvRecord, ENV_RECORD_REASON).optional(),
-};
+}));
 
-const settingsSchema: z.ZodType<MiiboSettings> = z.strictObject(settingsShape);
+const settingsSchema: z.ZodType<MiiboSettings> = lazySchema(() => z.strictObject(settingsShape));
 
 /** Validates `createMiibo` settings. */
 export function validateSettings(settings: unknown): MiiboSettings {

@@ -1,4 +1,4 @@
-import type { AgentMessage, AgentTurnInput } from '@kakehashi/sse-core';
+import { type AgentMessage, type AgentTurnInput, lazySchema } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { nonEmpty, validate } from './miibo-validation';
 
@@ -12,12 +12,14 @@ export interface MiiboTurnRequest {
   agentId: string | undefined;
 }
 
-const messageSchema: z.ZodType<AgentMessage> = z.strictObject({
-  role: z.enum(['system', 'user', 'assistant'], { error: 'must be "system", "user" or "assistant"' }),
-  content: z.string({ error: 'must be a string' }),
-});
+const messageSchema: z.ZodType<AgentMessage> = lazySchema(() =>
+  z.strictObject({
+    role: z.enum(['system', 'user', 'assistant'], { error: 'must be "system", "user" or "assistant"' }),
+    content: z.string({ error: 'must be a string' }),
+  }),
+);
 
-const turnInputShape = {
+const turnInputShape = lazySchema(() => ({
   messages: z
     .array(messageSchema, { error: 'must be an array of messages' })
     .refine((messages) => messages.some((m) => m.role === 'user'), {
@@ -26,10 +28,9 @@ const turnInputShape = {
   session: nonEmpty.optional(),
   agentId: nonEmpty.optional(),
   userId: nonEmpty.optional(),
-};
+}));
 
-const turnInputSchema: z.ZodType<AgentTurnInput> = z.strictObject(turnInputShape);
-const TURN_INPUT_FIELDS = Object.keys(turnInputShape);
+const turnInputSchema: z.ZodType<AgentTurnInput> = lazySchema(() => z.strictObject(turnInputShape));
 
 /**
  * Maps a contract turn to miibo's terms: the last user message is the utterance (system messages are
@@ -40,7 +41,7 @@ const TURN_INPUT_FIELDS = Object.keys(turnInputShape);
  * @throws InvalidArgumentError naming `input.messages`, `input.session`, `input.agentId` or `input.userId`.
  */
 export function miiboTurnRequest(input: unknown): MiiboTurnRequest {
-  const valid = validate(turnInputSchema, TURN_INPUT_FIELDS, input, 'input');
+  const valid = validate(turnInputSchema, Object.keys(turnInputShape), input, 'input');
   let utterance = '';
   for (let i = valid.messages.length - 1; i >= 0; i--) {
     const message = valid.messages[i]!;

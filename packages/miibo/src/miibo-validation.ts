@@ -1,31 +1,41 @@
-import { validateArgument, type AbortSignals, type HeaderRecord, type SchemaLike } from '@kakehashi/sse-core';
+import {
+  validateArgument,
+  type AbortSignals,
+  type HeaderRecord,
+  type SchemaLike,
+  lazySchema,
+} from '@kakehashi/sse-core';
 import { z } from 'zod';
 
 /** Internal: schema pieces and the validation wrapper shared by the public functions. */
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-const headerName = z.string().regex(HEADER_NAME, { error: 'is not a valid HTTP header name' });
-const headerValue = z
-  .string()
-  .refine((v) => !/[\r\n\0]/.test(v), { error: 'must not contain line breaks or NUL characters' });
+const headerName = lazySchema(() => z.string().regex(HEADER_NAME, { error: 'is not a valid HTTP header name' }));
+const headerValue = lazySchema(() =>
+  z.string().refine((v) => !/[\r\n\0]/.test(v), { error: 'must not contain line breaks or NUL characters' }),
+);
 
 /** Extra HTTP headers: valid names, values without line breaks (header injection); `undefined` drops a header. */
-export const headerRecordSchema: z.ZodType<HeaderRecord> = z.record(headerName, headerValue.optional());
+export const headerRecordSchema: z.ZodType<HeaderRecord> = lazySchema(() =>
+  z.record(headerName, headerValue.optional()),
+);
 
 /** Headers that someone else sends (webhook headers): valid names, string values without line breaks. */
-export const sentHeaderRecordSchema = z.record(headerName, headerValue);
+export const sentHeaderRecordSchema = lazySchema(() => z.record(headerName, headerValue));
 
-const millis = z.number().finite().nonnegative();
+const millis = lazySchema(() => z.number().finite().nonnegative());
 
 /** sse-core's three clocks; `0` switches one off. */
-export const timeoutsSchema = z.strictObject({
-  headersMs: millis.optional(),
-  idleMs: millis.optional(),
-  totalMs: millis.optional(),
-});
+export const timeoutsSchema = lazySchema(() =>
+  z.strictObject({
+    headersMs: millis.optional(),
+    idleMs: millis.optional(),
+    totalMs: millis.optional(),
+  }),
+);
 
-export const maxRetriesSchema = z.number().int().nonnegative();
+export const maxRetriesSchema = lazySchema(() => z.number().int().nonnegative());
 
 function isAbortSignal(v: unknown): v is AbortSignal {
   return (
@@ -37,9 +47,10 @@ function isAbortSignal(v: unknown): v is AbortSignal {
 }
 
 /** One `AbortSignal`, or a list of them where any one cancels. */
-export const abortSignalsSchema = z.custom<AbortSignals>(
-  (v) => isAbortSignal(v) || (Array.isArray(v) && v.every(isAbortSignal)),
-  { error: 'must be an AbortSignal or a list of AbortSignals' },
+export const abortSignalsSchema = lazySchema(() =>
+  z.custom<AbortSignals>((v) => isAbortSignal(v) || (Array.isArray(v) && v.every(isAbortSignal)), {
+    error: 'must be an AbortSignal or a list of AbortSignals',
+  }),
 );
 
 /** The signals as a list (empty for none). */
@@ -49,18 +60,20 @@ export function signalList(signals: AbortSignals | undefined): readonly AbortSig
 }
 
 /** A non-empty string (ids, keys). */
-export const nonEmpty = z.string().min(1, { error: 'must not be empty' });
+export const nonEmpty = lazySchema(() => z.string().min(1, { error: 'must not be empty' }));
 
-export const httpUrlSchema = z.string().refine(
-  (v) => {
-    try {
-      const u = new URL(v);
-      return u.protocol === 'http:' || u.protocol === 'https:';
-    } catch {
-      return false;
-    }
-  },
-  { error: 'must be an absolute http(s) URL' },
+export const httpUrlSchema = lazySchema(() =>
+  z.string().refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === 'http:' || u.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    },
+    { error: 'must be an absolute http(s) URL' },
+  ),
 );
 
 interface Issue {
