@@ -3,15 +3,7 @@ import { buildArtcToken, createAppServerClient, createIceClient } from '@kakehas
 import { lazySecret, readSetting } from '@kakehashi/auth';
 import type { CliContext } from './cli-context';
 import { UsageError } from './cli-errors';
-
-const USAGE = `kakehashi aliyun rtc-token --user <id> [--channel <id>]
-kakehashi aliyun chat-token --user <id> --agent <ai-agent-id> [--region <id>]
-
-With ALIYUN_APPSERVER_URL set, asks that AppServer (as the official clients do; the Authorization
-comes from KAKEHASHI_API_KEY). Otherwise works as the AppServer itself: the ARTC token is built
-locally from ALIYUN_RTC_APP_ID / ALIYUN_RTC_APP_KEY, the chat token comes from ICE with
-ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET. Prints JSON; never the keys.
-`;
+import { ALIYUN_HELP } from './cli-help';
 
 function appServer() {
   const baseURL = process.env.ALIYUN_APPSERVER_URL;
@@ -23,9 +15,9 @@ function appServer() {
 export async function runAliyun(args: string[], ctx: CliContext): Promise<number> {
   const { values, signal } = ctx;
   const [sub] = args;
-  if (values.help || !sub) {
-    ctx.stdout.write(USAGE);
-    return sub || values.help ? 0 : 2;
+  if (!sub) {
+    ctx.stdout.write(ALIYUN_HELP);
+    return 2;
   }
   const userId = values.user;
   if (!userId) throw new UsageError(`aliyun ${sub} needs --user <id>`);

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import { createAgentDirectory } from '@kakehashi/platforms';
 import {
   AbortError,
@@ -166,7 +165,8 @@ export async function runChat(
 
 /** Turns read from the terminal until an empty line or Ctrl-D; each continues the session of the one before. */
 async function interactive(ctx: CliContext, agent: ChatAgent, flags: TurnFlags, output: ChatTurnOutput): Promise<void> {
-  // readline draws its prompt on stderr, so stdout keeps only answers.
+  // readline draws its prompt on stderr, so stdout keeps only answers. Loaded only for a session.
+  const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: ctx.stdin, output: ctx.stderr as NodeJS.WritableStream });
   ctx.stderr.write(`kakehashi chat ${agent.provider} — an empty line or Ctrl-D ends the session\n`);
   const history: AgentMessage[] = [];

@@ -1,3 +1,9 @@
+/**
+ * The names of `@kakehashi/platforms`' `defaultPlatforms`, for the help of the default registry:
+ * `--help` loads no package at all (a test checks that the two lists agree).
+ */
+export const DEFAULT_PLATFORM_NAMES: readonly string[] = ['agenticstar', 'codeer', 'miibo'];
+
 /** `kakehashi --help`, listing the registered chat platforms. */
 export function mainHelp(platforms: readonly string[]): string {
   return `kakehashi — terminal client for AgenticStar, Codeer, miibo and Alibaba AICall
@@ -73,4 +79,40 @@ export const DEMO_HELP = `kakehashi demo
 Starts every platform simulator and the gateway in-process and walks through each platform:
 a streamed chat each, an AppServer token and an agent group whose result arrives by webhook.
 No credentials, no network.
+`;
+
+/** `kakehashi auth --help`. */
+export const AUTH_HELP = `kakehashi auth check <agenticstar|codeer|miibo|aliyun>
+
+Proves the configured credentials work with one harmless call, and says which key was used
+(masked). Never prints a secret.
+  agenticstar  obtains a token and reads one page of conversations
+  codeer       lists published agents
+  miibo        starts a conversation (empty utterance) for the configured agent
+  aliyun       signs an ICE call; a signature or key error fails, "instance not found" passes
+`;
+
+/** `kakehashi aliyun --help`. */
+export const ALIYUN_HELP = `kakehashi aliyun rtc-token --user <id> [--channel <id>]
+kakehashi aliyun chat-token --user <id> --agent <ai-agent-id> [--region <id>]
+
+With ALIYUN_APPSERVER_URL set, asks that AppServer (as the official clients do; the Authorization
+comes from KAKEHASHI_API_KEY). Otherwise works as the AppServer itself: the ARTC token is built
+locally from ALIYUN_RTC_APP_ID / ALIYUN_RTC_APP_KEY, the chat token comes from ICE with
+ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET. Prints JSON; never the keys.
+`;
+
+/** `kakehashi miibo --help`. */
+export const MIIBO_GROUP_HELP = `kakehashi miibo group start --utterance <text> --member <agentId>:<apiKey> [--member …] [options]
+
+Options:
+  --uid <uid>              the user the group works for (default kakehashi-cli)
+  --group-name <text>      default "kakehashi"; --mission <text>, --description <text> likewise
+  --email <address>        send the result by e-mail too (repeatable, at most 5)
+  --wait                   show progress until the result arrives, then print it
+  --server <url>           the gateway (default KAKEHASHI_SERVER_URL or http://127.0.0.1:8787)
+
+Starts a miibo agent group through a running kakehashi-server (KAKEHASHI_SERVER_URL, default
+http://127.0.0.1:8787; KAKEHASHI_API_KEY for its Authorization), which receives the result by
+webhook. With --wait, shows progress until the result arrives and prints it.
 `;

@@ -1,10 +1,18 @@
 import { parseArgs } from 'node:util';
-import { defaultPlatforms, type PlatformRegistry } from '@kakehashi/platforms';
-import { runChat } from './cli-chat';
+import type { PlatformRegistry } from '@kakehashi/platforms';
 import type { CliContext, CliInput, CliStream } from './cli-context';
 import { loadDotEnv } from './cli-env';
-import { describeError, exitCodeFor, UsageError } from './cli-errors';
-import { chatHelp, DEMO_HELP, MCP_HELP, mainHelp } from './cli-help';
+import { UsageError } from './cli-errors';
+import {
+  ALIYUN_HELP,
+  AUTH_HELP,
+  chatHelp,
+  DEFAULT_PLATFORM_NAMES,
+  DEMO_HELP,
+  MCP_HELP,
+  MIIBO_GROUP_HELP,
+  mainHelp,
+} from './cli-help';
 import { CLI_OPTIONS } from './cli-options';
 
 /** Options of {@link main}: what the command line runs with. Everything defaults to the process's own. */
@@ -26,11 +34,15 @@ export interface CliOptions {
   signal?: AbortSignal;
 }
 
-/** Runs the command line; resolves with the exit status (0 done, 1 platform or network failure, 2 usage or configuration, 130 cancelled). */
+/**
+ * Runs the command line; resolves with the exit status (0 done, 1 platform or network failure, 2 usage or configuration, 130 cancelled).
+ *
+ * Each command loads only what it runs: help and `--version` load no package, `chat` loads the
+ * platform registry and then the one SDK it talks to, the other commands their own modules.
+ */
 export async function main(argv: readonly string[], options: CliOptions = {}): Promise<number> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
-  const platforms = options.platforms ?? defaultPlatforms;
   try {
     let parsed: ReturnType<typeof parseArgs<{ options: typeof CLI_OPTIONS; allowPositionals: true }>>;
     try {
@@ -44,60 +56,67 @@ export async function main(argv: readonly string[], options: CliOptions = {}): P
       stdout.write(`kakehashi ${CLI_VERSION}\n`);
       return 0;
     }
+    const names = options.platforms?.names ?? DEFAULT_PLATFORM_NAMES;
     if (!command || command === 'help') {
-      stdout.write(command === 'help' && rest[0] === 'chat' ? chatHelp(platforms.names) : mainHelp(platforms.names));
+      stdout.write(command === 'help' && rest[0] === 'chat' ? chatHelp(names) : mainHelp(names));
       return command || values.help ? 0 : 2;
+    }
+    const help = COMMAND_HELP.get(command);
+    if (help === undefined) throw new UsageError(`unknown command "${command}"`);
+    if (values.help) {
+      stdout.write(typeof help === 'function' ? help(names) : help);
+      return 0;
     }
     const env = options.env ?? process.env;
     const ctx: CliContext = {
       values,
-      platforms,
+      platforms: options.platforms ?? (await import('@kakehashi/platforms')).defaultPlatforms,
       env,
       stdout,
       stderr,
       stdin: options.stdin ?? process.stdin,
       signal: options.signal ?? new AbortController().signal,
     };
-    const help = (text: string): number => {
-      stdout.write(text);
-      return 0;
-    };
+    if (command !== 'demo') loadDotEnv(env, values['env-file']);
     switch (command) {
       case 'chat':
-        if (values.help) return help(chatHelp(platforms.names));
-        loadDotEnv(env, values['env-file']);
-        await runChat(ctx, rest[0], rest.length > 1 ? rest.slice(1).join(' ') : undefined);
+        await (await import('./cli-chat')).runChat(ctx, rest[0], rest.length > 1 ? rest.slice(1).join(' ') : undefined);
         return 0;
       case 'mcp': {
-        if (values.help) return help(MCP_HELP);
-        loadDotEnv(env, values['env-file']);
         const mcp = await import('@kakehashi/mcp');
-        await mcp.runMcpStdio({ platforms, env, signal: ctx.signal, logger: mcp.createStderrLogger() });
+        await mcp.runMcpStdio({ platforms: ctx.platforms, env, signal: ctx.signal, logger: mcp.createStderrLogger() });
         return 0;
       }
       case 'demo':
-        if (values.help) return help(DEMO_HELP);
-        // The other commands load on use: `chat` starts without the server, the simulators or every SDK.
         await (await import('./cli-demo')).runDemo(ctx);
         return 0;
       case 'auth':
-        loadDotEnv(env, values['env-file']);
         return await (await import('./cli-auth-check')).runAuthCheck(rest, ctx);
       case 'aliyun':
-        loadDotEnv(env, values['env-file']);
         return await (await import('./cli-aliyun')).runAliyun(rest, ctx);
       case 'miibo':
-        loadDotEnv(env, values['env-file']);
         return await (await import('./cli-miibo-group')).runMiiboGroup(rest, ctx);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
+    // The error classes of sse-core load only now, when something failed.
+    const { describeError, exitCodeFor } = await import('./cli-error-report');
     const code = exitCodeFor(error);
     stderr.write(`${code === 130 ? 'kakehashi: cancelled' : describeError(error)}\n`);
     return code;
   }
 }
+
+/** Each command's `--help` (the chat help lists the registered platforms). */
+const COMMAND_HELP = new Map<string, string | ((platforms: readonly string[]) => string)>([
+  ['chat', chatHelp],
+  ['mcp', MCP_HELP],
+  ['demo', DEMO_HELP],
+  ['auth', AUTH_HELP],
+  ['aliyun', ALIYUN_HELP],
+  ['miibo', MIIBO_GROUP_HELP],
+]);
 
 declare const __CLI_VERSION__: string | undefined;
 const CLI_VERSION = typeof __CLI_VERSION__ === 'string' ? __CLI_VERSION__ : '0.0.0';

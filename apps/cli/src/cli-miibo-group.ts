@@ -3,20 +3,6 @@ import type { CliContext } from './cli-context';
 import { UsageError } from './cli-errors';
 import { Spinner } from './cli-output';
 
-const USAGE = `kakehashi miibo group start --utterance <text> --member <agentId>:<apiKey> [--member …] [options]
-
-Options:
-  --uid <uid>              the user the group works for (default kakehashi-cli)
-  --group-name <text>      default "kakehashi"; --mission <text>, --description <text> likewise
-  --email <address>        send the result by e-mail too (repeatable, at most 5)
-  --wait                   show progress until the result arrives, then print it
-  --server <url>           the gateway (default KAKEHASHI_SERVER_URL or http://127.0.0.1:8787)
-
-Starts a miibo agent group through a running kakehashi-server (KAKEHASHI_SERVER_URL, default
-http://127.0.0.1:8787; KAKEHASHI_API_KEY for its Authorization), which receives the result by
-webhook. With --wait, shows progress until the result arrives and prints it.
-`;
-
 interface GroupStatus {
   groupId: string;
   status: 'started' | 'completed' | 'error';
@@ -27,11 +13,7 @@ interface GroupStatus {
 export async function runMiiboGroup(args: string[], ctx: CliContext): Promise<number> {
   const { values, signal } = ctx;
   const [group, sub] = args;
-  if (values.help || group !== 'group' || sub !== 'start') {
-    if (values.help) {
-      ctx.stdout.write(USAGE);
-      return 0;
-    }
+  if (group !== 'group' || sub !== 'start') {
     throw new UsageError('usage: kakehashi miibo group start --utterance <text> --member <agentId>:<apiKey> [--wait]');
   }
   if (!values.utterance) throw new UsageError('miibo group start needs --utterance <text>');
