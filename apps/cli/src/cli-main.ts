@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
+import type { parseArgs as ParseArgs } from 'node:util';
 import type { PlatformRegistry } from '@kakehashi/platforms';
 import type { CliContext, CliInput, CliStream } from './cli-context';
-import { loadDotEnv } from './cli-env';
 import { UsageError } from './cli-errors';
 import {
   ALIYUN_HELP,
@@ -44,8 +43,11 @@ export async function main(argv: readonly string[], options: CliOptions = {}): P
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   try {
-    let parsed: ReturnType<typeof parseArgs<{ options: typeof CLI_OPTIONS; allowPositionals: true }>>;
+    let parsed: ReturnType<typeof ParseArgs<{ options: typeof CLI_OPTIONS; allowPositionals: true }>>;
     try {
+      // getBuiltinModule hands over node:util as it is; an ES import of it would first read every
+      // one of its exports (some load more of Node), which costs the help a few milliseconds.
+      const { parseArgs } = process.getBuiltinModule('node:util');
       parsed = parseArgs({ args: [...argv], options: CLI_OPTIONS, allowPositionals: true, strict: true });
     } catch (error) {
       throw new UsageError((error as Error).message);
@@ -77,7 +79,7 @@ export async function main(argv: readonly string[], options: CliOptions = {}): P
       stdin: options.stdin ?? process.stdin,
       signal: options.signal ?? new AbortController().signal,
     };
-    if (command !== 'demo') loadDotEnv(env, values['env-file']);
+    if (command !== 'demo') (await import('./cli-env')).loadDotEnv(env, values['env-file']);
     switch (command) {
       case 'chat':
         await (await import('./cli-chat')).runChat(ctx, rest[0], rest.length > 1 ? rest.slice(1).join(' ') : undefined);

@@ -43,7 +43,7 @@ async function loadedBy(args: string[]): Promise<{ code: number | null; packages
     else {
       const own = url.match(/\/packages\/([^/]+)\//);
       const npm = url.match(/\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)\//);
-      packages.add(own ? `@kakehashi/${own[1]}` : npm ? npm[1] : url);
+      packages.add(own ? `@kakehashi/${own[1]}` : (npm?.[1] ?? url));
     }
   }
   return { code, packages: [...packages].sort(), cliFiles };
