@@ -25,7 +25,12 @@
 // BENCH_DIST=1 (the mean and percentiles of each path's total time: at 1 stream the throughput is
 // 1 / mean, so a long tail costs throughput even when the p50 gap is small),
 // BENCH_PROFILE=gateway|proxy|sim with BENCH_PROFILE_DIR=dir (a --cpu-prof profile of that process,
-// sampled every 100 µs). The gateway's JavaScript alone, without sockets: gateway-cpu.bench.mjs.
+// sampled every 100 µs), BENCH_CONVERSATIONS=off (the gateway without conversations from history:
+// no digest, lookup or write of the session mapping, which is on by default in the server's SQLite
+// store, here in memory), BENCH_HISTORY=1 (the gateway's request carries a continued history, user /
+// the simulator's answer / user, so every request also digests and looks it up, and finds it when
+// conversations are on; the direct and proxy requests stay as they are).
+// The gateway's JavaScript alone, without sockets: gateway-cpu.bench.mjs.
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -116,6 +121,8 @@ async function runGateway(sim) {
   // The chat handler the server mounts (@kakehashi/openai-compat).
   const { createChatCompletionsHandler } = await import('@kakehashi/openai-compat');
   const requireFromServer = createRequire(join(serverDir, 'package.json'));
+  // BENCH_CONVERSATIONS=off: no conversations from history (default: on, in the server's store).
+  const conversations = process.env.BENCH_CONVERSATIONS === 'off' ? { conversations: false } : {};
   const agenticstar = {
     baseURL: sim.url,
     tokenUrl: sim.tokenUrl,
@@ -125,7 +132,7 @@ async function runGateway(sim) {
   if (process.env.BENCH_GATEWAY === 'handler') {
     // The chat handler alone on @hono/node-server (no middleware, logs or metrics), writing to Node's response.
     const { serve } = await import(pathToFileURL(requireFromServer.resolve('@hono/node-server')).href);
-    const handler = createChatCompletionsHandler({ agenticstar, codeer: false, miibo: false });
+    const handler = createChatCompletionsHandler({ agenticstar, codeer: false, miibo: false, ...conversations });
     const node = await new Promise((resolve) => {
       const s = serve({ fetch: (req, env) => handler.completions(req, env), hostname: '127.0.0.1', port: 0 }, () =>
         resolve(s),
@@ -141,6 +148,7 @@ async function runGateway(sim) {
     host: '127.0.0.1',
     port: 0,
     store: { sqlitePath: ':memory:' },
+    ...conversations,
     logger: createServerLogger({
       level: process.env.BENCH_LOG_LEVEL ?? 'info',
       destination: pino.destination({ dest: '/dev/null', sync: true }),
@@ -307,13 +315,35 @@ async function runBench() {
     body: platformBody,
   };
   const proxied = { ...direct, name: 'proxy', origin: proxyInfo.url };
+  // BENCH_HISTORY=1: a second turn with the whole history, as a chat UI sends it.
+  const history = process.env.BENCH_HISTORY === '1';
+  const { agenticStarDefaultAnswer } = history ? await import('@kakehashi/testkit') : {};
+  const gatewayMessages = history
+    ? [
+        { role: 'user', content: message },
+        { role: 'assistant', content: agenticStarDefaultAnswer(message) },
+        { role: 'user', content: 'もう少し詳しく教えてください' },
+      ]
+    : [{ role: 'user', content: message }];
   const viaGateway = {
     name: 'gateway',
     origin: gatewayInfo.url,
     path: '/v1/chat/completions',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'agenticstar', stream: true, messages: [{ role: 'user', content: message }] }),
+    body: JSON.stringify({ model: 'agenticstar', stream: true, messages: gatewayMessages }),
   };
+  if (history) {
+    // The first turn, so that the second's history is found (when conversations are on).
+    const first = await request(`${gatewayInfo.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: viaGateway.headers,
+      body: JSON.stringify({ model: 'agenticstar', stream: true, messages: [{ role: 'user', content: message }] }),
+    });
+    await first.body.text();
+  }
+  console.log(
+    `gateway: conversations ${process.env.BENCH_CONVERSATIONS === 'off' ? 'off' : 'on'}, request ${history ? 'with a continued history (3 messages)' : 'one user message'}`,
+  );
   const viaResponses = {
     ...viaGateway,
     name: 'responses',
