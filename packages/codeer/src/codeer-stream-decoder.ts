@@ -131,7 +131,11 @@ export function toCodeerStreamEvent(message: SSEMessage): CodeerStreamEvent {
   if (type === 'response.output_text.delta' && p.type === type && typeof p.delta === 'string' && idsOk(p)) {
     return p as CodeerOutputTextDeltaEvent;
   }
-  const schema = type === undefined ? undefined : CODEER_STREAM_EVENT_SCHEMAS[type];
+  // Own keys only: a type such as "constructor" must not find Object.prototype's members.
+  const schema =
+    type !== undefined && Object.hasOwn(CODEER_STREAM_EVENT_SCHEMAS, type)
+      ? CODEER_STREAM_EVENT_SCHEMAS[type]
+      : undefined;
   if (schema === undefined) {
     const unknown: CodeerUnknownEvent = { type: 'unknown', data: payload };
     if (event !== undefined) unknown.event = event;

@@ -211,6 +211,23 @@ describe('variants and pass-through', () => {
     expect(events.at(-1)).toMatchObject({ type: 'finish', text: CODEER_SIM_DEFAULT_ANSWER });
   });
 
+  it('an event type named like an Object property (constructor, toString, __proto__) is an unknown event', async () => {
+    s = await setup({
+      extraEvents: [
+        'data: {"type":"constructor","x":1}\n\n',
+        'event: toString\ndata: {"hello":"世界"}\n\n',
+        'data: {"type":"__proto__"}\n\n',
+      ],
+    });
+    const chat = await s.codeer.chats.create();
+    const typed = await collect(await s.codeer.messages.stream(chat.id, { message: 'x' }));
+    expect(typed.filter((e) => e.type === 'unknown')).toEqual([
+      { type: 'unknown', originalType: 'constructor', data: { type: 'constructor', x: 1 } },
+      { type: 'unknown', event: 'toString', data: { hello: '世界' } },
+      { type: 'unknown', originalType: '__proto__', data: { type: '__proto__' } },
+    ]);
+  });
+
   it('keeps tool tags only when asked', async () => {
     s = await setup({ answer: '前<tool name="search">検索中</tool>後', steps: [] });
     const chat = await s.codeer.chats.create();
