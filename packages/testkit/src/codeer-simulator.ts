@@ -176,7 +176,11 @@ class CodeerSimulatorServer implements CodeerSimulator {
   }
 
   async start(): Promise<this> {
-    this.server = await startScriptedServer({ host: this.options.host, handler: (req) => this.handle(req) });
+    this.server = await startScriptedServer({
+      host: this.options.host,
+      cors: true,
+      handler: (req) => this.handle(req),
+    });
     return this;
   }
 

@@ -113,7 +113,11 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
   }
 
   async start(): Promise<this> {
-    this.#server = await startScriptedServer({ host: this.#options.host, handler: (request) => this.#handle(request) });
+    this.#server = await startScriptedServer({
+      host: this.#options.host,
+      cors: true,
+      handler: (request) => this.#handle(request),
+    });
     return this;
   }
 

@@ -19,6 +19,13 @@ export interface ScriptedServerOptions {
    * `127.0.0.1`). Default `'127.0.0.1'`. Anything else is rejected.
    */
   host?: string;
+  /**
+   * Answer browsers' CORS: every reply gets `Access-Control-Allow-Origin: *` and
+   * `Access-Control-Expose-Headers: *`, and a preflight (`OPTIONS` with
+   * `Access-Control-Request-Method`) is answered 204, allowing the method and headers asked for.
+   * Preflights are neither recorded in `requests` nor take a queued reply. Default `false`.
+   */
+  cors?: boolean;
 }
 
 /** A real HTTP server on loopback that answers with scripted replies. */
@@ -57,7 +64,7 @@ interface RequestWaiter {
   timer: NodeJS.Timeout;
 }
 
-const optionKeys = ['handler', 'host'];
+const optionKeys = ['handler', 'host', 'cors'];
 const defaultWaitTimeoutMs = 5000;
 
 function assertHandler(handler: unknown, where: string): asserts handler is ScriptedHandler {
@@ -78,6 +85,9 @@ function normaliseOptions(options: ScriptedServerOptions | ScriptedHandler | und
     }
   }
   if (options.handler !== undefined) assertHandler(options.handler, 'option "handler"');
+  if (options.cors !== undefined && typeof options.cors !== 'boolean') {
+    throw new TypeError(`testkit: option "cors" must be a boolean (got ${typeof options.cors})`);
+  }
   return options;
 }
 
@@ -86,6 +96,30 @@ async function readBody(request: IncomingMessage): Promise<Uint8Array> {
   for await (const chunk of request) chunks.push(chunk as Buffer);
   const all = Buffer.concat(chunks);
   return new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
+}
+
+const CORS_REPLY_HEADERS = { 'access-control-allow-origin': '*', 'access-control-expose-headers': '*' };
+
+/** The reply with the CORS headers a browser needs to read it (its own headers win). */
+function withCors(reply: ScriptedReply): ScriptedReply {
+  return { ...reply, headers: { ...CORS_REPLY_HEADERS, ...reply.headers } };
+}
+
+function isPreflight(req: IncomingMessage): boolean {
+  return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
+}
+
+function answerPreflight(req: IncomingMessage, res: ServerResponse): void {
+  const headers: Record<string, string> = {
+    'access-control-allow-origin': '*',
+    'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+    'access-control-max-age': '600',
+    'content-length': '0',
+  };
+  const asked = req.headers['access-control-request-headers'];
+  if (typeof asked === 'string' && asked !== '') headers['access-control-allow-headers'] = asked;
+  res.writeHead(204, headers);
+  res.end();
 }
 
 function errorReply(message: string): ScriptedReply {
@@ -106,13 +140,15 @@ class LoopbackScriptedServer implements ScriptedServer {
   #accepted = 0;
   readonly #waiters = new Set<RequestWaiter>();
   #handler: ScriptedHandler;
+  readonly #cors: boolean;
   #port = 0;
   #closing: Promise<void> | undefined;
   #isClosing = false;
 
-  constructor(host: string, handler: ScriptedHandler) {
+  constructor(host: string, handler: ScriptedHandler, cors: boolean) {
     this.#host = host;
     this.#handler = handler;
+    this.#cors = cors;
     this.#http = createServer({ noDelay: true, requireHostHeader: false }, (req, res) => {
       void this.#onRequest(req, res);
     });
@@ -237,6 +273,11 @@ class LoopbackScriptedServer implements ScriptedServer {
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.#cors && isPreflight(req)) {
+      req.resume();
+      answerPreflight(req, res);
+      return;
+    }
     const exchange = new ScriptedExchange(req, res, () => this.#isClosing);
     let rawBody: Uint8Array;
     try {
@@ -253,7 +294,8 @@ class LoopbackScriptedServer implements ScriptedServer {
     });
     this.requests.push(recorded);
     this.#notifyWaiters();
-    const reply = await this.#replyFor(recorded);
+    const scripted = await this.#replyFor(recorded);
+    const reply = this.#cors ? withCors(scripted) : scripted;
     try {
       await writeScriptedReply(exchange, reply);
     } catch (error) {
@@ -295,8 +337,12 @@ class LoopbackScriptedServer implements ScriptedServer {
  * @param options Options, or just the fallback handler.
  */
 export async function startScriptedServer(options?: ScriptedServerOptions | ScriptedHandler): Promise<ScriptedServer> {
-  const { handler, host } = normaliseOptions(options);
-  const server = new LoopbackScriptedServer(resolveLoopbackHost(host), handler ?? noScriptedReplyHandler);
+  const { handler, host, cors } = normaliseOptions(options);
+  const server = new LoopbackScriptedServer(
+    resolveLoopbackHost(host),
+    handler ?? noScriptedReplyHandler,
+    cors === true,
+  );
   await server.listen();
   return server;
 }
