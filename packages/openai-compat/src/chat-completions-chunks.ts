@@ -107,6 +107,11 @@ export class ChatCompletionChunkWriter {
     this.#start = start;
   }
 
+  /** `data: {"error":{…}}`: a failure reported in the stream, which ends it. */
+  failed(error: OpenAIErrorObject): string {
+    return sseErrorEvent(error);
+  }
+
   /** SSE text for one event (`error` events are not handled here). */
   write(event: AgentEvent): string | undefined {
     switch (event.type) {

@@ -22,7 +22,7 @@
  * - Sampling parameters are accepted and ignored (the platforms run their own agents); parameters
  *   they cannot honour (`tools`, `response_format` other than text, `n` other than 1, …) are 400.
  * - Streaming: see `chat-completions-chunks.ts` (wire shape, `text-replace`, steps) and
- *   `chat-completions-stream.ts` (first-event wait, heartbeats, cancel, errors mid-stream).
+ *   `answer-stream.ts` (first-event wait, heartbeats, cancel, errors mid-stream).
  * - Errors: OpenAI's `{error: {message, type, param, code}}`; see `chat-completions-errors.ts` for
  *   the status mapping (platform 4xx → 400/404/429, auth and 5xx → 502, timeouts → 504).
  */
@@ -37,7 +37,7 @@ import { resolveModel } from './chat-completions-model';
 import { modelList } from './chat-completions-models';
 import { type ChatCompletionsHandlerOptions, resolveChatOptions } from './chat-completions-options';
 import { readChatCompletionsRequest } from './chat-completions-request';
-import { type ChatCompletionsNodeResponse, streamAnswer } from './chat-completions-stream';
+import { type ChatCompletionsNodeResponse, streamAnswer } from './answer-stream';
 import { agentMessages } from './chat-completions-messages';
 import { type ChatTurn, type ContinuedConversation, openChatTurn } from './chat-completions-turn';
 
@@ -173,16 +173,21 @@ export function createChatCompletionsHandler(options: ChatCompletionsHandlerOpti
           includeUsage: req.includeUsage,
         });
         return await streamAnswer(chat, {
-          writer,
+          encoder: writer,
           observer,
           heartbeatMs: o.heartbeatMs,
           firstEventWaitMs: o.firstEventWaitMs,
           headers: kakehashiHeaders,
           failed: (info) => errorResponse(info, kakehashiHeaders(writer.ids())),
           outgoing: node?.outgoing,
-          // A plain client joins every delta: after a rewrite its copy of the answer is the draft plus
-          // the final text, so that is remembered too.
-          finished: remember && ((text) => remember([text, writer.streamedText()])),
+          // The conversation is remembered before [DONE] goes out, so a client that sends its next turn
+          // the moment it sees it is recognised. A plain client joins every delta: after a rewrite its
+          // copy of the answer is the draft plus the final text, so that is remembered too.
+          complete: (event, ending) => {
+            const text = writer.write(event) ?? '';
+            ending.end('finished');
+            return remember ? remember([event.text, writer.streamedText()]).then(() => text) : text;
+          },
         });
       }
       const result = await collectCompletion(chat, observer, { id, created, model: req.model });

@@ -5,7 +5,7 @@ export {
   type ChatCompletionsTarget,
 } from './chat-completions-handler';
 export type { ChatCompletionsHandlerOptions, ChatCompletionsOptions } from './chat-completions-options';
-export { ALREADY_SENT_HEADER, type ChatCompletionsNodeResponse } from './chat-completions-stream';
+export { ALREADY_SENT_HEADER, type ChatCompletionsNodeResponse } from './answer-stream';
 export type { ChatCompletionsLogger, ChatCompletionsMetrics } from './chat-completions-hooks';
 
 // The wire: request schema, response shapes, ids, errors.

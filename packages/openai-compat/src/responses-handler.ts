@@ -27,7 +27,7 @@ import { collectResponse } from './responses-collect';
 import { type ResponsesHandlerOptions, resolveResponsesOptions } from './responses-options';
 import { readResponsesRequest, type ResponsesRequest } from './responses-request';
 import { loadResponse, saveResponse, scopeDigest } from './responses-stored';
-import { streamResponse } from './responses-stream';
+import { streamAnswer } from './answer-stream';
 import { openResponsesTurn, planResponsesTurn } from './responses-turn';
 import { type ResponseBody, ResponseWriter, responseItemId } from './responses-writer';
 
@@ -190,15 +190,28 @@ export function createResponsesHandler(options: ResponsesHandlerOptions = {}): R
         return storeError();
       };
       if (req.stream) {
-        return await streamResponse(chat, {
-          writer,
+        return await streamAnswer(chat, {
+          encoder: writer,
           observer,
           heartbeatMs: o.heartbeatMs,
           firstEventWaitMs: o.firstEventWaitMs,
           headers: kakehashiHeaders,
           failed: (info) => errorResponse(info, kakehashiHeaders(writer.ids())),
-          finished: () => keep(writer.body()),
-          finishError: storeFailed,
+          // The response is stored before response.completed goes out (a client continuing the moment
+          // it sees it finds it); a failure to store fails the response.
+          complete: async (event, ending) => {
+            const text = writer.finish(event);
+            try {
+              await keep(writer.body());
+            } catch (error) {
+              const info = storeFailed(error);
+              ending.end('failed', info);
+              return text + writer.failed(info.error);
+            }
+            if (ending.left()) return ''; // the reader left while the response was stored
+            ending.end('finished');
+            return text + writer.completed();
+          },
           outgoing: node?.outgoing,
         });
       }

@@ -1,11 +1,19 @@
-import { type AgentErrorEvent, type AgentEvent, createSSEStream, pipeSSE, type SSEWritable } from '@kakehashi/sse-core';
-import { type ChatCompletionChunkWriter, sseErrorEvent } from './chat-completions-chunks';
+import {
+  type AgentErrorEvent,
+  type AgentEvent,
+  type AgentFinishEvent,
+  type AgentStartEvent,
+  createSSEStream,
+  pipeSSE,
+  type SSEWritable,
+} from '@kakehashi/sse-core';
 import {
   describeAgentErrorEvent,
   describeGatewayError,
   type GatewayErrorInfo,
   isAbort,
 } from './chat-completions-errors';
+import type { OpenAIErrorObject } from './chat-completions-errors';
 import type { TurnObserver } from './chat-completions-hooks';
 import type { KakehashiIds } from './chat-completions-ids';
 import type { ChatTurn } from './chat-completions-turn';
@@ -45,9 +53,34 @@ function alreadySent(): Response {
   return new NativeResponse(null, { headers: { [ALREADY_SENT_HEADER]: 'true' } });
 }
 
+/**
+ * How one protocol encodes a streamed answer as SSE text: Chat Completions chunks
+ * (`ChatCompletionChunkWriter`) or Responses API events (`ResponseWriter`).
+ */
+export interface AnswerEncoder {
+  /** The ids known so far, for the response headers. */
+  ids(): KakehashiIds;
+  /** Notes the ids of a `start` event without writing anything (for the headers). */
+  remember(start: AgentStartEvent): void;
+  /** Text that leads the body and goes out at once, even while the platform is silent. Read once; none when absent. */
+  begin?(): string;
+  /** SSE text for an event that is neither `finish` nor `error` (`''` or `undefined` for none). */
+  write(event: AgentEvent): string | undefined;
+  /** SSE text that reports a failure and ends the body. */
+  failed(error: OpenAIErrorObject): string;
+}
+
+/** How {@link StreamAnswerOptions.complete} ends the turn. */
+export interface AnswerEnding {
+  /** Ends the turn with its outcome (and closes the observer); the body ends after the text returned. */
+  end(outcome: 'finished' | 'failed', info?: GatewayErrorInfo): void;
+  /** Whether the reader went away meanwhile (the turn was then cancelled). */
+  left(): boolean;
+}
+
 /** What a streamed answer needs besides the turn. */
 export interface StreamAnswerOptions {
-  writer: ChatCompletionChunkWriter;
+  encoder: AnswerEncoder;
   observer: TurnObserver;
   heartbeatMs: number;
   /** Longest wait for the first agent event before the 200 headers go out (errors before it get a real HTTP status). */
@@ -59,11 +92,12 @@ export interface StreamAnswerOptions {
   /** Node's response for this request: the answer is written to it directly. */
   outgoing?: ChatCompletionsNodeResponse | undefined;
   /**
-   * Runs after the `finish` event was turned into the last chunks and before they are handed out (so
-   * `data: [DONE]` goes out only once it has resolved): the conversation is remembered here. Must
-   * not reject.
+   * Turns the `finish` event into the answer's last SSE text and ends the turn with `ending.end`,
+   * before or after the work that must be done before that text goes out (remembering the
+   * conversation, storing the response), so that a client acting on the last event finds it done.
+   * Must not reject: a failure is reported with `ending.end('failed', …)` and the encoder's `failed`.
    */
-  finished?: ((finalText: string) => Promise<void>) | undefined;
+  complete(event: AgentFinishEvent, ending: AnswerEnding): string | Promise<string>;
 }
 
 const PENDING = Symbol('pending');
@@ -85,42 +119,50 @@ const CUT_MID_ANSWER: AgentErrorEvent = {
 };
 
 /**
- * The SSE body: one `chat.completion.chunk` text per agent event, pulled as the writer asks for it
- * (so a slow reader slows the upstream read down). It does no batching of its own: on Node,
- * sse-core's `pipeSSE` joins the events of one tick (one upstream read) into one socket write.
+ * The SSE body: the encoder's text for each agent event, pulled as the writer asks for it (so a slow
+ * reader slows the upstream read down). It does no batching of its own: on Node, sse-core's
+ * `pipeSSE` joins the events of one tick (one upstream read) into one socket write.
  *
  * The turn ends in one of three ways. A `finish` (or an in-stream error) closes the turn with
  * `return()`: the SDK has stopped at the end signal, and sse-core lets the rest of the upstream body
  * end so its keep-alive connection is reused. The reader going away (`return()` here) cancels the
  * turn at once, even while a read waits on a silent upstream.
  */
-class ChunkSource implements AsyncIterableIterator<string> {
+class AnswerSource implements AsyncIterableIterator<string> {
   readonly #chat: ChatTurn;
-  readonly #writer: ChatCompletionChunkWriter;
-  readonly #observer: TurnObserver;
-  readonly #finished: ((finalText: string) => Promise<void>) | undefined;
+  readonly #o: StreamAnswerOptions;
+  readonly #ending: AnswerEnding = {
+    end: (outcome, info) => this.#end(outcome, info),
+    left: () => this.#done,
+  };
+  #head: string;
   #pending: Promise<IteratorResult<AgentEvent>> | IteratorResult<AgentEvent> | undefined;
   #done = false;
 
   constructor(
     chat: ChatTurn,
-    writer: ChatCompletionChunkWriter,
-    observer: TurnObserver,
+    options: StreamAnswerOptions,
     first: Promise<IteratorResult<AgentEvent>> | IteratorResult<AgentEvent>,
-    finished: ((finalText: string) => Promise<void>) | undefined,
   ) {
     this.#chat = chat;
-    this.#writer = writer;
-    this.#observer = observer;
+    this.#o = options;
     this.#pending = first;
-    this.#finished = finished;
+    this.#head = options.encoder.begin?.() ?? '';
   }
 
   [Symbol.asyncIterator](): this {
     return this;
   }
 
+  /** The text to hand out, with the encoder's head on the first piece. */
+  #out(text: string): IteratorResult<string> {
+    const value = this.#head + text;
+    this.#head = '';
+    return { done: false, value };
+  }
+
   async next(): Promise<IteratorResult<string>> {
+    if (this.#head !== '') return this.#out('');
     while (!this.#done) {
       let r: IteratorResult<AgentEvent>;
       const pending = this.#pending;
@@ -130,34 +172,32 @@ class ChunkSource implements AsyncIterableIterator<string> {
       } catch (error) {
         if (this.#done) break;
         const text = this.#failed(error);
-        if (text !== '') return { done: false, value: text };
+        if (text !== '') return this.#out(text);
         break;
       }
       if (this.#done) break;
-      const text = this.#take(r);
-      // The answer is complete: let the conversation be remembered before its last chunks go out, so
-      // a client that sends its next turn the moment it sees [DONE] is recognised.
-      if (this.#finished !== undefined && !r.done && r.value.type === 'finish') await this.#finished(r.value.text);
-      if (text !== '') return { done: false, value: text };
+      let text = this.#take(r);
+      // Only a finish has work to wait for: every other event stays on the synchronous path.
+      if (typeof text !== 'string') text = await text;
+      if (text !== '') return this.#out(text);
     }
     return { done: true, value: undefined };
   }
 
   /** SSE text for one read result ('' for none); ends the turn on finish, error or a cut. */
-  #take(r: IteratorResult<AgentEvent>): string {
-    this.#observer.firstEvent();
+  #take(r: IteratorResult<AgentEvent>): string | Promise<string> {
+    this.#o.observer.firstEvent();
     if (r.done) return this.#error(CUT_MID_ANSWER);
     const event = r.value;
     if (event.type === 'error') return this.#error(event);
-    const text = this.#writer.write(event) ?? '';
-    if (event.type === 'finish') this.#end('finished');
-    return text;
+    if (event.type === 'finish') return this.#o.complete(event, this.#ending);
+    return this.#o.encoder.write(event) ?? '';
   }
 
   #error(event: AgentErrorEvent): string {
-    const info = describeAgentErrorEvent(event, this.#observer.platform);
+    const info = describeAgentErrorEvent(event, this.#o.observer.platform);
     this.#end('failed', info);
-    return sseErrorEvent(info.error);
+    return this.#o.encoder.failed(info.error);
   }
 
   /** A read failed: an abort ends quietly, anything else becomes an error event. */
@@ -166,9 +206,9 @@ class ChunkSource implements AsyncIterableIterator<string> {
       this.#end('cancelled');
       return '';
     }
-    const info = describeGatewayError(this.#chat.requestError(error), this.#observer.platform);
+    const info = describeGatewayError(this.#chat.requestError(error), this.#o.observer.platform);
     this.#end('failed', info);
-    return sseErrorEvent(info.error);
+    return this.#o.encoder.failed(info.error);
   }
 
   /** The reader went away (or the stream was cancelled): cancel the turn now. */
@@ -176,14 +216,14 @@ class ChunkSource implements AsyncIterableIterator<string> {
     if (!this.#done) {
       this.#done = true;
       this.#chat.turn.cancel();
-      this.#observer.close('cancelled');
+      this.#o.observer.close('cancelled');
     }
     return { done: true, value: undefined };
   }
 
   #end(outcome: 'finished' | 'failed' | 'cancelled', info?: GatewayErrorInfo): void {
     this.#done = true;
-    this.#observer.close(
+    this.#o.observer.close(
       outcome,
       info ? { kind: info.kind, message: info.error.message, status: info.status } : undefined,
     );
@@ -204,7 +244,7 @@ class ChunkSource implements AsyncIterableIterator<string> {
  * pull-based: the platform is read as fast as the caller reads.
  */
 export async function streamAnswer(chat: ChatTurn, options: StreamAnswerOptions): Promise<Response> {
-  const { writer, observer } = options;
+  const { encoder, observer } = options;
   const firstPromise = chat.turn.next();
   let first: IteratorResult<AgentEvent> | typeof PENDING;
   try {
@@ -232,18 +272,18 @@ export async function streamAnswer(chat: ChatTurn, options: StreamAnswerOptions)
       void chat.turn.return?.()?.catch(() => {});
       return options.failed(info);
     }
-    if (first.value.type === 'start') writer.remember(first.value);
+    if (first.value.type === 'start') encoder.remember(first.value);
   } else {
     // Keep the pending read from rejecting unobserved; the source awaits the same promise.
     firstPromise.catch(() => {});
   }
-  // The first event is replayed through the source (the writer only noted its ids for the headers).
-  const source = new ChunkSource(chat, writer, observer, first === PENDING ? firstPromise : first, options.finished);
+  // The first event is replayed through the source (the encoder only noted its ids for the headers).
+  const source = new AnswerSource(chat, options, first === PENDING ? firstPromise : first);
   const headers = {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     'x-accel-buffering': 'no',
-    ...options.headers(writer.ids()),
+    ...options.headers(encoder.ids()),
   };
   const outgoing = options.outgoing !== undefined && !options.outgoing.headersSent ? options.outgoing : undefined;
   if (outgoing !== undefined) {
