@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonSchema, type OpenApiParts, type OpenApiPartsOptions, operationParts, ref } from './openapi-parts';
 import { chatCompletionsRequestSchema } from './chat-completions-request';
 
 const ids = {
@@ -111,30 +112,11 @@ export const modelListSchema = z
   })
   .describe('The models of every configured platform.');
 
-/** Options of {@link chatCompletionsOpenApi}. */
-export interface ChatCompletionsOpenApiOptions {
-  /** Where the routes are mounted. Default `/v1`. */
-  basePath?: string;
-  /** OpenAPI tags of the operations. Default `['Chat']`. */
-  tags?: string[];
-  /** The security requirement of the operations (for example `[{ bearer: [] }]`). Default: the document's. */
-  security?: Array<Record<string, string[]>>;
-}
+/** Options of {@link chatCompletionsOpenApi} (tags default to `['Chat']`). */
+export type ChatCompletionsOpenApiOptions = OpenApiPartsOptions;
 
 /** The OpenAPI parts {@link chatCompletionsOpenApi} returns, to merge into a document. */
-export interface ChatCompletionsOpenApi {
-  /** `POST <basePath>/chat/completions` and `GET <basePath>/models`. */
-  paths: Record<string, Record<string, unknown>>;
-  /** For `components.schemas`: `ChatCompletionsRequest`, `ChatCompletion`, `ChatCompletionChunk`, `ModelList`, `Error`. */
-  schemas: Record<string, unknown>;
-}
-
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  return rest;
-}
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+export type ChatCompletionsOpenApi = OpenApiParts;
 
 /**
  * The OpenAPI 3.1 description of the two routes, generated from the zod schemas the handler
@@ -142,16 +124,7 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
  * `schemas` into `components.schemas`.
  */
 export function chatCompletionsOpenApi(options: ChatCompletionsOpenApiOptions = {}): ChatCompletionsOpenApi {
-  const base = (options.basePath ?? '/v1').replace(/\/+$/, '');
-  const tags = options.tags ?? ['Chat'];
-  const security = options.security ? { security: options.security } : {};
-  const errors = (statuses: Record<number, string>) =>
-    Object.fromEntries(
-      Object.entries(statuses).map(([status, description]) => [
-        status,
-        { description, content: { 'application/json': { schema: ref('Error') } } },
-      ]),
-    );
+  const { base, tags, security, errors } = operationParts(options, 'Chat');
   return {
     paths: {
       [`${base}/chat/completions`]: {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonSchema, type OpenApiParts, type OpenApiPartsOptions, operationParts, ref } from './openapi-parts';
 import { openAIErrorSchema } from './chat-completions-openapi';
 import { responsesRequestSchema } from './responses-request';
 
@@ -103,30 +104,11 @@ export const responseStreamEventSchema = z
   })
   .describe('One streamed event.');
 
-/** Options of {@link responsesOpenApi}. */
-export interface ResponsesOpenApiOptions {
-  /** Where the routes are mounted. Default `/v1`. */
-  basePath?: string;
-  /** OpenAPI tags of the operations. Default `['Responses']`. */
-  tags?: string[];
-  /** The security requirement of the operations. Default: the document's. */
-  security?: Array<Record<string, string[]>>;
-}
+/** Options of {@link responsesOpenApi} (tags default to `['Responses']`). */
+export type ResponsesOpenApiOptions = OpenApiPartsOptions;
 
 /** The OpenAPI parts {@link responsesOpenApi} returns, to merge into a document. */
-export interface ResponsesOpenApi {
-  /** `POST <basePath>/responses` and `GET <basePath>/responses/{response_id}`. */
-  paths: Record<string, Record<string, unknown>>;
-  /** For `components.schemas`: `ResponsesRequest`, `Response`, `ResponseStreamEvent`, `Error`. */
-  schemas: Record<string, unknown>;
-}
-
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
-  return rest;
-}
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+export type ResponsesOpenApi = OpenApiParts;
 
 /**
  * The OpenAPI 3.1 description of the Responses API routes, generated from the zod schemas the
@@ -134,16 +116,7 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
  * `components.schemas` (its `Error` is the chat routes' `Error`).
  */
 export function responsesOpenApi(options: ResponsesOpenApiOptions = {}): ResponsesOpenApi {
-  const base = (options.basePath ?? '/v1').replace(/\/+$/, '');
-  const tags = options.tags ?? ['Responses'];
-  const security = options.security ? { security: options.security } : {};
-  const errors = (statuses: Record<number, string>) =>
-    Object.fromEntries(
-      Object.entries(statuses).map(([status, description]) => [
-        status,
-        { description, content: { 'application/json': { schema: ref('Error') } } },
-      ]),
-    );
+  const { base, tags, security, errors } = operationParts(options, 'Responses');
   const idHeaders = {
     'x-kakehashi-provider': { schema: { type: 'string' }, description: 'The platform.' },
     'x-kakehashi-session': { schema: { type: 'string' }, description: 'The platform session, when known.' },
