@@ -67,28 +67,31 @@ export async function sendResponse(res: ServerResponse, response: Response): Pro
   }
 }
 
-export interface Served {
+export interface Served extends LoopbackServer {
+  handler: ChatCompletionsHandler;
+}
+
+/** A loopback `node:http` server and how to reach and stop it. */
+export interface LoopbackServer {
   /** `http://127.0.0.1:PORT`. */
   url: string;
   /** `http://127.0.0.1:PORT/v1`, for OpenAI clients. */
   baseURL: string;
-  handler: ChatCompletionsHandler;
   server: Server;
   close(): Promise<void>;
 }
 
-/** Serves `POST /v1/chat/completions` and `GET /v1/models` on loopback with `node:http`. */
-export async function serve(options: ChatCompletionsHandlerOptions, mount: Mount = 'node'): Promise<Served> {
-  const handler = createChatCompletionsHandler(options);
+/**
+ * Serves `route` on 127.0.0.1 with `node:http`: it gets the path (without query), the web request and
+ * Node's response, and answers `undefined` for a path it does not serve (404).
+ */
+export async function serveRoutes(
+  route: (path: string, request: Request, res: ServerResponse) => Promise<Response> | undefined,
+): Promise<LoopbackServer> {
   const server = createServer((req, res) => {
     const request = webRequest(req, res);
-    const path = (req.url ?? '').split('?')[0];
-    const answer =
-      path === '/v1/chat/completions'
-        ? handler.completions(request, mount === 'node' ? { outgoing: res } : undefined)
-        : path === '/v1/models'
-          ? handler.models(request)
-          : Promise.resolve(new Response('not found', { status: 404 }));
+    const path = (req.url ?? '').split('?')[0]!;
+    const answer = route(path, request, res) ?? Promise.resolve(new Response('not found', { status: 404 }));
     answer.then(
       (response) => sendResponse(res, response),
       () => res.destroy(),
@@ -99,7 +102,6 @@ export async function serve(options: ChatCompletionsHandlerOptions, mount: Mount
   return {
     url,
     baseURL: `${url}/v1`,
-    handler,
     server,
     close: () =>
       new Promise<void>((resolve) => {
@@ -107,6 +109,19 @@ export async function serve(options: ChatCompletionsHandlerOptions, mount: Mount
         server.close(() => resolve());
       }),
   };
+}
+
+/** Serves `POST /v1/chat/completions` and `GET /v1/models` on loopback with `node:http`. */
+export async function serve(options: ChatCompletionsHandlerOptions, mount: Mount = 'node'): Promise<Served> {
+  const handler = createChatCompletionsHandler(options);
+  const served = await serveRoutes((path, request, res) =>
+    path === '/v1/chat/completions'
+      ? handler.completions(request, mount === 'node' ? { outgoing: res } : undefined)
+      : path === '/v1/models'
+        ? handler.models(request)
+        : undefined,
+  );
+  return { ...served, handler };
 }
 
 /** POSTs a JSON body to the chat route. */

@@ -3,18 +3,12 @@
  * 127.0.0.1 (`POST /v1/responses`, `GET /v1/responses/{id}`), writing streams straight to Node's
  * response (`node`) or returning web streams (`web`), plus helpers to read its SSE.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { createResponsesHandler, type ResponsesHandler, type ResponsesHandlerOptions } from '../src/index';
-import { type Mount, sendResponse, webRequest } from './harness';
+import { type LoopbackServer, type Mount, serveRoutes } from './harness';
 
-export interface ServedResponses {
-  url: string;
-  baseURL: string;
+export interface ServedResponses extends LoopbackServer {
   handler: ResponsesHandler;
-  server: Server;
-  close(): Promise<void>;
 }
 
 /** Serves the Responses routes on loopback with `node:http`. */
@@ -23,34 +17,15 @@ export async function serveResponses(
   mount: Mount = 'node',
 ): Promise<ServedResponses> {
   const handler = createResponsesHandler(options);
-  const server = createServer((req, res) => {
-    const request = webRequest(req, res);
-    const path = (req.url ?? '').split('?')[0]!;
+  const served = await serveRoutes((path, request, res) => {
     const id = /^\/v1\/responses\/([^/]+)$/.exec(path)?.[1];
-    const answer =
-      path === '/v1/responses'
-        ? handler.create(request, mount === 'node' ? { outgoing: res } : undefined)
-        : id !== undefined
-          ? handler.get(request, decodeURIComponent(id))
-          : Promise.resolve(new Response('not found', { status: 404 }));
-    answer.then(
-      (response) => sendResponse(res, response),
-      () => res.destroy(),
-    );
+    return path === '/v1/responses'
+      ? handler.create(request, mount === 'node' ? { outgoing: res } : undefined)
+      : id !== undefined
+        ? handler.get(request, decodeURIComponent(id))
+        : undefined;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url,
-    baseURL: `${url}/v1`,
-    handler,
-    server,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...served, handler };
 }
 
 /** The official client pointed at the served handler. */
