@@ -121,3 +121,4 @@ export type { MultipartPart } from './codeer-simulator-multipart';
 
 // Stream and failure helpers for tests
 export { chunksOf, collect, rejectionOf, whenSteady } from './stream-helpers';
+export { countSchemasBuilt, type CountSchemasBuiltOptions, type SchemasBuilt } from './import-cost';
