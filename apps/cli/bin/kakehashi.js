@@ -1,4 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// `node --`: the `--` ends Node's options before this file. Without it Node looks through every
+// argument, the script's included, for `--env-file` (it stops only at `--`; nodejs/node#54232) and
+// exits 9 on a missing file before kakehashi starts. `kakehashi --env-file` is the CLI's own flag.
+// The package managers' shims (pnpm, npm, also on Windows) copy the `--` from this line.
 // The Node check comes first, before anything is imported: on an older Node the dependencies would
 // fail with a stack trace instead of this one line.
 const [major, minor] = process.versions.node.split('.').map(Number);

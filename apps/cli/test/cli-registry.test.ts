@@ -171,7 +171,7 @@ describe('configuration (exit 2, naming the variable)', () => {
     expect(record.settings[0]!.env).toBe(env);
     const missing = await run(['chat', 'needy', '--env-file', join(dir, 'nope.env'), 'hi'], { platforms });
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/--env-file: there is no file .*nope\.env/);
+    expect(missing.stderr).toBe(`kakehashi: --env-file ${join(dir, 'nope.env')}: no such file\n`);
   });
 });
 
