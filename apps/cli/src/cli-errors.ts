@@ -10,3 +10,20 @@ export class UsageError extends Error {
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
+
+/**
+ * stdout cannot be written any more: its reader went away (`EPIPE`, `kakehashi chat … | head -1`) or
+ * the write failed (a full disk). The `kakehashi` binary aborts what runs with it as the reason:
+ * after an `EPIPE` the CLI exits 0 without a word (the reader has what it wanted); after another
+ * failure, 1 with one line.
+ */
+export class OutputClosedError extends Error {
+  override name = 'OutputClosedError';
+  /** The system error code (`EPIPE`, `ENOSPC`, …). */
+  readonly code: string | undefined;
+  constructor(cause: Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    super(`cannot write to stdout (${code ?? cause.message})`, { cause });
+    this.code = code;
+  }
+}

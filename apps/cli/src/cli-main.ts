@@ -1,7 +1,7 @@
 import type { parseArgs as ParseArgs } from 'node:util';
 import type { PlatformRegistry } from '@kakehashi/platforms';
 import type { CliContext, CliInput, CliStream } from './cli-context';
-import { UsageError } from './cli-errors';
+import { OutputClosedError, UsageError } from './cli-errors';
 import {
   ALIYUN_HELP,
   AUTH_HELP,
@@ -29,12 +29,16 @@ export interface CliOptions {
   stderr?: CliStream;
   /** Read for the message when none is given (default `process.stdin`). */
   stdin?: CliInput;
-  /** Cancels what runs (the `kakehashi` binary aborts it on Ctrl-C). */
+  /**
+   * Cancels what runs (the `kakehashi` binary aborts it on Ctrl-C, and when stdout's reader goes away).
+   * Aborted with an `EPIPE` {@link OutputClosedError}, the run ends quietly with status 0.
+   */
   signal?: AbortSignal;
 }
 
 /**
- * Runs the command line; resolves with the exit status (0 done, 1 platform or network failure, 2 usage or configuration, 130 cancelled).
+ * Runs the command line; resolves with the exit status (0 done, or stdout's reader went away; 1 platform or network
+ * failure; 2 usage or configuration; 130 cancelled).
  *
  * Each command loads only what it runs: help and `--version` load no package, `chat` loads the
  * platform registry and then the one SDK it talks to, the other commands their own modules.
@@ -101,7 +105,12 @@ export async function main(argv: readonly string[], options: CliOptions = {}): P
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
-  } catch (error) {
+  } catch (thrown) {
+    // stdout's reader went away (`| head -1`): what ran was cancelled for it; nothing more to say.
+    const reason: unknown = options.signal?.aborted ? options.signal.reason : undefined;
+    const closed = reason instanceof OutputClosedError;
+    if (closed && (reason.code === 'EPIPE' || reason.code === 'ERR_STREAM_DESTROYED')) return 0;
+    const error = closed ? reason : thrown;
     // The error classes of sse-core load only now, when something failed.
     const { describeError, exitCodeFor } = await import('./cli-error-report');
     const code = exitCodeFor(error);
