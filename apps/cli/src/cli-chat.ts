@@ -27,6 +27,8 @@ export interface ChatTurnOutput {
   env: Record<string, string | undefined>;
   /** Which flag named the session, for error messages. */
   sessionFlag?: string;
+  /** Called with the turn once it has started (an interactive session reads its session after a cancel). */
+  onStart?: (turn: AgentTurn) => void;
 }
 
 /** What a finished turn leaves: its answer and the session that continues it. */
@@ -48,6 +50,7 @@ export async function runChatTurn(
   const { stdout, stderr, signal } = output;
   if (signal.aborted) throw new AbortError(signal.reason);
   const turn = startTurn(agent, input, output.sessionFlag);
+  output.onStart?.(turn);
   const cancel = () => turn.cancel(new AbortError(signal.reason));
   signal.addEventListener('abort', cancel, { once: true });
   let failure: Extract<AgentEvent, { type: 'error' }> | undefined;
@@ -163,35 +166,74 @@ export async function runChat(
   await interactive(ctx, agent, flags, output);
 }
 
-/** Turns read from the terminal until an empty line or Ctrl-D; each continues the session of the one before. */
+/**
+ * Turns read from the terminal until an empty line or Ctrl-D; each continues the session of the one
+ * before. Ctrl-C (read by readline as a key: the terminal is in raw mode) cancels the answer in
+ * progress and comes back to the prompt with the session kept; on a line being typed it clears the
+ * line; at an empty prompt, or again before the prompt is back, it ends the session (exit status 130).
+ */
 async function interactive(ctx: CliContext, agent: ChatAgent, flags: TurnFlags, output: ChatTurnOutput): Promise<void> {
   // readline draws its prompt on stderr, so stdout keeps only answers. Loaded only for a session.
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: ctx.stdin, output: ctx.stderr as NodeJS.WritableStream });
-  ctx.stderr.write(`kakehashi chat ${agent.provider} — an empty line or Ctrl-D ends the session\n`);
+  const ended = new AbortController();
+  const sessionSignal = AbortSignal.any([ctx.signal, ended.signal]);
+  let answering: AbortController | undefined;
+  let asking: AbortController | undefined;
+  const onInterrupt = (): void => {
+    if (answering !== undefined && !answering.signal.aborted) answering.abort(new Error('cancelled with Ctrl-C'));
+    else if (asking !== undefined && rl.line !== '') asking.abort();
+    else ended.abort(new Error('cancelled with Ctrl-C'));
+  };
+  rl.on('SIGINT', onInterrupt);
+  ctx.stderr.write(
+    `kakehashi chat ${agent.provider} — an empty line or Ctrl-D ends the session, Ctrl-C cancels an answer\n`,
+  );
   const history: AgentMessage[] = [];
   let session = flags.session;
   try {
     for (;;) {
+      asking = new AbortController();
       let line: string;
       try {
-        line = await rl.question('> ', { signal: ctx.signal });
+        line = await rl.question('> ', { signal: AbortSignal.any([sessionSignal, asking.signal]) });
       } catch {
-        break; // Ctrl-D or Ctrl-C at the prompt
+        if (sessionSignal.aborted) throw new AbortError(sessionSignal.reason); // Ctrl-C at an empty prompt
+        if (asking.signal.aborted) continue; // Ctrl-C on a line being typed: readline cleared it
+        break; // Ctrl-D
+      } finally {
+        asking = undefined;
       }
       if (!line.trim()) break;
       history.push({ role: 'user', content: line });
+      const cancel = new AbortController();
+      answering = cancel;
+      let started: AgentTurn | undefined;
       try {
-        const result = await runChatTurn(agent, turnInput(history, flags, session), output);
+        const result = await runChatTurn(agent, turnInput(history, flags, session), {
+          ...output,
+          signal: AbortSignal.any([sessionSignal, cancel.signal]),
+          onStart: (turn) => (started = turn),
+        });
         history.push({ role: 'assistant', content: result.text });
         session = result.session ?? session;
       } catch (error) {
         history.pop();
-        if (ctx.signal.aborted || !AgentStreamError.isInstance(error)) throw error;
+        if (sessionSignal.aborted) throw error;
+        if (cancel.signal.aborted) {
+          // The platform may have started a session for the cancelled turn: the next one continues it.
+          session = started?.session() ?? session;
+          ctx.stderr.write('↳ answer cancelled (Ctrl-C at an empty prompt ends the session)\n');
+          continue;
+        }
+        if (!AgentStreamError.isInstance(error)) throw error;
         ctx.stderr.write(`${error.message}\n`);
+      } finally {
+        answering = undefined;
       }
     }
   } finally {
+    rl.off('SIGINT', onInterrupt);
     rl.close();
   }
 }

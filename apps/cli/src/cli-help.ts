@@ -37,8 +37,10 @@ export function chatHelp(platforms: readonly string[]): string {
 Streams the agent's answer to stdout as it arrives and ends it with a newline: stdout holds exactly
 the final answer text. Agent steps and tasks appear as dim status lines on stderr. With no message on
 a terminal, starts an interactive session that continues the platform's session (Codeer chat,
-AgenticStar conversation, miibo uid) across turns; an empty line or Ctrl-D ends it. A message on
-stdin works too.
+AgenticStar conversation, miibo uid) across turns; an empty line or Ctrl-D ends it. There, Ctrl-C
+cancels the answer in progress and keeps the session; at an empty prompt it ends the session
+(exit status 130). A message on stdin works too. In a pipe that closes early (| head -1) the answer
+is cancelled and the exit status is 0.
 
 Options:
   --agent <id>          agent id (default: the platform's *_AGENT_ID variable)
