@@ -11,7 +11,7 @@ import {
 } from '@kakehashi/sse-core';
 import { openAgent, type TurnFlags, turnFlags, turnInput } from './cli-agent';
 import { AnswerRenderer } from './cli-answer-renderer';
-import type { CliContext, CliStream } from './cli-context';
+import { type CliContext, type CliStream, envSetting } from './cli-context';
 import { UsageError } from './cli-errors';
 import { colorFor, Spinner } from './cli-output';
 
@@ -135,12 +135,7 @@ export async function runChat(
   message: string | undefined,
 ): Promise<void> {
   const flags = turnFlags(ctx.values);
-  // process.env itself is not handed down: the SDKs read it by default, and some of their settings
-  // schemas refuse it as a record (its prototype is not Object's).
-  const directory = createAgentDirectory({
-    platforms: ctx.platforms,
-    ...(ctx.env !== process.env ? { env: ctx.env } : {}),
-  });
+  const directory = createAgentDirectory({ platforms: ctx.platforms, ...envSetting(ctx) });
   const agent = await openAgent(directory, platform, flags);
   const output: ChatTurnOutput = {
     json: ctx.values.json ?? false,

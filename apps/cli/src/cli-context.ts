@@ -32,3 +32,12 @@ export interface CliContext {
   /** Aborted by Ctrl-C: cancels whatever runs. */
   signal: AbortSignal;
 }
+
+/**
+ * The `env` setting for the SDKs: the context's variables, unless they are `process.env` itself,
+ * which is not handed down (the SDKs read it by default, and some settings schemas refuse it as a
+ * record: its prototype is not Object's).
+ */
+export function envSetting(ctx: Pick<CliContext, 'env'>): { env?: Record<string, string | undefined> } {
+  return ctx.env !== process.env ? { env: ctx.env } : {};
+}

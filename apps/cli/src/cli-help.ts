@@ -10,7 +10,7 @@ export function mainHelp(platforms: readonly string[]): string {
 
 Usage:
   kakehashi chat <${platforms.join('|')}> [message…] [options]
-  kakehashi auth check <agenticstar|codeer|miibo|aliyun>
+  kakehashi auth check <${[...platforms, 'aliyun'].join('|')}>
   kakehashi aliyun rtc-token --user <id> [--channel <id>]
   kakehashi aliyun chat-token --user <id> [--agent <id>] [--region <id>]
   kakehashi miibo group start --utterance <text> --member <agentId>:<apiKey> [--wait]
@@ -83,16 +83,24 @@ a streamed chat each, an AppServer token and an agent group whose result arrives
 No credentials, no network.
 `;
 
-/** `kakehashi auth --help`. */
-export const AUTH_HELP = `kakehashi auth check <agenticstar|codeer|miibo|aliyun>
+/** What `auth check` does for each default platform (another platform's check is its own). */
+const AUTH_CHECKS: Readonly<Record<string, string>> = {
+  agenticstar: 'obtains a token and reads one page of conversations',
+  codeer: 'lists published agents',
+  miibo: 'starts a conversation (empty utterance) for the configured agent',
+};
+
+/** `kakehashi auth --help`, listing the registered chat platforms. */
+export function authHelp(platforms: readonly string[]): string {
+  const width = Math.max(...platforms.map((name) => name.length), 'aliyun'.length) + 2;
+  const line = (name: string, what: string) => `  ${name.padEnd(width)}${what}\n`;
+  return `kakehashi auth check <${[...platforms, 'aliyun'].join('|')}>
 
 Proves the configured credentials work with one harmless call, and says which key was used
-(masked). Never prints a secret.
-  agenticstar  obtains a token and reads one page of conversations
-  codeer       lists published agents
-  miibo        starts a conversation (empty utterance) for the configured agent
-  aliyun       signs an ICE call; a signature or key error fails, "instance not found" passes
-`;
+(masked). Never prints a secret. Each chat platform's check is its own
+(AgentPlatform.checkCredentials); a platform without one says so.
+${platforms.map((name) => line(name, AUTH_CHECKS[name] ?? 'its platform’s own check')).join('')}${line('aliyun', 'signs an ICE call; a signature or key error fails, "instance not found" passes')}`;
+}
 
 /** `kakehashi aliyun --help`. */
 export const ALIYUN_HELP = `kakehashi aliyun rtc-token --user <id> [--channel <id>]

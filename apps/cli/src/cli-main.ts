@@ -4,7 +4,7 @@ import type { CliContext, CliInput, CliStream } from './cli-context';
 import { OutputClosedError, UsageError } from './cli-errors';
 import {
   ALIYUN_HELP,
-  AUTH_HELP,
+  authHelp,
   chatHelp,
   DEFAULT_PLATFORM_NAMES,
   DEMO_HELP,
@@ -124,7 +124,7 @@ const COMMAND_HELP = new Map<string, string | ((platforms: readonly string[]) =>
   ['chat', chatHelp],
   ['mcp', MCP_HELP],
   ['demo', DEMO_HELP],
-  ['auth', AUTH_HELP],
+  ['auth', authHelp],
   ['aliyun', ALIYUN_HELP],
   ['miibo', MIIBO_GROUP_HELP],
 ]);

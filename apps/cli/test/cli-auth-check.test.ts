@@ -1,4 +1,8 @@
+import { createEchoPlatform, defaultPlatforms } from '@kakehashi/platforms';
+import type { AgentPlatformCheckOptions } from '@kakehashi/sse-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scriptedPlatform } from './contract-platforms';
+import { runMain } from './run-main';
 import {
   startAgenticStarSimulator,
   startAliyunIceSimulator,
@@ -96,5 +100,57 @@ describe('kakehashi auth check failures', () => {
     );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('MIIBO_API_KEY');
+  });
+});
+
+describe('kakehashi auth check through the registry', () => {
+  it('calls the platform’s own checkCredentials with the variables given, and prints its detail', async () => {
+    const { platform } = scriptedPlatform({ name: 'needy' });
+    const calls: AgentPlatformCheckOptions[] = [];
+    const env = { NO_COLOR: '1', NEEDY_API_KEY: 'needy-secret-key-0123456789' };
+    const platforms = defaultPlatforms.with({
+      ...platform,
+      async checkCredentials(options = {}) {
+        calls.push(options);
+        return { detail: 'key …6789, all good' };
+      },
+    });
+    const r = await runMain(['auth', 'check', 'needy'], { platforms, env });
+    expect(r).toEqual({ code: 0, stdout: '✓ needy credentials work (key …6789, all good)\n', stderr: '' });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.settings).toEqual({ env });
+    expect(calls[0]!.signal).toBeInstanceOf(AbortSignal);
+  });
+
+  it('a platform without checkCredentials says so: exit 2, one line', async () => {
+    const platforms = defaultPlatforms.with(createEchoPlatform());
+    const r = await runMain(['auth', 'check', 'echo'], { platforms, env: { NO_COLOR: '1' } });
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'kakehashi: echo has no credentials check (see --help)\n',
+    });
+  });
+
+  it('the usage line and the help list the registered platforms; an unknown one is a usage error', async () => {
+    const platforms = defaultPlatforms.with(createEchoPlatform());
+    const usage = await runMain(['auth', 'check'], { platforms, env: {} });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('kakehashi auth check <agenticstar|codeer|miibo|echo|aliyun>');
+    const help = await runMain(['auth', '--help'], { platforms, env: {} });
+    expect(help.stdout).toMatch(/^kakehashi auth check <agenticstar\|codeer\|miibo\|echo\|aliyun>/);
+    const unknown = await runMain(['auth', 'check', 'nope'], { platforms, env: {} });
+    expect(unknown).toMatchObject({
+      code: 2,
+      stderr: 'kakehashi: unknown platform "nope" for auth check (see --help)\n',
+    });
+  });
+
+  it('codeer: the SDK’s check reads the variables given to main, not process.env', async () => {
+    const { env } = envs().codeer!;
+    const r = await runMain(['auth', 'check', 'codeer'], { env: { ...env } });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^✓ codeer credentials work \(key .*, \d+ agent\(s\) visible\)\n$/);
   });
 });

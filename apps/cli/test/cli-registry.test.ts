@@ -5,29 +5,12 @@ import { Readable } from 'node:stream';
 import { createEchoPlatform, createPlatformRegistry, defaultPlatforms } from '@kakehashi/platforms';
 import { type AgentEvent, applyAgentEvent } from '@kakehashi/sse-core';
 import { describe, expect, it } from 'vitest';
-import { type CliOptions, main } from '../src/index';
+import { main } from '../src/index';
 import { scriptedPlatform } from './contract-platforms';
 import { FakeTerminal, RecordingStream } from './fake-terminal';
+import { runMain } from './run-main';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI in this process with piped (non-terminal) streams and an empty stdin. */
-async function run(argv: string[], options: CliOptions = {}): Promise<Run> {
-  const stdout = new RecordingStream();
-  const stderr = new RecordingStream();
-  const code = await main(argv, {
-    env: { NO_COLOR: '1' },
-    stdin: Readable.from([]),
-    stdout,
-    stderr,
-    ...options,
-  });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const run = runMain;
 
 describe('a platform registered from outside the CLI', () => {
   it('`chat echo hi` answers through the echo platform, with no change to the CLI', async () => {

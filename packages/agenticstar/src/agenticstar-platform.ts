@@ -1,4 +1,10 @@
-import type { AgentPlatform, AgentPlatformStatus } from '@kakehashi/sse-core';
+import { maskSecret } from '@kakehashi/auth';
+import type {
+  AgentPlatform,
+  AgentPlatformCheckOptions,
+  AgentPlatformCredentials,
+  AgentPlatformStatus,
+} from '@kakehashi/sse-core';
 import { blankToUndefined, settingsEnv } from './agenticstar-config';
 import { createAgenticStar, type AgenticStarProvider } from './agenticstar-provider';
 import { AGENTICSTAR_ENV, type AgenticStarSettings } from './agenticstar-settings';
@@ -30,6 +36,22 @@ function agenticStarStatus(settings: AgenticStarSettings = {}): AgentPlatformSta
   return { ready: true, defaultAgentId, agentOptional: defaultAgentId !== undefined || edition !== 'marketplace' };
 }
 
+/**
+ * Proves the credentials work: obtains a token and reads one page of conversations (nothing is
+ * changed). The detail names the client id, masked, and the base URL.
+ */
+async function checkAgenticStarCredentials(
+  options: AgentPlatformCheckOptions<AgenticStarSettings> = {},
+): Promise<AgentPlatformCredentials> {
+  const settings = options.settings ?? {};
+  const client = createAgenticStar(settings);
+  await client.getConversationPage({ limit: 1 }, options.signal ? { signal: options.signal } : {});
+  const clientId =
+    blankToUndefined(settings.clientId) ?? blankToUndefined(settingsEnv(settings)[AGENTICSTAR_ENV.clientId]);
+  const who = clientId !== undefined ? `client ${maskSecret(clientId)}` : 'token provider';
+  return { detail: `${who} at ${client.endpoints().baseURL}` };
+}
+
 /** The type of {@link agenticStarPlatform}: an `AgentPlatform` whose agents are whole AgenticStar clients. */
 export interface AgenticStarPlatform extends AgentPlatform<AgenticStarSettings> {
   /**
@@ -42,7 +64,8 @@ export interface AgenticStarPlatform extends AgentPlatform<AgenticStarSettings> 
 
 /**
  * AgenticStar as the apps and doors see it (register it in `@kakehashi/platforms`): its name, the
- * variables it reads, whether it is configured, and its agent, made by {@link createAgenticStar}.
+ * variables it reads, whether it is configured, its agent, made by {@link createAgenticStar}, and a
+ * credentials check (a token and one page of conversations).
  */
 export const agenticStarPlatform: AgenticStarPlatform = Object.freeze({
   name: AGENTICSTAR_PROVIDER,
@@ -57,4 +80,5 @@ export const agenticStarPlatform: AgenticStarPlatform = Object.freeze({
   ]),
   status: agenticStarStatus,
   createAgent: (settings?: AgenticStarSettings) => createAgenticStar(settings),
+  checkCredentials: checkAgenticStarCredentials,
 });

@@ -1,4 +1,10 @@
-import { runtimeEnv, type AgentPlatform, type AgentPlatformStatus } from '@kakehashi/sse-core';
+import { maskSecret } from '@kakehashi/auth';
+import {
+  runtimeEnv,
+  type AgentPlatform,
+  type AgentPlatformCheckOptions,
+  type AgentPlatformStatus,
+} from '@kakehashi/sse-core';
 import { CODEER_ENV, CODEER_PROVIDER } from './codeer-constants';
 import { createCodeer } from './codeer-provider';
 import type { CodeerProviderSettings } from './codeer-settings';
@@ -13,7 +19,7 @@ function present(value: unknown): string | undefined {
 /**
  * Codeer as the apps and doors see it (the registry in `@kakehashi/platforms` loads it by name):
  * `status()` tells whether an API key is configured and which agent is the default, without sending
- * anything; `createAgent()` is {@link createCodeer}.
+ * anything; `createAgent()` is {@link createCodeer}; `checkCredentials()` lists the published agents.
  */
 export const codeerPlatform: AgentPlatform<CodeerProviderSettings> = Object.freeze({
   name: CODEER_PROVIDER,
@@ -34,4 +40,13 @@ export const codeerPlatform: AgentPlatform<CodeerProviderSettings> = Object.free
     return { ready: true, defaultAgentId, agentOptional: defaultAgentId !== undefined };
   },
   createAgent: (settings?: CodeerProviderSettings) => createCodeer(settings),
+  /**
+   * Lists the workspace's published agents (nothing is changed); the detail names the API key,
+   * masked, and how many agents it sees.
+   */
+  async checkCredentials({ settings = {}, signal }: AgentPlatformCheckOptions<CodeerProviderSettings> = {}) {
+    const agents = await createCodeer(settings).agents.list(signal ? { signal } : {});
+    const apiKey = present(settings.apiKey) ?? present((settings.env ?? runtimeEnv())[CODEER_ENV.apiKey]);
+    return { detail: `key ${maskSecret(apiKey)}, ${agents.length} agent(s) visible` };
+  },
 });

@@ -1,4 +1,10 @@
-import { runtimeEnv, type AgentPlatform, type AgentPlatformStatus } from '@kakehashi/sse-core';
+import { maskSecret } from '@kakehashi/auth';
+import {
+  runtimeEnv,
+  type AgentPlatform,
+  type AgentPlatformCheckOptions,
+  type AgentPlatformStatus,
+} from '@kakehashi/sse-core';
 import { createMiibo, type MiiboProvider } from './miibo-provider';
 import { MIIBO_ENV, type MiiboSettings } from './miibo-settings';
 
@@ -21,7 +27,7 @@ function present(value: unknown): string | undefined {
  * `status(settings)` sends nothing: miibo is ready when an API key is set (`settings.apiKey` or
  * `MIIBO_API_KEY`, read from `settings.env`, else `process.env`); the default agent is
  * `settings.agentId` or `MIIBO_AGENT_ID`, and a turn without an agent id works only when there is one.
- * `createAgent(settings)` is {@link createMiibo}.
+ * `createAgent(settings)` is {@link createMiibo}; `checkCredentials()` starts a conversation.
  */
 export const miiboPlatform: MiiboPlatform = Object.freeze({
   name: 'miibo',
@@ -36,5 +42,16 @@ export const miiboPlatform: MiiboPlatform = Object.freeze({
   },
   createAgent(settings?: MiiboSettings) {
     return createMiibo(settings);
+  },
+  /**
+   * Starts a conversation with an empty utterance for the configured agent (miibo's own greeting
+   * call; nothing is asked); the detail names the API key, masked, and the agent.
+   */
+  async checkCredentials({ settings = {}, signal }: AgentPlatformCheckOptions<MiiboSettings> = {}) {
+    await createMiibo(settings).startConversation({}, signal ? { signal } : {});
+    const env = settings.env ?? runtimeEnv();
+    const apiKey = present(settings.apiKey) ?? present(env[MIIBO_ENV.apiKey]);
+    const agentId = present(settings.agentId) ?? present(env[MIIBO_ENV.agentId]);
+    return { detail: `key ${maskSecret(apiKey)}, agent ${agentId ?? '(default)'}` };
   },
 });

@@ -128,6 +128,23 @@ export type AgentPlatformStatus =
       missing: string;
     };
 
+/** Options of {@link AgentPlatform.checkCredentials}. */
+export interface AgentPlatformCheckOptions<S extends AgentPlatformSettings = AgentPlatformSettings> {
+  /** The settings to check, as `createAgent` takes them (default: everything from the environment). */
+  settings?: S;
+  /** Cancels the check (the request is aborted). */
+  signal?: AbortSignal;
+}
+
+/** What {@link AgentPlatform.checkCredentials} found: the credentials work. */
+export interface AgentPlatformCredentials {
+  /**
+   * What was checked, for a person: which credential (masked: a short prefix and the last 4
+   * characters at most) and what the call saw, e.g. `key sk-…1234, 2 agent(s) visible`. Never a secret.
+   */
+  detail: string;
+}
+
 /**
  * One chat platform as the apps and doors see it: its name, how to tell it is configured, and how to
  * make its {@link ChatAgent}. Each chat SDK exports one (for example `codeerPlatform`).
@@ -147,4 +164,13 @@ export interface AgentPlatform<S extends AgentPlatformSettings = AgentPlatformSe
    * @throws InvalidArgumentError naming a bad setting.
    */
   createAgent(settings?: S): ChatAgent;
+  /**
+   * Proves the credentials work with one harmless call (a read, or a conversation start that
+   * changes nothing), as `kakehashi auth check <platform>` does. Sends one request. Optional: a
+   * platform without credentials, or without a harmless call, leaves it out.
+   *
+   * @throws MissingConfigError naming the variable to set; the SDK's API or network error when the
+   * platform refuses the credentials or cannot be reached; AbortError when `signal` aborts.
+   */
+  checkCredentials?(options?: AgentPlatformCheckOptions<S>): Promise<AgentPlatformCredentials>;
 }

@@ -108,6 +108,8 @@ export type {
   ChatAgent,
   AgentPlatformSettings,
   AgentPlatformStatus,
+  AgentPlatformCheckOptions,
+  AgentPlatformCredentials,
   AgentPlatform,
 } from './agent-contract';
 export { createAgentTurn, type AgentTurnSource, type AgentTurnOpening } from './agent-turn';
