@@ -44,6 +44,15 @@ describe.each([
     expect(run).toMatchObject({ code: 2, stdout: '', stderr: 'kakehashi: --env-file missing.env: no such file\n' });
   });
 
+  it('Node does not read the file either: a NODE_OPTIONS line in it does not reach Node', async () => {
+    // Node, when it takes --env-file after the script, parses the file and applies its NODE_OPTIONS.
+    writeFileSync(join(dir, 'preload.cjs'), "process.stderr.write('PRELOADED BY NODE\\n');\n");
+    writeFileSync(join(dir, 'node-options.env'), `NODE_OPTIONS="--require ${join(dir, 'preload.cjs')}"\n`);
+    const run = await start(bin, ['--env-file', 'node-options.env', '--version']);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^kakehashi \S+\n$/);
+  });
+
   it('a directory exits 2 saying so', async () => {
     mkdirSync(join(dir, 'a-directory'), { recursive: true });
     const run = await start(bin, ['chat', 'codeer', '--env-file', 'a-directory', 'hi']);
