@@ -166,8 +166,9 @@ export interface AgentPlatform<S extends AgentPlatformSettings = AgentPlatformSe
   createAgent(settings?: S): ChatAgent;
   /**
    * Proves the credentials work with one harmless call (a read, or a conversation start that
-   * changes nothing), as `kakehashi auth check <platform>` does. Sends one request. Optional: a
-   * platform without credentials, or without a harmless call, leaves it out.
+   * changes nothing), as `kakehashi auth check <platform>` does: one call, after a token request
+   * where the platform needs one. Optional: a platform without credentials, or without a harmless
+   * call, leaves it out.
    *
    * @throws MissingConfigError naming the variable to set; the SDK's API or network error when the
    * platform refuses the credentials or cannot be reached; AbortError when `signal` aborts.
