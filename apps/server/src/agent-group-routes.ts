@@ -8,10 +8,17 @@ import {
 import { ApiCallError, InvalidArgumentError, KakehashiError, MissingConfigError } from '@kakehashi/sse-core';
 import type { Context, Hono } from 'hono';
 import type { Logger } from 'pino';
-import type { AgentGroupRecord, AgentGroupStore } from './agent-group-store';
-import { WEBHOOK_SECRET_HEADER } from './server-config';
+import { EventEmitter } from 'node:events';
+import type {
+  AgentGroupOutcome,
+  AgentGroupOutcomeResult,
+  AgentGroupRecord,
+  AgentGroupStore,
+} from './agent-group-store';
+import { ServerConfigError, WEBHOOK_SECRET_HEADER } from './server-config';
 import { errorResponse, jsonResponse } from './server-errors';
 import type { ServerMetrics } from './server-metrics';
+import { StoreUnavailableError } from './store-errors';
 
 /** The routes' paths. */
 export const AGENT_GROUP_PATHS = {
@@ -36,6 +43,30 @@ export interface AgentGroupRouteContext {
 }
 
 const MAX_GROUP_ID_LENGTH = 256;
+
+/** `Retry-After` of a 503 when the store cannot read or write: miibo (or any caller) retries then. */
+export const STORE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * How long a webhook for an unknown group waits for its start to be recorded: miibo may deliver the
+ * result before this server has stored the start call's answer (it carries the group id). While a
+ * start call is in flight in this process, up to 10 s; with PostgreSQL (a start may be in flight on
+ * another instance), 2 s; otherwise none.
+ */
+const START_GRACE_MS = { inFlight: 10_000, shared: 2_000 } as const;
+
+/** Answers a storage failure: 503 with `Retry-After`, logged and counted. Other errors are rethrown. */
+function storeFailure(error: unknown, ctx: AgentGroupRouteContext, operation: string): Response {
+  const unavailable = StoreUnavailableError.isInstance(error);
+  if (!unavailable && !(error instanceof ServerConfigError)) throw error;
+  const store = unavailable ? error.store : 'config';
+  ctx.metrics.storeFailures.inc({ store, operation });
+  ctx.logger.error({ err: error, store, operation }, 'the store failed: answered 503');
+  return errorResponse(503, `The server cannot read or write its store right now: ${(error as Error).message}`, {
+    code: 'store_unavailable',
+    headers: { 'retry-after': String(STORE_RETRY_AFTER_SECONDS) },
+  });
+}
 
 /** The public view of a run: `{ groupId, status, result?, error? }`. */
 export function agentGroupView(record: AgentGroupRecord): Record<string, unknown> {
@@ -111,6 +142,31 @@ function parseWait(raw: string | undefined, max: number): number | Response {
  * `POST /webhooks/miibo/agent-groups` (the result webhook, secret-checked and idempotent).
  */
 export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): void {
+  // Start calls in flight, and a wake-up when one is recorded (for webhooks that beat their start).
+  let startsInFlight = 0;
+  const startsRecorded = new EventEmitter();
+  startsRecorded.setMaxListeners(0);
+
+  /** Waits (bounded) for `groupId`'s start to be recorded; resolves whether it now is. */
+  async function startRecorded(store: AgentGroupStore, groupId: string): Promise<boolean> {
+    const shared = store.kind === 'postgres';
+    const deadline = Date.now() + (startsInFlight > 0 ? START_GRACE_MS.inFlight : shared ? START_GRACE_MS.shared : 0);
+    while (Date.now() < deadline && !ctx.shutdownSignal.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          startsRecorded.off('recorded', done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(shared ? 200 : 1000, Math.max(0, deadline - Date.now())));
+        startsRecorded.on('recorded', done);
+      });
+      if ((await store.get(groupId)) !== undefined) return true;
+      if (startsInFlight === 0 && !shared) return false;
+    }
+    return false;
+  }
+
   app.post(AGENT_GROUP_PATHS.start, async (c) => {
     const parsed = await readJson(c);
     if (!parsed.ok) return parsed.response;
@@ -147,8 +203,17 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
     input.webhookHeaders = headers;
     input.resultWebhookUrl = `${ctx.publicUrl()}${AGENT_GROUP_PATHS.webhook}`;
 
+    // A run whose start cannot be recorded would deliver a result nobody accepts: check the store first.
+    let store: AgentGroupStore;
+    try {
+      store = await ctx.store();
+      await store.check();
+    } catch (error) {
+      return storeFailure(error, ctx, 'start');
+    }
     const started = performance.now();
     let response: Awaited<ReturnType<ReturnType<typeof ctx.miibo>['startAgentGroup']>>;
+    startsInFlight++;
     try {
       response = await ctx
         .miibo()
@@ -158,8 +223,23 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
       if (!(InvalidArgumentError.isInstance(error) && /^input(\.|$)/.test(error.argument))) {
         ctx.metrics.observeUpstream('miibo', 'agent-group-start', (performance.now() - started) / 1000, 'error');
       }
+      startsInFlight--;
       return startFailure(error, ctx);
     }
+    try {
+      return await recordStarted(store, response);
+    } catch (error) {
+      return storeFailure(error, ctx, 'start');
+    } finally {
+      startsInFlight--;
+      startsRecorded.emit('recorded');
+    }
+  });
+
+  async function recordStarted(
+    store: AgentGroupStore,
+    response: Awaited<ReturnType<MiiboProvider['startAgentGroup']>>,
+  ): Promise<Response> {
     const groupId = response.groupId;
     if (typeof groupId !== 'string' || groupId === '') {
       ctx.metrics.countProviderError('miibo', { kind: 'decode' });
@@ -169,7 +249,6 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
         code: 'missing_group_id',
       });
     }
-    const store = await ctx.store();
     await store.recordStart(groupId);
     // A synchronous run (isSyncMode) answers with the final payload itself.
     if (response.status === 'completed' || response.status === 'error') {
@@ -178,13 +257,13 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
         status: response.status,
         result: response.result,
         ...(typeof response.error === 'string' ? { error: response.error } : {}),
-        payload: response,
+        payloadText: JSON.stringify(response),
       });
     }
     ctx.logger.info({ groupId }, 'agent group started');
     const record = await store.get(groupId);
     return jsonResponse(200, record ? agentGroupView(record) : { groupId, status: 'started' });
-  });
+  }
 
   app.get(AGENT_GROUP_PATHS.get, async (c) => {
     const groupId = c.req.param('groupId');
@@ -192,14 +271,19 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
       return errorResponse(400, 'Invalid group id: too long', { param: 'groupId', code: 'invalid_parameter' });
     const wait = parseWait(c.req.query('wait'), ctx.maxWaitSeconds);
     if (wait instanceof Response) return wait;
-    const store = await ctx.store();
-    const record =
-      wait > 0
-        ? await store.waitForFinal(groupId, {
-            timeoutMs: wait * 1000,
-            signal: AbortSignal.any([c.req.raw.signal, ctx.shutdownSignal]),
-          })
-        : await store.get(groupId);
+    let record: AgentGroupRecord | undefined;
+    try {
+      const store = await ctx.store();
+      record =
+        wait > 0
+          ? await store.waitForFinal(groupId, {
+              timeoutMs: wait * 1000,
+              signal: AbortSignal.any([c.req.raw.signal, ctx.shutdownSignal]),
+            })
+          : await store.get(groupId);
+    } catch (error) {
+      return storeFailure(error, ctx, 'get');
+    }
     if (record === undefined)
       return errorResponse(404, `No agent group "${groupId}" is known to this server.`, {
         param: 'groupId',
@@ -246,17 +330,37 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
       );
       return jsonResponse(200, { received: true, stored: false });
     }
-    const store = await ctx.store();
-    const { stored } = await store.recordOutcome(
+    // Stored as received: any JSON the sender sent is taken by every store.
+    const payloadText = new TextDecoder().decode(rawBody);
+    const outcome: AgentGroupOutcome =
       webhook.type === 'completed'
-        ? { groupId: payload.groupId, status: 'completed', result: webhook.payload.result, payload }
+        ? { groupId: payload.groupId, status: 'completed', result: webhook.payload.result, payloadText }
         : {
             groupId: payload.groupId,
             status: 'error',
             error: webhook.payload.error ?? 'the agent group failed',
-            payload,
-          },
-    );
+            payloadText,
+          };
+    let result: AgentGroupOutcomeResult;
+    try {
+      const store = await ctx.store();
+      result = await store.recordOutcome(outcome);
+      if (!result.known && (await startRecorded(store, payload.groupId))) result = await store.recordOutcome(outcome);
+    } catch (error) {
+      return storeFailure(error, ctx, 'webhook');
+    }
+    if (!result.known) {
+      ctx.logger.warn(
+        { groupId: payload.groupId, status: payload.status },
+        'agent group webhook for a group this server did not start: not stored',
+      );
+      return errorResponse(404, `No agent group "${payload.groupId}" was started by this server.`, {
+        param: 'groupId',
+        code: 'agent_group_unknown',
+        type: 'not_found_error',
+      });
+    }
+    const { stored } = result;
     ctx.logger.info(
       { groupId: payload.groupId, status: payload.status, duplicate: !stored },
       stored ? 'agent group result stored' : 'repeated agent group result ignored',

@@ -1,18 +1,35 @@
 import type { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
-import type { AgentGroupOutcome, AgentGroupRecord, AgentGroupStatus, AgentGroupStore } from './agent-group-store';
-import { waitEmitter, waitForFinalRecord } from './agent-group-store-wait';
+import { resolve } from 'node:path';
+import {
+  AGENT_GROUP_EXPIRED_ERROR,
+  type AgentGroupOutcome,
+  type AgentGroupRecord,
+  type AgentGroupStatus,
+  type AgentGroupStore,
+  DEFAULT_AGENT_GROUP_EXPIRY_MS,
+} from './agent-group-store';
+import { isExpired, waitEmitter, waitForFinalRecord } from './agent-group-store-wait';
+import { defaultSqlitePath } from './server-config';
+import { acquireSqlite } from './sqlite-connection';
 
 /** Options of {@link openSqliteAgentGroupStore}. */
 export interface SqliteAgentGroupStoreOptions {
-  /** The database file (created with its directory when missing), or `:memory:`. Default `./kakehashi.sqlite`. */
+  /**
+   * The database file (created with its directory when missing), or `:memory:`. Default
+   * {@link defaultSqlitePath} (`kakehashi.sqlite` in the data directory).
+   */
   path?: string;
   /** How often waiters re-read the file, for changes made by another process, in ms. Default 1,000. */
   pollIntervalMs?: number;
-  /** How long a write waits for another process's lock, in ms. Default 5,000. */
+  /**
+   * How long a write waits for another process's lock, in ms (in the SQLite worker thread: the event
+   * loop never waits). Past it the call rejects with `StoreUnavailableError`. Default 5,000.
+   */
   busyTimeoutMs?: number;
+  /** How long a check (`/healthz`) waits for another process's lock, in ms. Default 1,000. */
+  checkBusyTimeoutMs?: number;
+  /** A run without a result ends as `error` this long after its start, in ms. Default 2,100,000 (35 minutes). */
+  expiryMs?: number;
 }
 
 // Stores on the same file in one process wake each other's waiters at once.
@@ -43,22 +60,38 @@ CREATE TABLE IF NOT EXISTS agent_groups (
   finished_at TEXT
 )`;
 
-// The first final delivery wins: later ones only bump `deliveries`. `final_delivery` remembers which
-// delivery was stored, so the caller learns whether this one was (SET expressions see the old row).
-const UPSERT_OUTCOME = `
-INSERT INTO agent_groups (group_id, status, result, error, payload, deliveries, final_delivery, created_at, finished_at)
-VALUES (?, ?, ?, ?, ?, 1, 1, ?, ?)
-ON CONFLICT (group_id) DO UPDATE SET
-  status = CASE WHEN agent_groups.status = 'started' THEN excluded.status ELSE agent_groups.status END,
-  result = CASE WHEN agent_groups.status = 'started' THEN excluded.result ELSE agent_groups.result END,
-  error = CASE WHEN agent_groups.status = 'started' THEN excluded.error ELSE agent_groups.error END,
-  payload = CASE WHEN agent_groups.status = 'started' THEN excluded.payload ELSE agent_groups.payload END,
-  finished_at = CASE WHEN agent_groups.status = 'started' THEN excluded.finished_at ELSE agent_groups.finished_at END,
-  final_delivery = CASE WHEN agent_groups.status = 'started' THEN agent_groups.deliveries + 1 ELSE agent_groups.final_delivery END,
-  deliveries = agent_groups.deliveries + 1
+const INSERT_START = `INSERT INTO agent_groups (group_id, status, deliveries, created_at) VALUES (?, 'started', 0, ?) ON CONFLICT (group_id) DO NOTHING`;
+
+// Only a started run takes an outcome (an unknown id changes no row); the first final delivery wins,
+// later ones only bump `deliveries`. `final_delivery` remembers which delivery was stored, so the caller
+// learns whether this one was (SET expressions see the old row).
+const UPDATE_OUTCOME = `
+UPDATE agent_groups SET
+  status = CASE WHEN status = 'started' THEN ? ELSE status END,
+  result = CASE WHEN status = 'started' THEN ? ELSE result END,
+  error = CASE WHEN status = 'started' THEN ? ELSE error END,
+  payload = CASE WHEN status = 'started' THEN ? ELSE payload END,
+  finished_at = CASE WHEN status = 'started' THEN ? ELSE finished_at END,
+  final_delivery = CASE WHEN status = 'started' THEN deliveries + 1 ELSE final_delivery END,
+  deliveries = deliveries + 1
+WHERE group_id = ?
 RETURNING *`;
 
-const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+const EXPIRE = `UPDATE agent_groups SET status = 'error', error = ?, finished_at = ? WHERE group_id = ? AND status = 'started' RETURNING *`;
+
+const SELECT = 'SELECT * FROM agent_groups WHERE group_id = ?';
+
+/** `JSON.stringify` text of a value (null for undefined). */
+export const jsonText = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+
+/** Parses stored JSON text, keeping the text itself when it does not parse (stored by hand, or by an old version). */
+export function parseStored(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
 
 function toRecord(row: Row): AgentGroupRecord {
   const record: AgentGroupRecord = {
@@ -67,77 +100,88 @@ function toRecord(row: Row): AgentGroupRecord {
     deliveries: row.deliveries,
     createdAt: row.created_at,
   };
-  if (row.result !== null) record.result = JSON.parse(row.result);
+  if (row.result !== null) record.result = parseStored(row.result);
   if (row.error !== null) record.error = row.error;
-  if (row.payload !== null) record.payload = JSON.parse(row.payload);
+  if (row.payload !== null) {
+    record.payload = parseStored(row.payload);
+    record.payloadText = row.payload;
+  }
   if (row.finished_at !== null) record.finishedAt = row.finished_at;
   return record;
 }
 
 /**
  * Opens (creating when missing) the SQLite agent group store with Node's built-in `node:sqlite`, in WAL
- * mode. Waiters in this process are woken at once by an in-process emitter; a slow poll picks up
- * results written by another process on the same file.
+ * mode with `synchronous = FULL`, in a worker thread shared with the conversation store on the same
+ * file: statements and lock waits never block the event loop. Waiters in this process are woken at
+ * once by an in-process emitter; a slow poll picks up results written by another process on the file.
+ * When the file is deleted or replaced, the next call notices (its inode changed) and recreates it.
+ *
+ * @throws ServerConfigError when the path cannot hold a database (a directory, `/proc`, unwritable).
  */
 export async function openSqliteAgentGroupStore(options: SqliteAgentGroupStoreOptions = {}): Promise<AgentGroupStore> {
-  const { DatabaseSync } = await import('node:sqlite');
-  const path = options.path ?? './kakehashi.sqlite';
-  const memory = path === ':memory:';
-  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
-  const db: DatabaseSync = new DatabaseSync(path);
-  db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
-  if (!memory) db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = NORMAL');
-  db.exec(SCHEMA);
+  const path = options.path ?? defaultSqlitePath();
+  const busyMs = Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000));
+  const checkBusyMs = Math.max(0, Math.trunc(options.checkBusyTimeoutMs ?? Math.min(1000, busyMs)));
+  const expiryMs = options.expiryMs ?? DEFAULT_AGENT_GROUP_EXPIRY_MS;
+  const db = await acquireSqlite(path, SCHEMA, busyMs);
 
-  const insertStart = db.prepare(
-    `INSERT INTO agent_groups (group_id, status, deliveries, created_at) VALUES (?, 'started', 0, ?) ON CONFLICT (group_id) DO NOTHING`,
-  );
-  const upsertOutcome = db.prepare(UPSERT_OUTCOME);
-  const select = db.prepare('SELECT * FROM agent_groups WHERE group_id = ?');
-
-  const key = memory ? Symbol('memory').toString() + Math.random() : resolve(path);
+  const key = path === ':memory:' ? `memory:${Math.random()}` : resolve(path);
   const shared = emitters.get(key) ?? { emitter: waitEmitter(), users: 0 };
   shared.users++;
   emitters.set(key, shared);
   const events = shared.emitter;
   let closed = false;
 
-  const read = async (groupId: string) => {
-    const row = select.get(groupId) as Row | undefined;
-    return row === undefined ? undefined : toRecord(row);
+  const read = async (groupId: string): Promise<AgentGroupRecord | undefined> => {
+    const [row] = await db.all<Row>(SELECT, [groupId], busyMs);
+    if (row === undefined) return undefined;
+    const record = toRecord(row);
+    if (!isExpired(record, expiryMs)) return record;
+    // Seen expired first here: persist it, so every reader (and instance) agrees.
+    const [expired] = await db.all<Row>(EXPIRE, [AGENT_GROUP_EXPIRED_ERROR, new Date().toISOString(), groupId], busyMs);
+    if (expired === undefined) return read(groupId);
+    events.emit(groupId);
+    return toRecord(expired);
   };
 
   return {
     kind: 'sqlite',
     async recordStart(groupId) {
-      insertStart.run(groupId, new Date().toISOString());
+      await db.run(INSERT_START, [groupId, new Date().toISOString()], busyMs);
+      events.emit(groupId);
     },
     async recordOutcome(outcome: AgentGroupOutcome) {
       const now = new Date().toISOString();
-      const params: SQLInputValue[] = [
-        outcome.groupId,
-        outcome.status,
-        json(outcome.result),
-        outcome.error ?? null,
-        json(outcome.payload),
-        now,
-        now,
-      ];
-      const row = upsertOutcome.get(...params) as unknown as Row;
+      const [row] = await db.all<Row>(
+        UPDATE_OUTCOME,
+        [outcome.status, jsonText(outcome.result), outcome.error ?? null, outcome.payloadText, now, outcome.groupId],
+        busyMs,
+      );
+      if (row === undefined) return { known: false, stored: false };
       const stored = row.final_delivery === row.deliveries;
       if (stored) events.emit(outcome.groupId);
-      return { stored, record: toRecord(row) };
+      return { known: true, stored, record: toRecord(row) };
     },
     get: read,
     waitForFinal(groupId, waitOptions) {
-      return waitForFinalRecord({ read, events, pollMs: options.pollIntervalMs ?? 1000 }, groupId, waitOptions);
+      return waitForFinalRecord(
+        {
+          read,
+          events,
+          pollMs: options.pollIntervalMs ?? 1000,
+          expiresAt: (record) => Date.parse(record.createdAt) + expiryMs,
+        },
+        groupId,
+        waitOptions,
+      );
     },
+    check: () => db.check(checkBusyMs),
     async close() {
       if (closed) return;
       closed = true;
       if (--shared.users === 0) emitters.delete(key);
-      db.close();
+      await db.release();
     },
   };
 }

@@ -8,6 +8,13 @@ export interface WaitSource {
   events: EventEmitter;
   /** The slow poll that catches changes made where no event reaches us (another process). */
   pollMs: number;
+  /** When a `started` run expires (ms since the epoch): the waiter re-reads then, which ends it as `error`. */
+  expiresAt(record: AgentGroupRecord): number;
+}
+
+/** Whether a `started` record is past its expiry. */
+export function isExpired(record: AgentGroupRecord, expiryMs: number, now = Date.now()): boolean {
+  return record.status === 'started' && Date.parse(record.createdAt) + expiryMs <= now;
 }
 
 /** A wake-up emitter that allows many concurrent waiters. */
@@ -46,7 +53,8 @@ export async function waitForFinalRecord(
       if (left <= 0 || options.signal?.aborted) return record;
       if (dirty) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, source.pollMs));
+        const untilExpiry = Math.max(0, source.expiresAt(record) - Date.now());
+        const timer = setTimeout(resolve, Math.min(left, source.pollMs, untilExpiry));
         wake = () => {
           clearTimeout(timer);
           resolve();

@@ -10,8 +10,10 @@ export interface AgentGroupRecord {
   result?: unknown;
   /** The webhook's `error` text (failed runs). */
   error?: string;
-  /** The whole final webhook body, as delivered. */
+  /** The whole final webhook body, parsed from {@link payloadText}. */
   payload?: unknown;
+  /** The whole final webhook body, exactly as received (text). */
+  payloadText?: string;
   /** Webhook deliveries received for this run, repeats included. */
   deliveries: number;
   /** When the run was recorded (ISO 8601). */
@@ -24,11 +26,25 @@ export interface AgentGroupRecord {
 export interface AgentGroupOutcome {
   groupId: string;
   status: 'completed' | 'error';
+  /** The webhook's `result` (stored as its `JSON.stringify` text). */
   result?: unknown;
   error?: string;
-  /** The whole webhook body. */
-  payload: unknown;
+  /** The whole webhook body exactly as received (stored as text, so any valid JSON is accepted). */
+  payloadText: string;
 }
+
+/** What {@link AgentGroupStore.recordOutcome} did. */
+export type AgentGroupOutcomeResult =
+  /** The run is known: `stored` is false for a repeat (the first final delivery is kept). */
+  | { known: true; stored: boolean; record: AgentGroupRecord }
+  /** No run with this id was started through this store: nothing was stored. */
+  | { known: false; stored: false };
+
+/** The error text of a run whose result never arrived. */
+export const AGENT_GROUP_EXPIRED_ERROR = 'timed out: no result arrived from miibo';
+
+/** Default time after its start a run without a result ends as `error`: miibo's 30-minute limit plus a margin. */
+export const DEFAULT_AGENT_GROUP_EXPIRY_MS = 35 * 60_000;
 
 /** Options of {@link AgentGroupStore.waitForFinal}. */
 export interface AgentGroupWaitOptions {
@@ -40,20 +56,30 @@ export interface AgentGroupWaitOptions {
 
 /**
  * Durable storage of agent group runs, shared by the routes and the webhook. Implementations must make
- * {@link recordOutcome} idempotent (the first final delivery wins; repeats are counted, not stored) and
- * wake {@link waitForFinal} callers in every process that shares the storage.
+ * {@link recordOutcome} idempotent (the first final delivery wins; repeats are counted, not stored),
+ * store outcomes only for runs recorded with {@link recordStart}, end a run still `started` past its
+ * expiry as `error` ({@link AGENT_GROUP_EXPIRED_ERROR}, persisted when first seen expired), and wake
+ * {@link waitForFinal} callers in every process that shares the storage (and at the expiry).
+ *
+ * Every method rejects with `StoreUnavailableError` when the storage cannot be read or written, and
+ * within a bounded time (lock waits, connect and statement timeouts): never hangs.
  */
 export interface AgentGroupStore {
   /** `sqlite` or `postgres` (or your own). */
   readonly kind: string;
-  /** Records a started run; does nothing when the run is already known (its webhook may have come first). */
+  /** Records a started run (committed when it resolves); does nothing when the run is already known. */
   recordStart(groupId: string): Promise<void>;
-  /** Stores a final delivery. `stored` is false for a repeat: the first final delivery is kept. */
-  recordOutcome(outcome: AgentGroupOutcome): Promise<{ stored: boolean; record: AgentGroupRecord }>;
+  /**
+   * Stores a final delivery of a known run, committed when it resolves. `stored` is false for a
+   * repeat: the first final delivery is kept. An unknown run is not stored: `{ known: false }`.
+   */
+  recordOutcome(outcome: AgentGroupOutcome): Promise<AgentGroupOutcomeResult>;
   /** The run, or undefined when unknown. */
   get(groupId: string): Promise<AgentGroupRecord | undefined>;
   /** Resolves with the run once it is final, or with its current state after `timeoutMs` / on abort; undefined when unknown. */
   waitForFinal(groupId: string, options: AgentGroupWaitOptions): Promise<AgentGroupRecord | undefined>;
+  /** Resolves once the store has proven it can write now; rejects with `StoreUnavailableError` otherwise. */
+  check(): Promise<void>;
   /** Releases connections and files. */
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { boundedPoolConfig, postgresUnavailable, unavailableOnFailure } from './agent-group-store-postgres';
 import type { ServerConversationStore } from './conversation-store-open';
 
 /** Options of {@link openPostgresConversationStore}. */
@@ -40,12 +41,13 @@ export async function openPostgresConversationStore(
   const log = options.logger;
   const timeoutMs = Math.max(1, Math.trunc(options.timeoutMs ?? 2000));
   const pool = new pg.Pool({
-    connectionString: options.connectionString,
-    max: options.maxConnections ?? 10,
-    connectionTimeoutMillis: timeoutMs,
-    statement_timeout: timeoutMs,
+    ...boundedPoolConfig({
+      connectionString: options.connectionString,
+      ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+      connectTimeoutMs: timeoutMs,
+      statementTimeoutMs: timeoutMs,
+    }),
     query_timeout: timeoutMs + 500,
-    idleTimeoutMillis: 30_000,
   });
   pool.on('error', (error) => log?.warn({ err: error }, 'postgres conversation pool connection error'));
   let closed = false;
@@ -64,6 +66,9 @@ export async function openPostgresConversationStore(
           PRIMARY KEY (namespace, key)
         )`);
       await client.query(`CREATE INDEX IF NOT EXISTS ${table}_expires_at ON ${table} (expires_at)`);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${table}_health (id integer PRIMARY KEY, checked_at timestamptz NOT NULL)`,
+      );
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
@@ -73,7 +78,7 @@ export async function openPostgresConversationStore(
     }
   } catch (error) {
     await pool.end().catch(() => {});
-    throw error;
+    throw postgresUnavailable(error);
   }
 
   // Named statements: parsed once per connection.
@@ -117,14 +122,22 @@ export async function openPostgresConversationStore(
 
   return {
     kind: 'postgres',
-    async get(namespace, key) {
-      const { rows } = await pool.query<{ value: string }>({ ...getQuery, values: [namespace, key] });
-      return rows[0]?.value;
-    },
-    async put(namespace, key, value, ttlMs) {
-      await pool.query({ ...putQuery, values: [namespace, key, value, ttlMs] });
-    },
-    cleanup: runCleanup,
+    get: (namespace, key) =>
+      unavailableOnFailure(async () => {
+        const { rows } = await pool.query<{ value: string }>({ ...getQuery, values: [namespace, key] });
+        return rows[0]?.value;
+      }),
+    put: (namespace, key, value, ttlMs) =>
+      unavailableOnFailure(async () => {
+        await pool.query({ ...putQuery, values: [namespace, key, value, ttlMs] });
+      }),
+    cleanup: () => unavailableOnFailure(runCleanup),
+    check: () =>
+      unavailableOnFailure(async () => {
+        await pool.query(
+          `INSERT INTO ${table}_health (id, checked_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`,
+        );
+      }),
     async close() {
       if (closed) return;
       closed = true;

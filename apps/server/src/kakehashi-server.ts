@@ -12,14 +12,14 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { mountAgentGroupRoutes } from './agent-group-routes';
 import type { AgentGroupStore } from './agent-group-store';
-import { openAgentGroupStore } from './agent-group-store-open';
+import { isAgentGroupStore, openAgentGroupStore } from './agent-group-store-open';
 import { mountAppServerRoutes } from './aliyun-appserver-routes';
 import { mountChatRoutes } from './chat-completions-mount';
 import {
   type ConversationStoreLocation,
   deferredConversationStore,
+  lazyStore,
   openConversationStore,
-  type ServerConversationStore,
 } from './conversation-store-open';
 import { mountMcpRoutes } from './mcp-mount';
 import { mountResponsesRoutes } from './responses-mount';
@@ -32,7 +32,7 @@ import {
   DEFAULT_HOST,
   DEFAULT_PORT,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
-  DEFAULT_SQLITE_PATH,
+  defaultSqlitePath,
   isLoopbackHost,
   ServerConfigError,
   SERVER_ENV,
@@ -43,7 +43,7 @@ import { errorResponse } from './server-errors';
 import { instrumentationMiddleware } from './server-instrumentation';
 import { createServerLogger } from './server-logger';
 import { createServerMetrics, type ServerMetrics } from './server-metrics';
-import { mountOpsRoutes } from './server-ops-routes';
+import { mountOpsRoutes, readinessCheck } from './server-ops-routes';
 
 /** Where a listening server is. */
 export interface ListeningAddress {
@@ -69,7 +69,7 @@ export interface KakehashiServer {
   readonly webhookUrl: string;
   /** True once `close()` has been called. */
   readonly shuttingDown: boolean;
-  /** The agent group store, once open. */
+  /** The agent group store (opened on first use). */
   store(): Promise<AgentGroupStore>;
   /**
    * Where the OpenAI doors keep conversation digests → platform sessions (and stored responses):
@@ -184,8 +184,9 @@ function checkConfig(config: KakehashiServerConfig): void {
 /**
  * Creates the kakehashi server: the OpenAI-compatible chat gateway (`@kakehashi/openai-compat` over
  * the platforms in `config.platforms`), the AICall AppServer endpoints,
- * miibo agent groups with durable results, and the operations routes (`/healthz`, `/metrics`,
- * `/openapi.json`), on Hono. Nothing is bound until `listen()`; the store starts opening at once.
+ * miibo agent groups with durable results, and the operations routes (`/healthz`, `/healthz/live`,
+ * `/metrics`, `/openapi.json`), on Hono. Nothing is bound until `listen()`; the stores open on
+ * first use (or in `listen()`).
  *
  * @throws ServerConfigError for a bad option, or when no `apiKeys` are set and `host` is not loopback.
  */
@@ -221,26 +222,33 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
   const publicUrl = () =>
     config.publicUrl?.replace(/\/+$/, '') ?? `http://${urlHost(host)}:${address?.port ?? config.port ?? DEFAULT_PORT}`;
 
-  const storeConfig = config.store ?? { sqlitePath: DEFAULT_SQLITE_PATH };
-  const storePromise = openAgentGroupStore(storeConfig, logger);
-  storePromise.catch(() => {}); // surfaced by listen() and by the routes that need it
+  // Stores open on first use: routes that need none (GET /v1/models, /healthz/live, /metrics,
+  // /openapi.json) never touch the disk. listen() opens them at once, so a bad path fails the start.
+  const storeConfig = config.store ?? { sqlitePath: defaultSqlitePath(env ?? process.env) };
+  const agentGroups = lazyStore(isAgentGroupStore(storeConfig) ? storeConfig.kind : 'sqlite', () =>
+    openAgentGroupStore(storeConfig, logger),
+  );
   // Conversations live beside the agent groups (same SQLite file, or the same PostgreSQL database).
-  const conversationLocation: ConversationStoreLocation | undefined =
-    'databaseUrl' in storeConfig && typeof storeConfig.databaseUrl === 'string'
+  const conversationLocation: ConversationStoreLocation | undefined = isAgentGroupStore(storeConfig)
+    ? undefined
+    : storeConfig.databaseUrl
       ? { databaseUrl: storeConfig.databaseUrl }
-      : 'sqlitePath' in storeConfig && typeof storeConfig.sqlitePath === 'string'
-        ? { sqlitePath: storeConfig.sqlitePath }
-        : undefined;
-  const ownConversations: Promise<ServerConversationStore> | undefined =
+      : { sqlitePath: storeConfig.sqlitePath ?? defaultSqlitePath(env ?? process.env) };
+  const ownConversations =
     config.conversations === undefined && conversationLocation
-      ? openConversationStore(conversationLocation, { logger })
+      ? lazyStore('databaseUrl' in conversationLocation ? 'postgres' : 'sqlite', () =>
+          openConversationStore(conversationLocation, { logger }),
+        )
       : undefined;
-  ownConversations?.catch(() => {}); // surfaced by listen(); calls made meanwhile fail and are logged
   const conversations: ConversationStore | undefined =
     config.conversations === false
       ? undefined
       : (config.conversations ??
-        (ownConversations ? deferredConversationStore(ownConversations) : createMemoryConversationStore()));
+        (ownConversations ? deferredConversationStore(ownConversations.get) : createMemoryConversationStore()));
+  const storeReadiness = readinessCheck(async () => {
+    const store = await agentGroups.get();
+    await store.check();
+  });
   const conversationTtlMs = (config.conversationTtlSeconds ?? DEFAULT_CONVERSATION_TTL_SECONDS) * 1000;
   const shutdown = new AbortController();
   const isShuttingDown = () => shutdown.signal.aborted;
@@ -262,6 +270,8 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
   mountOpsRoutes(app, {
     metrics,
     isShuttingDown,
+    storeReady: storeReadiness,
+    logger,
     publicUrl: () => (address || config.publicUrl ? publicUrl() : undefined),
     version,
   });
@@ -287,7 +297,7 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
   });
   mountAgentGroupRoutes(app, {
     miibo: () => miibo,
-    store: () => storePromise,
+    store: agentGroups.get,
     publicUrl,
     webhookSecret,
     ...(config.webhookHmacSecret ? { webhookHmacSecret: config.webhookHmacSecret } : {}),
@@ -313,8 +323,8 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
   async function listen(): Promise<ListeningAddress> {
     if (address) return address;
     if (isShuttingDown()) throw new Error('the server is closed');
-    await storePromise;
-    await ownConversations;
+    await agentGroups.get();
+    await ownConversations?.get();
     const node = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
     node.on('request', (_req: IncomingMessage, res: ServerResponse) => {
       inFlight.add(res);
@@ -334,11 +344,11 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     server = node;
     const port = (node.address() as AddressInfo).port;
     address = { url: `http://${urlHost(host)}:${port}`, host, port };
-    const store = await storePromise;
+    const store = await agentGroups.get();
     const conversationKind =
       config.conversations === false
         ? 'off'
-        : ((await ownConversations)?.kind ?? (config.conversations ? 'custom' : 'memory'));
+        : ((await ownConversations?.current())?.kind ?? (config.conversations ? 'custom' : 'memory'));
     logger.info(
       {
         url: address.url,
@@ -373,11 +383,9 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
       await closed;
     }
     await mcp.close().catch((error) => logger.warn({ err: error }, 'closing the MCP sessions failed'));
-    await storePromise
-      .then((store) => store.close())
-      .catch((error) => logger.warn({ err: error }, 'closing the store failed'));
+    await agentGroups.close().catch((error) => logger.warn({ err: error }, 'closing the store failed'));
     await ownConversations
-      ?.then((store) => store.close())
+      ?.close()
       .catch((error) => logger.warn({ err: error }, 'closing the conversation store failed'));
     logger.info('closed');
   }
@@ -395,7 +403,7 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     get shuttingDown() {
       return isShuttingDown();
     },
-    store: () => storePromise,
+    store: agentGroups.get,
     conversations,
     conversationTtlMs,
     listen,

@@ -1,4 +1,6 @@
 import { isIP } from 'node:net';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import type { AppServerHandlerOptions } from '@kakehashi/aliyun-aiagent';
 import type { MiiboProvider, MiiboSettings } from '@kakehashi/miibo';
 import type { ChatCompletionsOptions, ConversationStore } from '@kakehashi/openai-compat';
@@ -18,11 +20,15 @@ export const SERVER_ENV = {
   webhookSecret: 'KAKEHASHI_WEBHOOK_SECRET',
   webhookHmacSecret: 'KAKEHASHI_WEBHOOK_HMAC_SECRET',
   bodyLimit: 'KAKEHASHI_BODY_LIMIT',
+  dataDir: 'KAKEHASHI_DATA_DIR',
   sqlitePath: 'KAKEHASHI_SQLITE_PATH',
   databaseUrl: 'DATABASE_URL',
   logLevel: 'KAKEHASHI_LOG_LEVEL',
   shutdownTimeoutMs: 'KAKEHASHI_SHUTDOWN_TIMEOUT_MS',
   agentGroupMaxWait: 'KAKEHASHI_AGENT_GROUP_MAX_WAIT',
+  agentGroupExpiry: 'KAKEHASHI_AGENT_GROUP_EXPIRY',
+  databaseConnectTimeoutMs: 'KAKEHASHI_DATABASE_CONNECT_TIMEOUT_MS',
+  databaseStatementTimeoutMs: 'KAKEHASHI_DATABASE_STATEMENT_TIMEOUT_MS',
   conversationTtl: 'KAKEHASHI_CONVERSATION_TTL',
   appServerCorsOrigin: 'KAKEHASHI_APPSERVER_CORS_ORIGIN',
   aliyunRegion: 'ALIYUN_REGION',
@@ -34,8 +40,26 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8787;
 /** Default request body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
-/** Default SQLite file (relative to the working directory). */
-export const DEFAULT_SQLITE_PATH = './kakehashi.sqlite';
+/**
+ * The directory the server keeps its files in: `KAKEHASHI_DATA_DIR`, else `$XDG_DATA_HOME/kakehashi`,
+ * else `~/.local/share/kakehashi`.
+ */
+export function defaultDataDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const dir = env[SERVER_ENV.dataDir]?.trim();
+  if (dir) return dir;
+  const xdg = env.XDG_DATA_HOME?.trim();
+  // The XDG spec ignores a relative XDG_DATA_HOME.
+  if (xdg && isAbsolute(xdg)) return join(xdg, 'kakehashi');
+  return join(env.HOME?.trim() || homedir(), '.local', 'share', 'kakehashi');
+}
+
+/** The default SQLite file: `kakehashi.sqlite` in {@link defaultDataDir}. `KAKEHASHI_SQLITE_PATH` overrides it. */
+export function defaultSqlitePath(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return join(defaultDataDir(env), 'kakehashi.sqlite');
+}
+
+/** The default SQLite file for this process's environment (see {@link defaultSqlitePath}). */
+export const DEFAULT_SQLITE_PATH = defaultSqlitePath();
 /** Default and largest `?wait=` of `GET /v1/agent-groups/<id>`, in seconds. */
 export const DEFAULT_AGENT_GROUP_MAX_WAIT_SECONDS = 60;
 /** Default time a finished chat turn can be continued from its history, in seconds (24 h). */
@@ -49,10 +73,24 @@ export const WEBHOOK_SECRET_HEADER = 'X-Kakehashi-Webhook-Secret';
 export type AgentGroupStoreConfig =
   /** A store you opened yourself (closed by the server on `close()`). */
   | AgentGroupStore
-  /** PostgreSQL (shared by several instances). */
-  | { databaseUrl: string }
-  /** A SQLite file (`:memory:` for a throwaway one). */
-  | { sqlitePath: string };
+  /** PostgreSQL (`{ databaseUrl }`, shared by several instances) or a SQLite file (`{ sqlitePath }`, `:memory:` for a throwaway one), with timeouts. */
+  | StoreLocationOptions;
+
+/** Where the server stores, with the storage timeouts (see the README's "Storage" section). */
+export interface StoreLocationOptions {
+  /** A SQLite file, `:memory:`, or omitted for the default file. Ignored when `databaseUrl` is set. */
+  sqlitePath?: string;
+  /** PostgreSQL, shared by several instances. */
+  databaseUrl?: string;
+  /** PostgreSQL: longest wait for a connection (opening one, or a free one from the pool), in ms. Default 5,000. */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: longest time one statement may take, in ms (`statement_timeout`; the client gives up 1 s later). Default 5,000. */
+  statementTimeoutMs?: number;
+  /** SQLite: how long an agent group write waits for another process's lock, in ms (in the worker thread). Default 5,000. */
+  busyTimeoutMs?: number;
+  /** A run whose result never arrives ends as `error` this long after its start, in ms. Default 2,100,000 (35 minutes: miibo's 30-minute limit plus a margin). */
+  expiryMs?: number;
+}
 
 /**
  * The chat gateway's options (`@kakehashi/openai-compat`'s handler), minus the registry, which is the
@@ -97,7 +135,11 @@ export interface KakehashiServerConfig {
   webhookHmacSecret?: string;
   /** Largest request body accepted, in bytes; larger bodies get 413. Default 1 MiB (`KAKEHASHI_BODY_LIMIT`). */
   bodyLimitBytes?: number;
-  /** Where agent group results are stored. Default: SQLite at `./kakehashi.sqlite` (`KAKEHASHI_SQLITE_PATH`), PostgreSQL when `DATABASE_URL` is set. */
+  /**
+   * Where agent group results (and conversations) are stored. Default: SQLite at
+   * `<data dir>/kakehashi.sqlite` (`KAKEHASHI_SQLITE_PATH`, `KAKEHASHI_DATA_DIR`), PostgreSQL when
+   * `DATABASE_URL` is set. Opened on first use (`listen()` opens it at once).
+   */
   store?: AgentGroupStoreConfig;
   /**
    * Where the gateway keeps conversation digests → platform sessions, so that clients sending the whole
@@ -244,7 +286,16 @@ export function serverConfigFromEnv(
   const limit = get(SERVER_ENV.bodyLimit);
   if (limit) config.bodyLimitBytes = parseByteSize(limit, SERVER_ENV.bodyLimit);
   const databaseUrl = get(SERVER_ENV.databaseUrl);
-  config.store = databaseUrl ? { databaseUrl } : { sqlitePath: get(SERVER_ENV.sqlitePath) ?? DEFAULT_SQLITE_PATH };
+  const store: StoreLocationOptions = databaseUrl
+    ? { databaseUrl }
+    : { sqlitePath: get(SERVER_ENV.sqlitePath) ?? defaultSqlitePath(env) };
+  const connectMs = get(SERVER_ENV.databaseConnectTimeoutMs);
+  if (connectMs) store.connectTimeoutMs = integer(connectMs, SERVER_ENV.databaseConnectTimeoutMs, 1, 600_000);
+  const statementMs = get(SERVER_ENV.databaseStatementTimeoutMs);
+  if (statementMs) store.statementTimeoutMs = integer(statementMs, SERVER_ENV.databaseStatementTimeoutMs, 1, 600_000);
+  const expiry = get(SERVER_ENV.agentGroupExpiry);
+  if (expiry) store.expiryMs = integer(expiry, SERVER_ENV.agentGroupExpiry, 1, 31_536_000) * 1000;
+  config.store = store;
   const level = get(SERVER_ENV.logLevel);
   config.logger = { level: level ?? 'info' };
   const shutdown = get(SERVER_ENV.shutdownTimeoutMs);

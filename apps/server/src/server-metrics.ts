@@ -28,6 +28,8 @@ export interface ServerMetrics {
   readonly upstreamLatency: Histogram<'provider' | 'operation' | 'outcome'>;
   /** `kakehashi_provider_errors_total{provider, kind}`: failures by provider and error kind (`api-call`, `timeout`, …). */
   readonly providerErrors: Counter<'provider' | 'kind'>;
+  /** `kakehashi_store_failures_total{store, operation}`: storage calls that failed (each answered 503 or logged). */
+  readonly storeFailures: Counter<'store' | 'operation'>;
   /** Records one upstream call's duration. `outcome` is `ok` or `error`. */
   observeUpstream(provider: string, operation: string, seconds: number, outcome?: 'ok' | 'error'): void;
   /** Counts one provider failure: `error` is the kind itself, or an error whose `kind` (sse-core errors) is used; else `unknown`. */
@@ -77,8 +79,15 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
     labelNames: ['provider', 'kind'] as const,
     registers,
   });
+  const storeFailures = new Counter({
+    name: 'kakehashi_store_failures_total',
+    help: 'Storage calls that failed (the store could not read or write), by store and operation',
+    labelNames: ['store', 'operation'] as const,
+    registers,
+  });
   return {
     registry,
+    storeFailures,
     httpRequests,
     httpDuration,
     activeStreams,

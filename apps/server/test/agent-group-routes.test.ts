@@ -77,6 +77,7 @@ describe('miibo agent groups', () => {
       status: 'completed',
       result: { orchestrationResponse: { finalResponse: '一回目' } },
     };
+    await (await s.store()).recordStart('dup-1');
     const r1 = await postJson(`${url}/webhooks/miibo/agent-groups`, first, headers);
     expect(await r1.json()).toEqual({ received: true, stored: true, duplicate: false });
     const r2 = await postJson(`${url}/webhooks/miibo/agent-groups`, first, headers);
@@ -135,6 +136,7 @@ describe('miibo agent groups', () => {
     } finally {
       await signing.close();
     }
+    await (await s.store()).recordStart('h-1');
     const body = JSON.stringify({ groupId: 'h-1', status: 'completed', result: {} });
     const headers = { 'content-type': 'application/json', 'x-kakehashi-webhook-secret': s.webhookSecret };
     const unsigned = await fetch(`${url}/webhooks/miibo/agent-groups`, { method: 'POST', headers, body });

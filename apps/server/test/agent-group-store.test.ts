@@ -8,7 +8,7 @@ const completed = (groupId: string, finalResponse: string) => ({
   groupId,
   status: 'completed' as const,
   result: { orchestrationResponse: { finalResponse } },
-  payload: { groupId, status: 'completed', result: { orchestrationResponse: { finalResponse } } },
+  payloadText: JSON.stringify({ groupId, status: 'completed', result: { orchestrationResponse: { finalResponse } } }),
 });
 
 /** The contract every store keeps, run against each implementation. */
@@ -31,7 +31,7 @@ function storeContract(open: () => Promise<[AgentGroupStore, AgentGroupStore]>) 
     expect(first.stored).toBe(true);
     const again = await a.recordOutcome(completed('c-1', '最初'));
     expect(again.stored).toBe(false);
-    const late = await b.recordOutcome({ groupId: 'c-1', status: 'error', error: 'late', payload: {} });
+    const late = await b.recordOutcome({ groupId: 'c-1', status: 'error', error: 'late', payloadText: '{}' });
     expect(late.stored).toBe(false);
     expect(await b.get('c-1')).toMatchObject({
       status: 'completed',
@@ -43,12 +43,25 @@ function storeContract(open: () => Promise<[AgentGroupStore, AgentGroupStore]>) 
     expect((await a.get('c-1'))!.status).toBe('completed');
   });
 
-  it('stores a result that arrives before its start is recorded', async () => {
-    expect((await a.recordOutcome({ groupId: 'c-2', status: 'error', error: '失敗', payload: { x: 1 } })).stored).toBe(
-      true,
-    );
+  it('stores nothing for a group it never started, and keeps the payload text exactly as received', async () => {
+    const text = '{ "x" : 1,\n  "nul": "a\\u0000b", "lone": "\\ud800" }';
+    expect(await a.recordOutcome({ groupId: 'c-2', status: 'error', error: '失敗', payloadText: text })).toEqual({
+      known: false,
+      stored: false,
+    });
+    expect(await b.get('c-2')).toBeUndefined();
     await a.recordStart('c-2');
-    expect(await a.get('c-2')).toMatchObject({ status: 'error', error: '失敗', payload: { x: 1 } });
+    const outcome = await b.recordOutcome({ groupId: 'c-2', status: 'error', error: '失敗\u0000', payloadText: text });
+    expect(outcome).toMatchObject({ known: true, stored: true });
+    const record = await a.get('c-2');
+    expect(record).toMatchObject({ status: 'error', payload: { x: 1, nul: 'a\u0000b', lone: '\ud800' } });
+    expect(record!.payloadText).toBe(text);
+    expect(record!.error).toMatch(/^失敗/);
+  });
+
+  it('proves it can write (check)', async () => {
+    await expect(a.check()).resolves.toBeUndefined();
+    await expect(b.check()).resolves.toBeUndefined();
   });
 
   it('wakes a waiter on the other store instance when the result lands', async () => {

@@ -1,0 +1,233 @@
+import { closeSync, constants, fstatSync, mkdirSync, openSync, statfsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { SERVER_ENV, ServerConfigError } from './server-config';
+import type { SqliteReply, SqliteRequest, SqliteRequestBody } from './sqlite-protocol';
+import { StoreUnavailableError } from './store-errors';
+
+/**
+ * Internal: a connection to one SQLite file, served by a worker thread (one per file and process,
+ * shared by every store on it). Every call rejects with {@link StoreUnavailableError} when SQLite
+ * fails or the worker does not answer within the statement's lock wait plus a margin.
+ */
+export interface SqliteConnection {
+  /** The resolved file path, or `:memory:`. */
+  readonly path: string;
+  /** Runs a schema script now and again whenever the file is reopened (deleted and recreated). */
+  schema(sql: string, busyMs: number): Promise<void>;
+  /** Runs a write; resolves with the number of changed rows once committed. */
+  run(sql: string, params: unknown[], busyMs: number): Promise<number>;
+  /** Runs a query (or a write with `RETURNING`); resolves with its rows once committed. */
+  all<Row>(sql: string, params: unknown[], busyMs: number): Promise<Row[]>;
+  /** Proves the file takes a write now (a one-row upsert). */
+  check(busyMs: number): Promise<void>;
+  /** Releases this user's share; the last one stops the worker. */
+  release(): Promise<void>;
+}
+
+/** Time a request may wait in the worker's queue beyond its own lock wait (others ahead of it). */
+const QUEUE_MS = 5000;
+/** Time past its deadline the caller waits for an answer before it declares the worker stuck (a hung disk). */
+const ANSWER_MARGIN_MS = 2000;
+
+const HEALTH_SCHEMA =
+  'CREATE TABLE IF NOT EXISTS kakehashi_health (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL)';
+const HEALTH_WRITE =
+  'INSERT INTO kakehashi_health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at';
+
+// Kernel pseudo file systems (statfs f_type): a database there can never work and may spin.
+const PSEUDO_FILESYSTEMS: Record<number, string> = {
+  40864: 'procfs',
+  1650812274: 'sysfs',
+  2613483: 'cgroup',
+  1667723888: 'cgroup2',
+  1684170528: 'debugfs',
+  7377: 'devpts',
+  1935894131: 'securityfs',
+};
+
+function badPath(path: string, reason: string): ServerConfigError {
+  return new ServerConfigError(SERVER_ENV.sqlitePath, `${SERVER_ENV.sqlitePath} "${path}" cannot be used: ${reason}`);
+}
+
+/**
+ * Checks, before any worker starts, that `path` can hold a database: not a directory, not on a kernel
+ * pseudo file system, its directory creatable and the file openable for writing.
+ *
+ * @throws ServerConfigError naming `KAKEHASHI_SQLITE_PATH` and the reason.
+ */
+export function checkSqlitePath(path: string): void {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw badPath(path, `its directory cannot be created (${(error as NodeJS.ErrnoException).code ?? error})`);
+  }
+  const fsType = PSEUDO_FILESYSTEMS[Number(statfsSync(dir).type)];
+  if (fsType) throw badPath(path, `it is on ${fsType}, a kernel pseudo file system`);
+  let existing: ReturnType<typeof statSync> | undefined;
+  try {
+    existing = statSync(path);
+  } catch {
+    existing = undefined;
+  }
+  if (existing?.isDirectory()) throw badPath(path, 'it is a directory');
+  if (existing && !existing.isFile()) throw badPath(path, 'it is not a regular file');
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
+  } catch (error) {
+    throw badPath(path, `it cannot be opened for writing (${(error as NodeJS.ErrnoException).code ?? error})`);
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw badPath(path, 'it is not a regular file');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function workerUrl(): URL {
+  // Built: dist/sqlite-worker.js beside this chunk. From source (the tests): Node strips the .ts itself.
+  return new URL(import.meta.url.endsWith('.ts') ? './sqlite-worker.ts' : './sqlite-worker.js', import.meta.url);
+}
+
+interface Shared {
+  connection: SqliteConnection;
+  users: number;
+}
+const shared = new Map<string, Shared>();
+
+function unavailable(reply: Extract<SqliteReply, { ok: false }>): StoreUnavailableError {
+  return new StoreUnavailableError('sqlite', `SQLite: ${reply.message}`, { cause: reply });
+}
+
+function startConnection(path: string, onLast: () => void): SqliteConnection {
+  let worker: Worker | undefined;
+  let nextId = 1;
+  const pending = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
+  >();
+  const schemas: Array<{ sql: string; busyMs: number }> = [];
+
+  const failAll = (error: Error) => {
+    for (const [id, p] of pending) {
+      clearTimeout(p.timer);
+      pending.delete(id);
+      p.reject(error);
+    }
+  };
+
+  function spawn(): Worker {
+    const w = new Worker(workerUrl(), { workerData: { path } });
+    w.unref();
+    w.on('message', (reply: SqliteReply) => {
+      const p = pending.get(reply.id);
+      if (!p) return; // answered after the caller gave up
+      pending.delete(reply.id);
+      clearTimeout(p.timer);
+      if (pending.size === 0) w.unref();
+      if (reply.ok) p.resolve(reply.value);
+      else p.reject(unavailable(reply));
+    });
+    const gone = (error: Error) => {
+      if (worker !== w) return;
+      worker = undefined;
+      failAll(new StoreUnavailableError('sqlite', `the SQLite worker stopped: ${error.message}`, { cause: error }));
+    };
+    w.on('error', gone);
+    w.on('exit', (code) => gone(new Error(`exit code ${code}`)));
+    return w;
+  }
+
+  function request(message: SqliteRequestBody, busyMs: number): Promise<unknown> {
+    const deadline = Date.now() + busyMs + QUEUE_MS;
+    const timeoutMs = busyMs + QUEUE_MS + ANSWER_MARGIN_MS;
+    if (!worker) {
+      worker = spawn();
+      // A new worker (the first, or after one died) learns every schema again first.
+      for (const s of schemas)
+        if (message.op !== 'schema' || s.sql !== message.sql)
+          worker.postMessage({
+            id: 0,
+            op: 'schema',
+            sql: s.sql,
+            busyMs: s.busyMs,
+            deadline: Date.now() + s.busyMs + QUEUE_MS,
+          } satisfies SqliteRequest);
+    }
+    const w = worker;
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        if (pending.size === 0) w.unref();
+        reject(new StoreUnavailableError('sqlite', `SQLite did not answer within ${timeoutMs} ms`));
+        // A worker stuck past every lock wait is replaced; what it was doing is abandoned.
+        if (worker === w) {
+          worker = undefined;
+          failAll(new StoreUnavailableError('sqlite', 'the SQLite worker was restarted after a stuck statement'));
+          void w.terminate();
+        }
+      }, timeoutMs);
+      pending.set(id, { resolve, reject, timer });
+      w.ref();
+      w.postMessage({ ...message, ...(message.op === 'close' ? {} : { deadline }), id } as SqliteRequest);
+    });
+  }
+
+  const connection: SqliteConnection = {
+    path,
+    async schema(sql, busyMs) {
+      if (!schemas.some((s) => s.sql === sql)) schemas.push({ sql, busyMs });
+      await request({ op: 'schema', sql, busyMs }, busyMs);
+    },
+    async run(sql, params, busyMs) {
+      return (await request({ op: 'run', sql, params, busyMs }, busyMs)) as number;
+    },
+    async all<Row>(sql: string, params: unknown[], busyMs: number) {
+      return (await request({ op: 'all', sql, params, busyMs }, busyMs)) as Row[];
+    },
+    async check(busyMs) {
+      await connection.schema(HEALTH_SCHEMA, busyMs);
+      await connection.run(HEALTH_WRITE, [Date.now()], busyMs);
+    },
+    async release() {
+      const entry = shared.get(path);
+      if (entry && --entry.users > 0) return;
+      onLast();
+      const w = worker;
+      if (!w) return;
+      await request({ op: 'close' }, 0).catch(() => {});
+      worker = undefined;
+      await w.terminate().catch(() => {});
+    },
+  };
+  return connection;
+}
+
+/**
+ * Internal: the connection to `path` (`:memory:` gets a database of its own each time), starting its
+ * worker on first use. The path is checked first ({@link checkSqlitePath}), then the schema runs.
+ *
+ * @throws ServerConfigError for a path that cannot hold a database.
+ * @throws StoreUnavailableError when SQLite cannot open it.
+ */
+export async function acquireSqlite(path: string, schema: string, busyMs: number): Promise<SqliteConnection> {
+  const memory = path === ':memory:';
+  const key = memory ? `:memory:${Math.random()}` : resolve(path);
+  let entry = shared.get(key);
+  if (!entry) {
+    if (!memory) checkSqlitePath(key);
+    entry = { connection: startConnection(memory ? ':memory:' : key, () => shared.delete(key)), users: 0 };
+    if (!memory) shared.set(key, entry);
+  }
+  entry.users++;
+  try {
+    await entry.connection.schema(schema, busyMs);
+  } catch (error) {
+    await entry.connection.release();
+    throw error;
+  }
+  return entry.connection;
+}

@@ -1,0 +1,23 @@
+// The messages between a SQLite connection (sqlite-connection.ts) and its worker (sqlite-worker.ts).
+
+/**
+ * A request to the SQLite worker. `busyMs` is the longest this statement waits for another process's
+ * lock; `deadline` (ms since the epoch) the time after which the worker no longer starts it (it waited
+ * too long in the queue) and never waits for a lock past.
+ */
+export type SqliteRequest =
+  | { id: number; op: 'schema'; sql: string; busyMs: number; deadline: number }
+  | { id: number; op: 'run' | 'all'; sql: string; params: unknown[]; busyMs: number; deadline: number }
+  | { id: number; op: 'close' };
+
+/** The worker's answer to one request. */
+export type SqliteReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; message: string; code?: string; errcode?: number };
+
+/** A request without its id (distributes over the request kinds). */
+export type SqliteRequestBody = SqliteRequest extends infer R
+  ? R extends SqliteRequest
+    ? Omit<R, 'id' | 'deadline'>
+    : never
+  : never;

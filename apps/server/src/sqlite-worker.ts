@@ -1,0 +1,135 @@
+// The SQLite worker thread: one per database file, shared by the agent group store and the conversation
+// store of this process (see sqlite-connection.ts). `node:sqlite` is synchronous, so every statement —
+// and every wait for another process's lock (the busy timeout) — happens here, off the event loop.
+//
+// This file runs as a worker entry on its own (built as dist/sqlite-worker.js; under the tests Node
+// strips its types), so it imports nothing of the package but types.
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { SqliteReply, SqliteRequest } from './sqlite-protocol';
+
+const { path } = workerData as { path: string };
+const memory = path === ':memory:';
+const port = parentPort!;
+
+let db: DatabaseSync | undefined;
+/** `dev:ino` of the file the connection has open, to notice the path being deleted or replaced. */
+let openedAs: string | undefined;
+let busyMs = -1;
+const schemas: string[] = [];
+const statements = new Map<string, StatementSync>();
+
+function identityOfPath(): string | undefined {
+  try {
+    const stat = statSync(path);
+    return `${stat.dev}:${stat.ino}`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+function drop(): void {
+  statements.clear();
+  try {
+    db?.close();
+  } catch {
+    // a connection on a vanished file may fail to close cleanly; it is dropped either way
+  }
+  db = undefined;
+  openedAs = undefined;
+  busyMs = -1;
+}
+
+function open(): DatabaseSync {
+  if (!memory) mkdirSync(dirname(path), { recursive: true });
+  const next = new DatabaseSync(path);
+  try {
+    if (!memory) next.exec('PRAGMA journal_mode = WAL');
+    // A commit is on disk before it is acknowledged (the webhook answers 2xx only after it).
+    next.exec('PRAGMA synchronous = FULL');
+    for (const schema of schemas) next.exec(schema);
+  } catch (error) {
+    next.close();
+    throw error;
+  }
+  db = next;
+  openedAs = memory ? 'memory' : identityOfPath();
+  return next;
+}
+
+/**
+ * The connection, reopened when the file at `path` is no longer the one it has open (deleted, or
+ * replaced): writing on into an unlinked inode would lose every later write while reporting success.
+ */
+function connection(): DatabaseSync {
+  if (db && (memory || identityOfPath() === openedAs)) return db;
+  drop();
+  return open();
+}
+
+function statement(sql: string): StatementSync {
+  let prepared = statements.get(sql);
+  if (!prepared) {
+    prepared = connection().prepare(sql);
+    statements.set(sql, prepared);
+  }
+  return prepared;
+}
+
+function setBusy(ms: number): void {
+  if (ms === busyMs) return;
+  connection().exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(ms))}`);
+  busyMs = ms;
+}
+
+function handle(request: SqliteRequest): unknown {
+  if (request.op !== 'close') {
+    const left = request.deadline - Date.now();
+    if (left <= 0) throw new Error('the statement waited too long behind others (another process holds the lock?)');
+    request.busyMs = Math.min(request.busyMs, left);
+  }
+  switch (request.op) {
+    case 'schema':
+      if (!schemas.includes(request.sql)) schemas.push(request.sql);
+      setBusy(request.busyMs);
+      connection().exec(request.sql);
+      return undefined;
+    case 'run': {
+      connection();
+      setBusy(request.busyMs);
+      const { changes } = statement(request.sql).run(...(request.params as SQLInputValue[]));
+      return Number(changes);
+    }
+    case 'all':
+      connection();
+      setBusy(request.busyMs);
+      // all(), not get(): get() on INSERT/UPDATE … RETURNING does not surface an error raised at commit.
+      return statement(request.sql).all(...(request.params as SQLInputValue[]));
+    case 'close':
+      drop();
+      return undefined;
+  }
+}
+
+port.on('message', (request: SqliteRequest) => {
+  let reply: SqliteReply;
+  try {
+    reply = { id: request.id, ok: true, value: handle(request) };
+  } catch (error) {
+    const e = error as { message?: string; code?: string; errcode?: number; errstr?: string };
+    // Anything but a lock timeout may mean the connection is unusable (I/O error, file moved): reopen next time.
+    if ((e.errcode ?? 0) % 256 !== 5) drop();
+    reply = {
+      id: request.id,
+      ok: false,
+      message: String(e.message ?? error),
+      ...(e.code === undefined ? {} : { code: e.code }),
+      ...(e.errcode === undefined ? {} : { errcode: e.errcode }),
+    };
+  }
+  port.postMessage(reply);
+  if (request.op === 'close') port.close();
+});
