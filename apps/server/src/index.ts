@@ -11,6 +11,9 @@ export {
   DEFAULT_PORT,
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_SQLITE_PATH,
+  defaultDataDir,
+  defaultSqlitePath,
+  type StoreLocationOptions,
   DEFAULT_AGENT_GROUP_MAX_WAIT_SECONDS,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   DEFAULT_CONVERSATION_TTL_SECONDS,
@@ -31,6 +34,9 @@ export { chatMetricsHooks } from './chat-completions-mount';
 // Agent group storage.
 export {
   isFinalStatus,
+  AGENT_GROUP_EXPIRED_ERROR,
+  DEFAULT_AGENT_GROUP_EXPIRY_MS,
+  type AgentGroupOutcomeResult,
   type AgentGroupStore,
   type AgentGroupRecord,
   type AgentGroupOutcome,
@@ -44,7 +50,8 @@ export {
   AGENT_GROUP_NOTIFY_CHANNEL,
   type PostgresAgentGroupStoreOptions,
 } from './agent-group-store-postgres';
-export { AGENT_GROUP_PATHS } from './agent-group-routes';
+export { AGENT_GROUP_PATHS, STORE_RETRY_AFTER_SECONDS } from './agent-group-routes';
+export { StoreUnavailableError } from './store-errors';
 
 // Conversation storage (digests → platform sessions, stored responses), beside the agent groups.
 export {
