@@ -43,6 +43,7 @@ import { errorResponse } from './server-errors';
 import { instrumentationMiddleware } from './server-instrumentation';
 import { createServerLogger } from './server-logger';
 import { createServerMetrics, type ServerMetrics } from './server-metrics';
+import { StoreUnavailableError } from './store-errors';
 import { mountOpsRoutes, readinessCheck } from './server-ops-routes';
 
 /** Where a listening server is. */
@@ -78,7 +79,11 @@ export interface KakehashiServer {
   readonly conversations: ConversationStore | undefined;
   /** How long a finished turn stays continuable from its history, in ms. */
   readonly conversationTtlMs: number;
-  /** Opens the store and binds `host:port`. Resolves when ready to serve. */
+  /**
+   * Opens the stores and binds `host:port`. Resolves when ready to serve. Rejects with
+   * `ServerConfigError` for a path that cannot hold a database; a store that is unavailable right now
+   * (database down, file locked) is logged and opened again on next use (`/healthz` answers 503).
+   */
   listen(): Promise<ListeningAddress>;
   /**
    * Graceful shutdown: stops accepting connections, answers long polls at once, lets open requests
@@ -323,8 +328,17 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
   async function listen(): Promise<ListeningAddress> {
     if (address) return address;
     if (isShuttingDown()) throw new Error('the server is closed');
-    await agentGroups.get();
-    await ownConversations?.get();
+    // A bad path or option fails the start; a store that is only unavailable now (the database is
+    // down, the file locked) does not: the server listens, /healthz answers 503, and the store opens
+    // on the next request that needs it.
+    const opened = await Promise.all([agentGroups.get(), ownConversations?.get()]).then(
+      () => true,
+      (error: unknown) => {
+        if (!StoreUnavailableError.isInstance(error)) throw error;
+        logger.error({ err: error, store: error.store }, 'the store is unavailable at start: listening anyway');
+        return false;
+      },
+    );
     const node = createAdaptorServer({ fetch: app.fetch, hostname: host }) as Server;
     node.on('request', (_req: IncomingMessage, res: ServerResponse) => {
       inFlight.add(res);
@@ -344,16 +358,17 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     server = node;
     const port = (node.address() as AddressInfo).port;
     address = { url: `http://${urlHost(host)}:${port}`, host, port };
-    const store = await agentGroups.get();
+    const storeKind = opened ? (await agentGroups.get()).kind : 'unavailable';
     const conversationKind =
       config.conversations === false
         ? 'off'
-        : ((await ownConversations?.current())?.kind ?? (config.conversations ? 'custom' : 'memory'));
+        : ((await ownConversations?.current()?.catch(() => undefined))?.kind ??
+          (ownConversations ? 'unavailable' : config.conversations ? 'custom' : 'memory'));
     logger.info(
       {
         url: address.url,
         pid: process.pid,
-        store: store.kind,
+        store: storeKind,
         conversations: conversationKind,
         apiKeys: apiKeys.length,
         publicUrl: publicUrl(),
