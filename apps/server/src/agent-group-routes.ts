@@ -250,19 +250,20 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
       });
     }
     await store.recordStart(groupId);
+    ctx.logger.info({ groupId }, 'agent group started');
     // A synchronous run (isSyncMode) answers with the final payload itself.
     if (response.status === 'completed' || response.status === 'error') {
-      await store.recordOutcome({
+      const outcome = await store.recordOutcome({
         groupId,
         status: response.status,
         result: response.result,
         ...(typeof response.error === 'string' ? { error: response.error } : {}),
         payloadText: JSON.stringify(response),
       });
+      if (outcome.known) return jsonResponse(200, agentGroupView(outcome.record));
     }
-    ctx.logger.info({ groupId }, 'agent group started');
-    const record = await store.get(groupId);
-    return jsonResponse(200, record ? agentGroupView(record) : { groupId, status: 'started' });
+    // The state at the start (the result webhook may land any moment now: GET answers it).
+    return jsonResponse(200, { groupId, status: 'started' });
   }
 
   app.get(AGENT_GROUP_PATHS.get, async (c) => {

@@ -252,7 +252,8 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
         (ownConversations ? deferredConversationStore(ownConversations.get) : createMemoryConversationStore()));
   const storeReadiness = readinessCheck(async () => {
     const store = await agentGroups.get();
-    await store.check();
+    // A store of your own written before check() existed is taken as writable.
+    if (typeof store.check === 'function') await store.check();
   });
   const conversationTtlMs = (config.conversationTtlSeconds ?? DEFAULT_CONVERSATION_TTL_SECONDS) * 1000;
   const shutdown = new AbortController();
