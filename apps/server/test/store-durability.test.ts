@@ -8,6 +8,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AGENT_GROUP_EXPIRED_ERROR, createKakehashiServer, type KakehashiServer } from '../src/index';
+import { simulatorEnv, startSimulators } from './chat-completions-harness';
+import { ask, openaiClient } from './conversations-helpers';
 import { logSink, postJson, spawnServer, startInProcess, tempDir } from './server-harness';
 
 const dir = tempDir();
@@ -184,6 +186,31 @@ describe('webhook durability (SQLite)', () => {
     const record = await (await s.store()).get('raw-1');
     expect(record?.payloadText).toBe(raw);
     expect(record?.result).toEqual({ t: 'a\u0000b\ud800' });
+  });
+});
+
+describe('the OpenAI doors when the conversation store cannot write', () => {
+  it('answer the chat anyway and log the failure', async () => {
+    const sims = await startSimulators();
+    try {
+      const path = freshPath();
+      const logs = logSink();
+      const { url, server: s } = await server({
+        env: simulatorEnv(sims),
+        store: { sqlitePath: path },
+        logger: { level: 'warn', destination: logs.destination },
+      });
+      await s.store();
+      const lock = await holdWriteLock(path);
+      const answer = await ask(openaiClient(url), 'codeer', [{ role: 'user', content: 'ロック中' }], false);
+      expect(answer.text.length).toBeGreaterThan(0);
+      const failed = () => logs.lines().find((l) => String(l.msg).includes('conversation store failed'));
+      while (!failed()) await new Promise((r) => setTimeout(r, 50));
+      expect(failed()).toMatchObject({ operation: 'remember', error: { message: expect.stringContaining('SQLite') } });
+      await lock.release();
+    } finally {
+      await sims.close();
+    }
   });
 });
 
