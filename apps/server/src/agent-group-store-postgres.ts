@@ -8,8 +8,7 @@ import {
   type AgentGroupStore,
   DEFAULT_AGENT_GROUP_EXPIRY_MS,
 } from './agent-group-store';
-import { jsonText, parseStored } from './agent-group-store-sqlite';
-import { isExpired, waitEmitter, waitForFinalRecord } from './agent-group-store-wait';
+import { isExpired, jsonText, parseStored, waitEmitter, waitForFinalRecord } from './agent-group-store-wait';
 import { StoreUnavailableError } from './store-errors';
 
 /** Options of {@link openPostgresAgentGroupStore}. */

@@ -8,7 +8,7 @@ import {
   type AgentGroupStore,
   DEFAULT_AGENT_GROUP_EXPIRY_MS,
 } from './agent-group-store';
-import { isExpired, waitEmitter, waitForFinalRecord } from './agent-group-store-wait';
+import { isExpired, parseStored, jsonText, waitEmitter, waitForFinalRecord } from './agent-group-store-wait';
 import { defaultSqlitePath } from './server-config';
 import { acquireSqlite } from './sqlite-connection';
 
@@ -80,18 +80,6 @@ RETURNING *`;
 const EXPIRE = `UPDATE agent_groups SET status = 'error', error = ?, finished_at = ? WHERE group_id = ? AND status = 'started' RETURNING *`;
 
 const SELECT = 'SELECT * FROM agent_groups WHERE group_id = ?';
-
-/** `JSON.stringify` text of a value (null for undefined). */
-export const jsonText = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
-
-/** Parses stored JSON text, keeping the text itself when it does not parse (stored by hand, or by an old version). */
-export function parseStored(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 function toRecord(row: Row): AgentGroupRecord {
   const record: AgentGroupRecord = {

@@ -17,6 +17,18 @@ export function isExpired(record: AgentGroupRecord, expiryMs: number, now = Date
   return record.status === 'started' && Date.parse(record.createdAt) + expiryMs <= now;
 }
 
+/** `JSON.stringify` text of a value (null for undefined). */
+export const jsonText = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+
+/** Parses stored JSON text, keeping the text itself when it does not parse (stored by hand, or by an old version). */
+export function parseStored(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 /** A wake-up emitter that allows many concurrent waiters. */
 export function waitEmitter(): EventEmitter {
   const emitter = new EventEmitter();

@@ -24,6 +24,7 @@ const errorResponses = (...statuses: number[]) =>
             429: 'Rate limited upstream',
             500: 'Server error (for example missing configuration)',
             502: 'The provider failed',
+            503: 'The store cannot read or write right now (`store_unavailable`; retry after `Retry-After`)',
             504: 'The provider timed out',
           }[s] ?? 'Error',
         content: json(errorRef),
@@ -145,7 +146,7 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Reco
           },
           responses: {
             200: { description: 'Started', content: json(agentGroup) },
-            ...errorResponses(400, 401, 413, 429, 500, 502, 504),
+            ...errorResponses(400, 401, 413, 429, 500, 502, 503, 504),
           },
         },
       },
@@ -163,7 +164,10 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Reco
               schema: { type: 'number', minimum: 0 },
             },
           ],
-          responses: { 200: { description: 'The run', content: json(agentGroup) }, ...errorResponses(400, 401, 404) },
+          responses: {
+            200: { description: 'The run', content: json(agentGroup) },
+            ...errorResponses(400, 401, 404, 503),
+          },
         },
       },
       '/webhooks/miibo/agent-groups': {
@@ -187,7 +191,8 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Reco
           },
           responses: {
             200: {
-              description: 'Received; `stored: false, duplicate: true` for a repeated delivery',
+              description:
+                'Received and committed; `stored: false, duplicate: true` for a repeated delivery. 404 `agent_group_unknown` for a group this server did not start; 503 `store_unavailable` (with Retry-After) when the result could not be committed',
               content: json({
                 type: 'object',
                 properties: {
@@ -197,7 +202,7 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Reco
                 },
               }),
             },
-            ...errorResponses(400, 401, 413),
+            ...errorResponses(400, 401, 404, 413, 503),
           },
         },
       },
@@ -274,11 +279,23 @@ export function buildOpenApiDocument(options: OpenApiDocumentOptions = {}): Reco
       '/healthz': {
         get: {
           tags: ['Operations'],
-          summary: 'Liveness (503 while shutting down)',
+          summary: 'Readiness: the store takes a write (checked at most once a second), not shutting down',
+          security: [],
+          responses: {
+            200: { description: 'Ready', content: json({ type: 'object', properties: { status: { const: 'ok' } } }) },
+            503: {
+              description: 'The store cannot write (`status: "unavailable"`, `store`, `error`), or shutting down',
+            },
+          },
+        },
+      },
+      '/healthz/live': {
+        get: {
+          tags: ['Operations'],
+          summary: 'Liveness: the process serves (touches no store)',
           security: [],
           responses: {
             200: { description: 'Serving', content: json({ type: 'object', properties: { status: { const: 'ok' } } }) },
-            503: { description: 'Shutting down' },
           },
         },
       },

@@ -227,6 +227,9 @@ export async function acquireSqlite(path: string, schema: string, busyMs: number
     await entry.connection.schema(schema, busyMs);
   } catch (error) {
     await entry.connection.release();
+    // SQLITE_NOTADB: the file holds something else; no retry will help.
+    const cause = (error as { cause?: { errcode?: number } }).cause;
+    if (!memory && cause?.errcode === 26) throw badPath(key, 'it is not a SQLite database');
     throw error;
   }
   return entry.connection;

@@ -4,7 +4,7 @@
  * expire, a deleted SQLite file is recreated, and lock waits never block the event loop.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AGENT_GROUP_EXPIRED_ERROR, createKakehashiServer, type KakehashiServer } from '../src/index';
@@ -251,11 +251,14 @@ describe('stores open on first use', () => {
 });
 
 describe('bad SQLite paths stop the binary with status 2, naming the variable', () => {
+  const notDatabase = join(dir.path, 'not-a-database.sqlite');
   for (const [label, path] of [
     ['under /proc', '/proc/kakehashi-test.sqlite'],
     ['a directory', '.'],
+    ['a file that is not a database', notDatabase],
   ] as const) {
     it(label, async () => {
+      writeFileSync(notDatabase, 'plain text, not a SQLite database: '.repeat(20));
       const proc = spawnServer({ PORT: '0', KAKEHASHI_SQLITE_PATH: path });
       proc.listening.catch(() => {});
       expect(await proc.exited).toBe(2);
