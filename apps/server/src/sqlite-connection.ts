@@ -29,6 +29,8 @@ export interface SqliteConnection {
 const QUEUE_MS = 5000;
 /** Time past its deadline the caller waits for an answer before it declares the worker stuck (a hung disk). */
 const ANSWER_MARGIN_MS = 2000;
+/** Time a health check may take beyond its own lock wait (queued behind other statements). */
+const CHECK_MARGIN_MS = 500;
 
 const HEALTH_SCHEMA =
   'CREATE TABLE IF NOT EXISTS kakehashi_health (id INTEGER PRIMARY KEY, checked_at INTEGER NOT NULL)';
@@ -189,8 +191,31 @@ function startConnection(path: string, onLast: () => void): SqliteConnection {
       return (await request({ op: 'all', sql, params, busyMs }, busyMs)) as Row[];
     },
     async check(busyMs) {
-      await connection.schema(HEALTH_SCHEMA, busyMs);
-      await connection.run(HEALTH_WRITE, [Date.now()], busyMs);
+      const write = (async () => {
+        await connection.schema(HEALTH_SCHEMA, busyMs);
+        await connection.run(HEALTH_WRITE, [Date.now()], busyMs);
+      })();
+      write.catch(() => {});
+      // The worker runs one statement at a time: behind a write waiting for a lock, the check would
+      // wait too. Past its own lock wait (plus a margin) the store counts as unable to write now.
+      let timer: NodeJS.Timeout | undefined;
+      const giveUp = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new StoreUnavailableError(
+                'sqlite',
+                `SQLite did not take a write within ${busyMs + CHECK_MARGIN_MS} ms (locked or busy)`,
+              ),
+            ),
+          busyMs + CHECK_MARGIN_MS,
+        );
+      });
+      try {
+        await Promise.race([write, giveUp]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async release() {
       const entry = shared.get(path);
