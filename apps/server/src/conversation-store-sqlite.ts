@@ -59,7 +59,7 @@ export async function openSqliteConversationStore(
     let deleted = 0;
     for (;;) {
       if (closed) return deleted;
-      const changes = await db.run(DELETE_EXPIRED, [now()], busyMs);
+      const changes = await db.run(DELETE_EXPIRED, [now()], busyMs, false);
       deleted += changes;
       if (changes < CLEANUP_BATCH) return deleted;
     }
@@ -86,7 +86,7 @@ export async function openSqliteConversationStore(
       return row?.value;
     },
     async put(namespace, key, value, ttlMs) {
-      await db.run(UPSERT, [namespace, key, value, Math.round(now() + ttlMs)], busyMs);
+      await db.run(UPSERT, [namespace, key, value, Math.round(now() + ttlMs)], busyMs, false);
     },
     cleanup: runCleanup,
     check: () => db.check(busyMs),

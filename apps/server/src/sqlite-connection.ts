@@ -15,10 +15,14 @@ export interface SqliteConnection {
   readonly path: string;
   /** Runs a schema script now and again whenever the file is reopened (deleted and recreated). */
   schema(sql: string, busyMs: number): Promise<void>;
-  /** Runs a write; resolves with the number of changed rows once committed. */
-  run(sql: string, params: unknown[], busyMs: number): Promise<number>;
+  /**
+   * Runs a write; resolves with the number of changed rows once committed. `durable` (default true)
+   * commits with `synchronous = FULL` (on disk before it resolves); false with `NORMAL` (safe from a
+   * crash of the process, not from a power cut; for data that can be rebuilt).
+   */
+  run(sql: string, params: unknown[], busyMs: number, durable?: boolean): Promise<number>;
   /** Runs a query (or a write with `RETURNING`); resolves with its rows once committed. */
-  all<Row>(sql: string, params: unknown[], busyMs: number): Promise<Row[]>;
+  all<Row>(sql: string, params: unknown[], busyMs: number, durable?: boolean): Promise<Row[]>;
   /** Proves the file takes a write now (a one-row upsert). */
   check(busyMs: number): Promise<void>;
   /** Releases this user's share; the last one stops the worker. */
@@ -184,11 +188,11 @@ function startConnection(path: string, onLast: () => void): SqliteConnection {
       if (!schemas.some((s) => s.sql === sql)) schemas.push({ sql, busyMs });
       await request({ op: 'schema', sql, busyMs }, busyMs);
     },
-    async run(sql, params, busyMs) {
-      return (await request({ op: 'run', sql, params, busyMs }, busyMs)) as number;
+    async run(sql, params, busyMs, durable = true) {
+      return (await request({ op: 'run', sql, params, busyMs, durable }, busyMs)) as number;
     },
-    async all<Row>(sql: string, params: unknown[], busyMs: number) {
-      return (await request({ op: 'all', sql, params, busyMs }, busyMs)) as Row[];
+    async all<Row>(sql: string, params: unknown[], busyMs: number, durable = true) {
+      return (await request({ op: 'all', sql, params, busyMs, durable }, busyMs)) as Row[];
     },
     async check(busyMs) {
       const write = (async () => {

@@ -7,7 +7,16 @@
  */
 export type SqliteRequest =
   | { id: number; op: 'schema'; sql: string; busyMs: number; deadline: number }
-  | { id: number; op: 'run' | 'all'; sql: string; params: unknown[]; busyMs: number; deadline: number }
+  | {
+      id: number;
+      op: 'run' | 'all';
+      sql: string;
+      params: unknown[];
+      busyMs: number;
+      deadline: number;
+      /** Commit with `synchronous = FULL` (true) or `NORMAL`. */
+      durable: boolean;
+    }
   | { id: number; op: 'close' };
 
 /** The worker's answer to one request. */

@@ -18,6 +18,7 @@ let db: DatabaseSync | undefined;
 /** `dev:ino` of the file the connection has open, to notice the path being deleted or replaced. */
 let openedAs: string | undefined;
 let busyMs = -1;
+let durable: boolean | undefined;
 const schemas: string[] = [];
 const statements = new Map<string, StatementSync>();
 
@@ -41,6 +42,7 @@ function drop(): void {
   db = undefined;
   openedAs = undefined;
   busyMs = -1;
+  durable = undefined;
 }
 
 function open(): DatabaseSync {
@@ -48,8 +50,6 @@ function open(): DatabaseSync {
   const next = new DatabaseSync(path);
   try {
     if (!memory) next.exec('PRAGMA journal_mode = WAL');
-    // A commit is on disk before it is acknowledged (the webhook answers 2xx only after it).
-    next.exec('PRAGMA synchronous = FULL');
     for (const schema of schemas) next.exec(schema);
   } catch (error) {
     next.close();
@@ -85,6 +85,16 @@ function setBusy(ms: number): void {
   busyMs = ms;
 }
 
+/**
+ * `FULL`: a commit is on disk before it is acknowledged (the webhook answers 2xx only after it).
+ * `NORMAL` (WAL): safe from a crash of the process; the next FULL commit syncs it too.
+ */
+function setDurable(value: boolean): void {
+  if (value === durable) return;
+  connection().exec(`PRAGMA synchronous = ${value ? 'FULL' : 'NORMAL'}`);
+  durable = value;
+}
+
 function handle(request: SqliteRequest): unknown {
   if (request.op !== 'close') {
     const left = request.deadline - Date.now();
@@ -95,17 +105,20 @@ function handle(request: SqliteRequest): unknown {
     case 'schema':
       if (!schemas.includes(request.sql)) schemas.push(request.sql);
       setBusy(request.busyMs);
+      setDurable(true);
       connection().exec(request.sql);
       return undefined;
     case 'run': {
       connection();
       setBusy(request.busyMs);
+      setDurable(request.durable);
       const { changes } = statement(request.sql).run(...(request.params as SQLInputValue[]));
       return Number(changes);
     }
     case 'all':
       connection();
       setBusy(request.busyMs);
+      setDurable(request.durable);
       // all(), not get(): get() on INSERT/UPDATE … RETURNING does not surface an error raised at commit.
       return statement(request.sql).all(...(request.params as SQLInputValue[]));
     case 'close':
