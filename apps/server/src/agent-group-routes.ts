@@ -270,6 +270,11 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
     const groupId = c.req.param('groupId');
     if (groupId.length > MAX_GROUP_ID_LENGTH)
       return errorResponse(400, 'Invalid group id: too long', { param: 'groupId', code: 'invalid_parameter' });
+    if (groupId.includes('\u0000'))
+      return errorResponse(400, 'Invalid group id: contains a NUL character', {
+        param: 'groupId',
+        code: 'invalid_parameter',
+      });
     const wait = parseWait(c.req.query('wait'), ctx.maxWaitSeconds);
     if (wait instanceof Response) return wait;
     let record: AgentGroupRecord | undefined;
@@ -320,6 +325,13 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
     const { payload } = webhook;
     if (payload.groupId.length === 0 || payload.groupId.length > MAX_GROUP_ID_LENGTH) {
       return errorResponse(400, 'Invalid field "groupId": must be 1 to 256 characters', {
+        param: 'groupId',
+        code: 'invalid_webhook_body',
+      });
+    }
+    // No store could ever keep it (PostgreSQL text holds no NUL): refused, not retried forever.
+    if (payload.groupId.includes('\u0000')) {
+      return errorResponse(400, 'Invalid field "groupId": contains a NUL character', {
         param: 'groupId',
         code: 'invalid_webhook_body',
       });

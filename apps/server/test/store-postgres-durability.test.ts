@@ -95,6 +95,11 @@ describe.skipIf(!databaseUrl)(`PostgreSQL payloads${databaseUrl ? '' : ` — ski
     const failed = await postRaw(base, s.webhookSecret, '{"groupId":"nul-2","status":"error","error":"x\\u0000y"}');
     expect(failed.status).toBe(200);
     expect((await store.get('nul-2'))?.error).toBe('x\uFFFDy');
+
+    // A group id no store can keep is refused once (400), not answered 503 on every retry.
+    const badId = await postRaw(base, s.webhookSecret, '{"groupId":"a\\u0000b","status":"completed"}');
+    expect(badId.status).toBe(400);
+    expect((await fetch(`${base}/v1/agent-groups/a%00b`)).status).toBe(400);
   });
 
   it('migrates a table of an earlier version (jsonb columns) to text, keeping its rows', async () => {
