@@ -166,11 +166,15 @@ function startConnection(path: string, onLast: () => void): SqliteConnection {
     const id = nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
+        // The worker answers in order: the oldest request still pending is the one it is running.
+        // Only when that one is overdue is the worker stuck; a request queued behind a long, legitimate
+        // lock wait just gives up (the worker skips it at its deadline) and leaves the others waiting.
+        const running = pending.keys().next().value === id;
         pending.delete(id);
         if (pending.size === 0) w.unref();
         reject(new StoreUnavailableError('sqlite', `SQLite did not answer within ${timeoutMs} ms`));
         // A worker stuck past every lock wait is replaced; what it was doing is abandoned.
-        if (worker === w) {
+        if (running && worker === w) {
           worker = undefined;
           failAll(new StoreUnavailableError('sqlite', 'the SQLite worker was restarted after a stuck statement'));
           void w.terminate();
