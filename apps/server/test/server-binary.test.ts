@@ -2,7 +2,6 @@
  * The contract of the built binary, `node_modules/.bin/kakehashi-server` at the repository root,
  * started as a real process with an environment.
  */
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startAliyunIceSimulator, startMiiboSimulator, type MiiboSimulator } from '@kakehashi/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import {
   tempDir,
   type ServerProcess,
 } from './server-harness';
+import { freePort } from './postgres-cluster';
 
 let miibo: MiiboSimulator;
 const running: ServerProcess[] = [];
@@ -39,15 +39,6 @@ async function start(env: Record<string, string>): Promise<ServerProcess> {
   });
   running.push(proc);
   return proc;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 describe('kakehashi-server binary', () => {

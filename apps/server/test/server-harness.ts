@@ -206,10 +206,10 @@ export function postJson(url: string, body: unknown, headers: Record<string, str
 }
 
 /** The simulator's record of the webhook delivery for a group, once it has finished (the receiver may answer first). */
-export async function deliveryFor(
-  miibo: { webhookDeliveries: Array<{ groupId: string; url: string; body: string; status?: number; error?: string }> },
+export async function deliveryFor<Delivery extends { groupId: string }>(
+  miibo: { webhookDeliveries: Delivery[] },
   groupId: string,
-): Promise<{ groupId: string; url: string; body: string; status?: number; error?: string }> {
+): Promise<Delivery> {
   for (let i = 0; i < 500; i++) {
     const found = miibo.webhookDeliveries.find((d) => d.groupId === groupId);
     if (found) return found;
