@@ -6,17 +6,18 @@
 //   floor:              fetch + TextDecoderStream + hand-split SSE lines + JSON.parse (no library)
 //   @kakehashi/codeer:  createCodeer().streamChat(), agentEvents() text deltas appended
 //   @kakehashi/miibo:   createMiibo().streamChat(), agentEvents() text deltas and rewrites applied
+//   @kakehashi/codeer + zod: the codeer script on a page that also checks a value with its own zod
 // A contender that does not build for the browser is reported with the imports that stopped it (the
 // importing file and the module it asked for): that is the finding, and it gets no size. Below each
 // such failure, the same bundle with exactly those modules left external is sized as a lower bound of
 // what the package would weigh once they are out of its browser path; that bundle does not run in a
-// browser, and the line says so. Last, a projection for the kakehashi contenders: the same bundle
-// with their dist's `import { z } from "zod"` read as `import * as z from "zod"` (an esbuild plugin
-// rewrites the text on load; nothing on disk changes), which lets esbuild drop the zod it never calls.
+// browser, and the line says so. Last, where a kakehashi bundle's bytes come from: the chat SDKs
+// bundle the parts of zod they use into their dist, which esbuild's metafile counts as the SDK's own,
+// so the same script is bundled once more from the packages' TypeScript sources (an esbuild plugin
+// resolves `@kakehashi/<name>` to `packages/<name>/src/index.ts`), where zod is an input of its own.
 // Run: npm run bench -- bundle-size (after npm run build; the packages are bundled from their dist).
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -73,23 +74,26 @@ for await (const event of stream.agentEvents()) {
   if (event.type === 'text-replace') out.textContent = event.text;
 }`,
   },
+  // A page that uses zod itself: the SDK's bundled zod is a second copy beside the page's.
+  '@kakehashi/codeer + zod': {
+    resolveDir: root,
+    code: `import { createCodeer } from '@kakehashi/codeer';
+import * as z from 'zod';
+const { agentId } = z.object({ agentId: z.string().min(1) }).parse({ agentId: document.body.dataset.agent ?? 'agent' });
+const codeer = createCodeer({ apiKey: 'demo-key', baseURL: 'https://codeer.example/api/v1', agentId });
+const stream = await codeer.streamChat({ message: 'こんにちは' });
+for await (const event of stream.agentEvents()) if (event.type === 'text-delta') document.body.append(event.delta);`,
+  },
 };
 const BASELINES = ['openai', 'ai-sdk'];
 
-// Reads the workspace dist with namespace zod imports (the projection; see the header).
-const zodNamespace = {
-  name: 'zod-namespace-import',
+// Resolves the workspace packages to their sources (the breakdown; see the header).
+const fromSources = {
+  name: 'workspace-sources',
   setup(b) {
-    b.onLoad({ filter: /[\\/](packages|apps)[\\/][^\\/]+[\\/]dist[\\/][^\\/]+\.js$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      return {
-        contents: text.replace(
-          /import \{ z(?: as (z\d+))? \} from "zod";/g,
-          (_, alias) => `import * as ${alias ?? 'z'} from "zod";`,
-        ),
-        loader: 'js',
-      };
-    });
+    b.onResolve({ filter: /^@kakehashi\/[^/]+$/ }, (args) => ({
+      path: join(root, 'packages', args.path.slice('@kakehashi/'.length), 'src/index.ts'),
+    }));
   },
 };
 
@@ -192,22 +196,17 @@ for (const [name, errors] of Object.entries(failures)) {
   }
 }
 
-console.log('\nProjection: the kakehashi bundles with namespace zod imports (dist rewritten on load, not on disk):');
-for (const name of Object.keys(contenders).filter((n) => n.startsWith('@kakehashi/'))) {
-  const modules = [...new Set((failures[name] ?? []).map((e) => e.module).filter(Boolean))];
+console.log("\nWhere the kakehashi bytes come from (bundled from the packages' sources, zod counted apart):");
+for (const name of Object.keys(contenders).filter((n) => n.startsWith('@kakehashi/') && sizes[n])) {
   try {
-    const projected = await bundle(contenders[name], modules, [zodNamespace]);
-    const ratios = BASELINES.filter((b) => sizes[b])
-      .map((b) => `${(projected.gzip / sizes[b].gzip).toFixed(2)}x of ${b}`)
-      .join('   ');
-    const note = modules.length
-      ? ` (${modules.map((m) => `"${m}"`).join(', ')} external: does NOT run in a browser)`
-      : '';
+    const parts = await bundle(contenders[name], [], [fromSources]);
+    const total = [...parts.inputs.values()].reduce((sum, n) => sum + n, 0);
+    const zod = parts.inputs.get('zod') ?? 0;
     console.log(
-      `  ${name.padEnd(20)} min ${kb(projected.minified).padStart(10)}   min+gz ${kb(projected.gzip).padStart(9)}   ${ratios}${note}`,
+      `  ${name.padEnd(20)} min ${kb(parts.minified).padStart(10)}   min+gz ${kb(parts.gzip).padStart(9)}   zod ${((zod / total) * 100).toFixed(0)}% of the minified bytes`,
     );
-    console.log(`  ${''.padEnd(20)} largest inputs (minified): ${top(projected.inputs)}`);
+    console.log(`  ${''.padEnd(20)} largest inputs (minified): ${top(parts.inputs)}`);
   } catch (error) {
-    console.log(`  ${name}: fails: ${failureOf(error)[0]?.text}`);
+    console.log(`  ${name}: fails from sources: ${failureOf(error)[0]?.text}`);
   }
 }

@@ -1,5 +1,5 @@
 import { type AbortSignals, type AgentCallOptions, type HeaderRecord, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { timeoutsSchema } from './agenticstar-settings';
 
 /** One message. The role rules (system prompts, history versus `conversationId`) are not documented. */

@@ -1,5 +1,5 @@
 import { lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Tolerant schemas of the stream's chunks: every documented field is typed, every unknown field is

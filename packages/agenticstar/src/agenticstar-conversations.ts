@@ -1,5 +1,5 @@
 import { ResponseDecodeError, type HttpClient, type HttpClientRequest, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Query of `GET /v1/conversations`. Unknown keys are rejected. */
 export interface AgenticStarListConversationsParams {

@@ -1,5 +1,5 @@
 import { ENV_RECORD_REASON, type FetchFunction, type HeaderRecord, isEnvRecord, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AgenticStarPresetName } from './agenticstar-presets';
 
 /** `saas` (OIDC client credentials, form body) or `marketplace` (JSON `external-service-token`). */

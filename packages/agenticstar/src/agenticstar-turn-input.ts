@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type AgentTurnInput, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AgenticStarChatInput, AgenticStarMessage } from './agenticstar-chat-request';
 
 const nonEmpty = lazySchema(() => z.string().min(1, 'must not be empty'));

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, validateArgument, type AgentTurnInput, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { agentIdSchema, externalUserIdSchema } from './codeer-input-schemas';
 
 /** The contract's message, as Codeer reads it (other fields are ignored). */

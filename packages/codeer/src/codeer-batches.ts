@@ -1,5 +1,5 @@
 import { registerSecret, validateArgument, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkOptions, path, type CodeerContext } from './codeer-context';
 import { agentIdSchema, attachedFileUuidsSchema, batchIdSchema, externalUserIdSchema } from './codeer-input-schemas';
 import type { CodeerPage } from './codeer-pagination';

@@ -1,5 +1,5 @@
 import { validateArgument, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkOptions, path, type CodeerContext } from './codeer-context';
 import {
   agentIdSchema,

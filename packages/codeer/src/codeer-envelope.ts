@@ -1,5 +1,5 @@
 import { ResponseDecodeError, type ErrorBodyDetails, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CodeerApiError } from './codeer-api-error';
 import { describeCodeerErrorCode } from './codeer-error-codes';
 

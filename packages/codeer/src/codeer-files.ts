@@ -1,5 +1,5 @@
 import { InvalidArgumentError, validateArgument, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkOptions, type CodeerContext } from './codeer-context';
 import type { CodeerRequestOptions } from './codeer-request-options';
 import { codeerUploadedFileSchema, parseResponseData, type CodeerUploadedFile } from './codeer-response-schemas';

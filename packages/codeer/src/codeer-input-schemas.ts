@@ -1,5 +1,5 @@
 import { type AbortSignals, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CodeerRequestOptions } from './codeer-request-options';
 
 /**

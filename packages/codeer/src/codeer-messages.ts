@@ -1,5 +1,5 @@
 import { ResponseDecodeError, validateArgument, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkOptions, path, type CodeerContext } from './codeer-context';
 import type { CodeerCall } from './codeer-http';
 import {

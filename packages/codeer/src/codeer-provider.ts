@@ -9,7 +9,7 @@ import {
   type ChatAgent,
   lazySchema,
 } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createCodeerAgents, type CodeerAgents } from './codeer-agents';
 import { codeerTurnRequest } from './codeer-agent-turn';
 import { createCodeerBatches, type CodeerBatches } from './codeer-batches';

@@ -1,5 +1,5 @@
 import { ResponseDecodeError, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Response schemas are tolerant: the documented fields are checked, every other field is kept as sent,

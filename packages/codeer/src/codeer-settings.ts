@@ -5,7 +5,7 @@ import {
   type TimeoutOptions,
   lazySchema,
 } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   agentIdSchema,
   externalUserIdSchema,

@@ -1,5 +1,5 @@
 import { lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The events of Codeer's message stream (`POST /chats/{chat_id}/messages` with `stream: true`), as the

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, validateArgument, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One agent's contribution in a finished group run. */
 export interface MiiboAgentGroupInteraction {

@@ -1,5 +1,5 @@
 import { registerSecret, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { requestOptionShape, type MiiboRequestOptions } from './miibo-request-options';
 import { httpUrlSchema, nonEmpty, sentHeaderRecordSchema, validate } from './miibo-validation';
 

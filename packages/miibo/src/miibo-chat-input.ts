@@ -1,5 +1,5 @@
 import { registerSecret, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { toBareBase64 } from './miibo-base64-image';
 import { nonEmpty, validate } from './miibo-validation';
 

@@ -1,5 +1,5 @@
 import { type AbortSignals, type HeaderRecord, type TimeoutOptions, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { abortSignalsSchema, headerRecordSchema, maxRetriesSchema, timeoutsSchema, validate } from './miibo-validation';
 
 /**

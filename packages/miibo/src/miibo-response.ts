@@ -1,5 +1,5 @@
 import { lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The agent's answer inside a conversation response. Only `utterance` is guaranteed; every other

@@ -6,7 +6,7 @@ import {
   type TimeoutOptions,
   lazySchema,
 } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MiiboFinalObjectRule } from './miibo-stream-decoder';
 import {
   headerRecordSchema,

@@ -1,5 +1,5 @@
 import { type AgentMessage, type AgentTurnInput, lazySchema } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { nonEmpty, validate } from './miibo-validation';
 
 /** What one contract turn asks miibo: the utterance, the uid that is the session, the agent. */

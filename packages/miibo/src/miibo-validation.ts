@@ -5,7 +5,7 @@ import {
   type SchemaLike,
   lazySchema,
 } from '@kakehashi/sse-core';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Internal: schema pieces and the validation wrapper shared by the public functions. */
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 
-/** Options of {@link countSchemasBuilt}. */
+/** Options of {@link countSchemasBuilt} and {@link packagesLoaded}. */
 export interface CountSchemasBuiltOptions {
   /** The module to import, as a `file:` URL (a package's built `dist/index.js`). */
   entry: string;
@@ -40,12 +40,51 @@ const byImport = built - byZod;
 ${options.firstUse};
 process.stdout.write(JSON.stringify({ byImport, byFirstUse: built - byZod - byImport }));
 `;
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: options.cwd,
-    encoding: 'utf8',
-  });
-  if (run.status !== 0 || run.stdout === '')
-    return { byImport: Number.NaN, byFirstUse: Number.NaN, stderr: run.stderr };
-  const counts = JSON.parse(run.stdout) as { byImport: number; byFirstUse: number };
-  return { ...counts, stderr: run.stderr };
+  const run = runModuleScript(script, options.cwd);
+  if (run.result === undefined) return { byImport: Number.NaN, byFirstUse: Number.NaN, stderr: run.stderr };
+  return { ...(run.result as { byImport: number; byFirstUse: number }), stderr: run.stderr };
+}
+
+/** What {@link packagesLoaded} saw. */
+export interface PackagesLoaded {
+  /**
+   * The packages a file was loaded from, sorted: the npm name for a file under `node_modules`
+   * (`zod`, `eventsource-parser`), `@kakehashi/<folder>` for a file of this repository's `packages/`.
+   */
+  packages: string[];
+  /** The child process's stderr (empty when all went well). */
+  stderr: string;
+}
+
+/**
+ * The packages whose files a module loads, at import and on first use, in a fresh Node process (a
+ * `registerHooks` load hook records every `file:` module). For tests that hold a package to what its
+ * import pulls in, for example "zod is bundled: no file of the zod package is loaded".
+ */
+export function packagesLoaded(options: CountSchemasBuiltOptions): PackagesLoaded {
+  const script = `
+import { registerHooks } from 'node:module';
+const loaded = [];
+registerHooks({ load(url, context, next) { if (url.startsWith('file:')) loaded.push(url); return next(url, context); } });
+const sdk = await import(${JSON.stringify(options.entry)});
+${options.firstUse};
+process.stdout.write(JSON.stringify(loaded));
+`;
+  const run = runModuleScript(script, options.cwd);
+  if (run.result === undefined) return { packages: [], stderr: run.stderr || 'the script printed nothing' };
+  const packages = new Set<string>();
+  for (const url of run.result as string[]) {
+    const npm = url.match(/\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)\//);
+    const own = url.match(/\/packages\/([^/]+)\//);
+    if (npm?.[1] !== undefined) packages.add(npm[1]);
+    else if (own?.[1] !== undefined) packages.add(`@kakehashi/${own[1]}`);
+  }
+  return { packages: [...packages].sort(), stderr: run.stderr };
+}
+
+/** Runs an ES module script in a fresh Node process from `cwd`; its stdout read as JSON. */
+function runModuleScript(script: string, cwd: string): { result: unknown; stderr: string } {
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd, encoding: 'utf8' });
+  if (run.status !== 0 || run.stdout === '') return { result: undefined, stderr: run.stderr };
+  return { result: JSON.parse(run.stdout), stderr: run.stderr };
 }

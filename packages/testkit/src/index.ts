@@ -121,4 +121,10 @@ export type { MultipartPart } from './codeer-simulator-multipart';
 
 // Stream and failure helpers for tests
 export { chunksOf, collect, rejectionOf, whenSteady } from './stream-helpers';
-export { countSchemasBuilt, type CountSchemasBuiltOptions, type SchemasBuilt } from './import-cost';
+export {
+  countSchemasBuilt,
+  type CountSchemasBuiltOptions,
+  type PackagesLoaded,
+  packagesLoaded,
+  type SchemasBuilt,
+} from './import-cost';
