@@ -1,13 +1,23 @@
 /**
  * The CLI and server bins on a Node older than `engines` (>= 22.19): one line naming the versions and
- * exit 1, before anything is imported (whose failure would otherwise be an undici stack trace). Run
- * with the machine's own Node when it is older (Debian's is 20); the workspace's pinned Node passes.
+ * exit 1, before anything is imported (whose failure would otherwise be an undici stack trace). And
+ * sse-core and the chat SDKs imported there directly: the first request fails with sse-core's
+ * UnsupportedRuntimeError naming the version, before anything is sent, not retried. Run with the
+ * machine's own Node when it is older (Debian's is 20); the workspace's pinned Node passes.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { bareEnv, packageDir, runProcess } from './runtime-harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bareEnv,
+  packageDir,
+  parseResults,
+  runProcess,
+  startSimulators,
+  type CaseResult,
+  type Simulators,
+} from './runtime-harness';
 
 const repoRoot = join(packageDir, '../..');
 const BINS = [join(repoRoot, 'apps/cli/bin/kakehashi.js'), join(repoRoot, 'apps/server/bin/kakehashi-server.js')];
@@ -46,6 +56,50 @@ describe.skipIf(!old)(`the bins on Node ${old?.version ?? '(none)'}`, () => {
       stdout: '',
       stderr: `kakehashi needs Node >= 22.19 (this is v${old!.version})\n`,
     });
+  });
+});
+
+const OLD_NODE_CASES = [
+  'sse-core: the first request',
+  'codeer: streamChat',
+  'miibo: streamChat',
+  'agenticstar: chat (its token request first)',
+];
+
+describe.skipIf(!old)(`sse-core and the chat SDKs imported on Node ${old?.version ?? '(none)'}`, () => {
+  let sims: Simulators;
+  let results: Record<string, CaseResult>;
+  let stderr: string;
+
+  beforeAll(async () => {
+    sims = await startSimulators();
+    const outcome = await runProcess(old!.path, ['fixtures/old-node-cases.mjs', JSON.stringify(sims.config)], {
+      env: bareEnv(),
+      timeoutMs: 60_000,
+    });
+    stderr = outcome.stderr;
+    results = parseResults(outcome);
+  }, 90_000);
+  afterAll(async () => {
+    await sims?.close();
+  });
+
+  it.each(OLD_NODE_CASES)('%s: UnsupportedRuntimeError naming Node >= 22.19, not retryable', (name) => {
+    expect(stderr).toBe('');
+    const result = results[name];
+    if (!result?.ok) throw new Error(`the case threw ${result?.error}\n${result?.stack}`);
+    expect(result.value).toEqual({
+      unsupportedRuntime: true,
+      name: 'UnsupportedRuntimeError',
+      kind: 'unsupported-runtime',
+      message: `kakehashi needs Node >= 22.19 (this is v${old!.version})`,
+      retryable: false,
+      required: '22.19',
+    });
+  });
+
+  it('nothing reached the simulators', () => {
+    expect(sims.requestCount()).toBe(0);
   });
 });
 

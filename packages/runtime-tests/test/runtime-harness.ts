@@ -63,6 +63,8 @@ const ACS3_SAMPLE = {
 export interface Simulators {
   config: RuntimeConfig;
   stall: ScriptedServer;
+  /** Requests the AgenticStar, Codeer and miibo simulators have received so far. */
+  requestCount(): number;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ export async function startSimulators(): Promise<Simulators> {
   await gone.close();
   return {
     stall,
+    requestCount: () => agenticstar.requests.length + codeer.requests.length + miibo.requests.length,
     config: {
       agenticstar: {
         url: agenticstar.url,

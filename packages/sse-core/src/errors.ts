@@ -77,6 +77,25 @@ export class MissingConfigError extends KakehashiError {
   }
 }
 
+/**
+ * This runtime is older than kakehashi supports: Node below the packages' `engines` (22.19). Thrown by
+ * the first request over the default transport on such a Node, before anything is sent. Not
+ * retryable: the same Node fails the same way every time.
+ */
+export class UnsupportedRuntimeError extends KakehashiError {
+  static override isInstance = isKind<UnsupportedRuntimeError>('unsupported-runtime');
+  /** The oldest supported version (`22.19`). */
+  readonly required: string;
+  /** This runtime's version (`20.20.2`). */
+  readonly actual: string;
+  constructor(required: string, actual: string) {
+    super('unsupported-runtime', `kakehashi needs Node >= ${required} (this is v${actual})`);
+    this.name = 'UnsupportedRuntimeError';
+    this.required = required;
+    this.actual = actual;
+  }
+}
+
 export interface ApiCallErrorDetails {
   /** The URL called, without query string. */
   url: string;

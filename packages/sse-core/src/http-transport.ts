@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Agent, Dispatcher } from 'undici';
+import { UnsupportedRuntimeError } from './errors';
 import { markProgrammingError } from './network-failure';
-import { isNodeRuntime } from './runtime-detect';
+import { isNodeRuntime, MIN_NODE_VERSION, unsupportedNodeVersion } from './runtime-detect';
 
 type DispatchController = Dispatcher.DispatchController;
 type DispatchHandler = Dispatcher.DispatchHandler;
@@ -36,6 +37,9 @@ let undiciLoading: Promise<Undici> | undefined;
 let sharedAgent: Agent | undefined;
 
 function loadUndici(): Promise<Undici> {
+  // undici 8 needs the Node of `engines`; on an older one it fails inside with a bare TypeError.
+  const tooOld = unsupportedNodeVersion();
+  if (tooOld !== undefined) return Promise.reject(new UnsupportedRuntimeError(MIN_NODE_VERSION, tooOld));
   undiciLoading ??= (import(/* webpackIgnore: true */ /* @vite-ignore */ UNDICI) as Promise<Undici>).catch((error) => {
     undiciLoading = undefined; // a later call may try again
     throw error;

@@ -8,6 +8,7 @@ export {
   AbortError,
   ResponseDecodeError,
   AgentStreamError,
+  UnsupportedRuntimeError,
   isRetryableStatus,
   type ApiCallErrorDetails,
   type TimeoutPhase,

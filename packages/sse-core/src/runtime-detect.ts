@@ -25,3 +25,15 @@ function detectNode(g: RuntimeGlobals): boolean {
   const versions = g.process?.versions;
   return typeof versions?.node === 'string' && versions.bun === undefined && versions.deno === undefined;
 }
+
+/** The oldest Node kakehashi supports, as in every package's `engines` (`>=22.19`). */
+export const MIN_NODE_VERSION = '22.19';
+
+/** On Node older than {@link MIN_NODE_VERSION}, its version (`20.20.2`); otherwise undefined. */
+export function unsupportedNodeVersion(): string | undefined {
+  if (!isNodeRuntime()) return undefined;
+  const version = (globalThis as RuntimeGlobals).process?.versions?.node ?? '';
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const [minMajor = 0, minMinor = 0] = MIN_NODE_VERSION.split('.').map(Number);
+  return major < minMajor || (major === minMajor && minor < minMinor) ? version : undefined;
+}
