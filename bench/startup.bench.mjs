@@ -18,6 +18,8 @@
 // (default 7), BENCH_ROOT=<dir>: the CLI (apps/cli/bin, node_modules/.bin/kakehashi) and the SDK builds
 // (packages/<name>/dist, where that tree has them) from another tree laid out like this one, for
 // before/after figures; the baselines, the floor and the references stay this checkout's.
+// BENCH_BEFORE=<dir>: the import section adds each chat SDK's packages/<name>/dist/index.js from that
+// tree as rows of their own, in the same alternation (before and after in one run).
 import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
@@ -149,12 +151,22 @@ if (section('import')) {
     'import @kakehashi/codeer': importOf(dist('codeer')),
     'import @kakehashi/miibo': importOf(dist('miibo')),
   };
+  const before = process.env.BENCH_BEFORE ? resolve(process.env.BENCH_BEFORE) : undefined;
+  const beforeRows = before
+    ? Object.fromEntries(
+        ['agenticstar', 'codeer', 'miibo'].map((pkg) => [
+          `import @kakehashi/${pkg} (BENCH_BEFORE)`,
+          importOf(pathToFileURL(join(before, 'packages', pkg, 'dist/index.js')).href),
+        ]),
+      )
+    : {};
   const medians = await alternate(
     {
       [BASELINE]: () => timeSync(node, ['-e', '0']),
       'node --input-type=module -e "await 0" (ESM loader)': () =>
         timeSync(node, ['--input-type=module', '-e', 'await 0']),
       ...chat,
+      ...beforeRows,
       'import @kakehashi/sse-core': importOf(dist('sse-core')),
       'import @kakehashi/auth': importOf(dist('auth')),
       'import openai (openai-node, reference)': importOf(import.meta.resolve('openai')),
