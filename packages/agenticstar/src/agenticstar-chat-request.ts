@@ -37,7 +37,7 @@ export interface AgenticStarChatInput {
 
 /**
  * Per-call options of the conversations list, and of `startTurn` (the agent contract's
- * `AgentCallOptions`): `signal` (one or a list; any one cancels), `headers`, `timeouts`, `maxRetries`,
+ * `AgentCallOptions`): `signal` (one or a list; any one cancels), `headers`, `timeouts`, `maxRetries`, `maxRetryAfterMs`,
  * each over the client's settings. Unknown keys are rejected.
  */
 export type AgenticStarListOptions = AgentCallOptions;
@@ -99,6 +99,7 @@ const listOptionsShape = lazySchema(() => ({
   signal: signalSchema.optional(),
   timeouts: timeoutsSchema.optional(),
   maxRetries: z.number().int().nonnegative().optional(),
+  maxRetryAfterMs: z.number().nonnegative().optional(),
   headers: headersSchema.optional(),
 }));
 

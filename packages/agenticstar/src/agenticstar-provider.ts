@@ -1,5 +1,6 @@
 import {
   ApiCallError,
+  callRetryOptions,
   MissingConfigError,
   ResponseDecodeError,
   createAgentTurn,
@@ -103,7 +104,8 @@ function requestOptions(options: AgentCallOptions): ConversationPageRequest {
   const out: ConversationPageRequest = {};
   if (options.signal) out.signal = options.signal;
   if (options.timeouts) out.timeouts = options.timeouts;
-  if (options.maxRetries !== undefined) out.retry = { maxRetries: options.maxRetries };
+  const retry = callRetryOptions(options);
+  if (retry) out.retry = retry;
   if (options.headers) out.headers = options.headers;
   return out;
 }

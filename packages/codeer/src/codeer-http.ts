@@ -1,6 +1,7 @@
 import {
   type AbortSignals,
   ApiCallError,
+  callRetryOptions,
   ConnectionError,
   type KakehashiError,
   ResponseDecodeError,
@@ -76,7 +77,10 @@ export class CodeerHttp {
     const headers = call.headers || options.headers ? { ...call.headers, ...options.headers } : undefined;
     // A turn may already be stored when its call fails: sse-core repeats it only when the server
     // certainly refused it. Everything else follows sse-core's default rule.
-    const retry: RetryOptions = call.turn ? { maxRetries, shouldRetry: isRefusedTurn } : { maxRetries };
+    const retry: RetryOptions = {
+      ...callRetryOptions({ maxRetries, maxRetryAfterMs: options.maxRetryAfterMs }),
+      ...(call.turn ? { shouldRetry: isRefusedTurn } : {}),
+    };
     let details: CodeerErrorBody | undefined;
     try {
       return await this.client.request({

@@ -88,6 +88,7 @@ const requestOptionsObject = lazySchema(() =>
     timeouts: timeoutsSchema.optional(),
     headers: headersSchema.optional(),
     maxRetries: z.number().int().nonnegative().max(10).optional(),
+    maxRetryAfterMs: z.number().nonnegative().optional(),
   }),
 );
 

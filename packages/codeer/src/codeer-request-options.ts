@@ -16,4 +16,6 @@ export interface CodeerRequestOptions {
   headers?: HeaderRecord;
   /** Overrides the provider's `maxRetries` for this call (0 to 10). */
   maxRetries?: number;
+  /** Longest `Retry-After` waited out before a retry, in ms (default 60,000); a longer one fails the call at once. */
+  maxRetryAfterMs?: number;
 }

@@ -81,7 +81,7 @@ const startConversationSchema: z.ZodType<MiiboStartConversationInput> = lazySche
 
 /** Transport options that callers put in the input by mistake (the 0.x API took them together). */
 const OPTIONS_IN_INPUT: Readonly<Record<string, string>> = Object.fromEntries(
-  ['signal', 'timeouts', 'maxRetries', 'headers'].map((field) => [
+  ['signal', 'timeouts', 'maxRetries', 'maxRetryAfterMs', 'headers'].map((field) => [
     field,
     `${field} belongs in the second argument, the call options`,
   ]),

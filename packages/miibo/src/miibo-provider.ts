@@ -2,6 +2,7 @@ import { lazySecret, lazySetting } from '@kakehashi/auth';
 import {
   createAgentTurn,
   createHttpClient,
+  callRetryOptions,
   flattenBatches,
   joinUrl,
   registerSecret,
@@ -156,7 +157,8 @@ export function createMiibo(settings: MiiboSettings = {}): MiiboProvider {
     const out: Partial<HttpClientRequest> = { headers: { accept: ACCEPT, ...options.headers } };
     if (options.signal) out.signal = options.signal;
     if (options.timeouts) out.timeouts = options.timeouts;
-    if (options.maxRetries !== undefined) out.retry = { maxRetries: options.maxRetries };
+    const retry = callRetryOptions(options);
+    if (retry) out.retry = retry;
     return out;
   };
 
@@ -252,7 +254,7 @@ export function createMiibo(settings: MiiboSettings = {}): MiiboProvider {
       if (body.isSyncMode === true) {
         // A synchronous run answers only when done (up to 30 minutes), and re-sending would start it twice.
         request.timeouts = { headersMs: SYNC_MODE_HEADERS_MS, ...call.timeouts } satisfies TimeoutOptions;
-        request.retry = { maxRetries: call.maxRetries ?? 0 };
+        request.retry = { ...request.retry, maxRetries: call.maxRetries ?? 0 };
       }
       request.headers = { accept: ACCEPT, ...call.headers, 'X-API-Key': key };
       const json = await http.requestJson({

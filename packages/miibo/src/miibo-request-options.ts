@@ -18,6 +18,8 @@ export interface MiiboRequestOptions {
   timeouts?: TimeoutOptions;
   /** Overrides the provider's retry count for this call (`0` turns retries off). */
   maxRetries?: number;
+  /** Longest `Retry-After` waited out before a retry, in ms (default 60,000); a longer one fails the call at once. */
+  maxRetryAfterMs?: number;
   /** Extra HTTP headers for this call; they win over the provider's `headers`, and `undefined` drops one. */
   headers?: HeaderRecord;
 }
@@ -27,6 +29,7 @@ export const requestOptionShape = lazySchema(() => ({
   signal: abortSignalsSchema.optional(),
   timeouts: timeoutsSchema.optional(),
   maxRetries: maxRetriesSchema.optional(),
+  maxRetryAfterMs: z.number().nonnegative().optional(),
   headers: headerRecordSchema.optional(),
 }));
 

@@ -56,6 +56,11 @@ export interface AgentCallOptions {
   timeouts?: TimeoutOptions;
   /** Retries before the first byte of the answer (0 turns them off). */
   maxRetries?: number;
+  /**
+   * Longest `Retry-After` waited out before a retry, in ms (default the SDK's, 60,000). A platform
+   * asking for a longer wait fails the turn at once with its `ApiCallError` (`retryAfterMs` set).
+   */
+  maxRetryAfterMs?: number;
 }
 
 /** The whole answer of a turn, with the session that continues it. */

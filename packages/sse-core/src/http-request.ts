@@ -9,6 +9,7 @@ import {
   DEFAULT_RETRY,
   defaultShouldRetry,
   parseRetryAfter,
+  retryAfterTooLong,
   retryDelayMs,
   sleep,
   type RetryOptions,
@@ -227,10 +228,16 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpResp
       attemptNo--;
       continue;
     }
-    // An abort or total timeout (call.reason) is never retried, whatever shouldRetry would say.
+    // An abort or total timeout (call.reason) is never retried, whatever shouldRetry would say; nor is
+    // a refusal whose Retry-After is longer than the caller is willing to wait.
+    const retryAfter = ApiCallError.isInstance(error) ? error.retryAfterMs : undefined;
     let again: boolean;
     try {
-      again = !call.reason && attemptNo < retry.maxRetries && shouldRetry(error, attemptNo + 1);
+      again =
+        !call.reason &&
+        attemptNo < retry.maxRetries &&
+        !retryAfterTooLong(retry, retryAfter) &&
+        shouldRetry(error, attemptNo + 1);
     } catch (thrown) {
       call.dispose();
       throw thrown;
@@ -239,7 +246,6 @@ export async function httpRequest(options: HttpRequestOptions): Promise<HttpResp
       call.dispose();
       throw error;
     }
-    const retryAfter = ApiCallError.isInstance(error) ? error.retryAfterMs : undefined;
     try {
       await sleep(retryDelayMs(attemptNo + 1, retry, retryAfter), call.signal);
     } catch {

@@ -71,7 +71,14 @@ export {
   type TransportRequest,
   type TransportResponse,
 } from './http-transport';
-export { parseRetryAfter, retryDelayMs, sleep, DEFAULT_RETRY, type RetryOptions } from './retry-policy';
+export {
+  parseRetryAfter,
+  retryAfterTooLong,
+  retryDelayMs,
+  sleep,
+  DEFAULT_RETRY,
+  type RetryOptions,
+} from './retry-policy';
 export type { AbortSignals } from './abort-signals';
 export { resolveValue, type Resolvable } from './resolvable';
 export {
@@ -115,6 +122,6 @@ export type {
 } from './agent-contract';
 export { createAgentTurn, type AgentTurnSource, type AgentTurnOpening } from './agent-turn';
 export { asyncIterator, type IteratorParts, type KakehashiAsyncIterator } from './async-iterator';
-export { defaultShouldRetry, type ShouldRetry, type RetryDelayOptions } from './retry-policy';
+export { callRetryOptions, defaultShouldRetry, type ShouldRetry, type RetryDelayOptions } from './retry-policy';
 export { isEnvRecord, ENV_RECORD_REASON } from './env-record';
 export { runtimeEnv } from './runtime-env';

@@ -17,7 +17,11 @@ export interface RetryOptions {
   initialDelayMs?: number;
   /** Upper bound of the exponential delay. Default 8,000 ms. */
   maxDelayMs?: number;
-  /** Upper bound of a server-requested delay (`Retry-After`); longer requests are cut to this. Default 60,000 ms. */
+  /**
+   * Longest server-requested delay (`Retry-After`, `retry-after-ms`) that is waited out before a retry.
+   * A longer one is not waited for, nor cut short: the call fails at once with the `ApiCallError`,
+   * whose `retryAfterMs` tells the caller how long the server asked for. Default 60,000 ms.
+   */
   maxRetryAfterMs?: number;
   /**
    * Whether a failed attempt is repeated. Default {@link defaultShouldRetry}: the error's
@@ -26,7 +30,8 @@ export interface RetryOptions {
    * Asked only while retries are left (`maxRetries`). Some failures are never retried, whatever it
    * says, so it is not asked about them: an abort (the caller's signal, a total timeout), and
    * anything after the first body byte has been handed out (the response has been returned by then).
-   * A retry waits as usual: the server's `Retry-After` when it sent one, else the backoff.
+   * A retry waits as usual: the server's `Retry-After` when it sent one, else the backoff. A
+   * `Retry-After` longer than `maxRetryAfterMs` ends the call without asking.
    *
    * @example Only repeat what the server certainly refused: `shouldRetry: (e) => ApiCallError.isInstance(e) && e.status === 429`
    */
@@ -66,9 +71,14 @@ export function parseRetryAfter(headers: Headers, now = Date.now()): number | un
   return Math.max(0, date - now);
 }
 
+/** True when the server asked for a longer wait than `maxRetryAfterMs`: the call fails at once instead. */
+export function retryAfterTooLong(options: Pick<RetryDelayOptions, 'maxRetryAfterMs'>, retryAfterMs?: number): boolean {
+  return retryAfterMs !== undefined && retryAfterMs > options.maxRetryAfterMs;
+}
+
 /**
- * The delay before retry number `retry` (1-based): the server's `Retry-After` when given (capped at
- * `maxRetryAfterMs`), otherwise exponential backoff with full jitter in the upper half, so that many
+ * The delay before retry number `retry` (1-based): the server's `Retry-After` when given (never more
+ * than `maxRetryAfterMs`; see {@link retryAfterTooLong}), otherwise exponential backoff with full jitter in the upper half, so that many
  * clients do not retry in step.
  */
 export function retryDelayMs(retry: number, options: RetryDelayOptions, retryAfterMs?: number): number {
@@ -97,4 +107,20 @@ export function sleep(ms: number, signal?: AbortSignals): Promise<void> {
     };
     for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * The retry settings of a call's options (`maxRetries`, `maxRetryAfterMs` of the agent contract's
+ * `AgentCallOptions`), for `HttpClientRequest.retry`; undefined when neither is set. The SDKs all
+ * read them through this, so the two mean the same everywhere.
+ */
+export function callRetryOptions(options: {
+  maxRetries?: number | undefined;
+  maxRetryAfterMs?: number | undefined;
+}): RetryOptions | undefined {
+  if (options.maxRetries === undefined && options.maxRetryAfterMs === undefined) return undefined;
+  const out: RetryOptions = {};
+  if (options.maxRetries !== undefined) out.maxRetries = options.maxRetries;
+  if (options.maxRetryAfterMs !== undefined) out.maxRetryAfterMs = options.maxRetryAfterMs;
+  return out;
 }

@@ -210,6 +210,16 @@ describe.each(transports)('over %s', (_name, fetchFn) => {
       expect(performance.now() - started).toBeGreaterThanOrEqual(950);
     });
 
+    it('fails at once, without waiting, when the Retry-After is longer than maxRetryAfterMs', async () => {
+      server = await startScriptedServer();
+      server.reply({ status: 429, headers: { 'retry-after': '120' } }, { body: 'ok' });
+      const error = await rejectionOf(request({ url: server.url, retry: { ...fastRetry, maxRetryAfterMs: 5_000 } }));
+      expect(ApiCallError.isInstance(error)).toBe(true);
+      expect((error as ApiCallError).status).toBe(429);
+      expect((error as ApiCallError).retryAfterMs).toBe(120_000);
+      expect(server.requests).toHaveLength(1);
+    });
+
     it('retries 503 and a connection reset before the first byte', async () => {
       server = await startScriptedServer();
       server.reply({ status: 503 }, { resetBeforeHeaders: true }, { headers: SSE, body: 'data: ok\n\n' });
