@@ -5,6 +5,7 @@ import {
   type MiiboAgentGroupWebhook,
   type MiiboProvider,
 } from '@kakehashi/miibo';
+import { CLIENT_CLOSED_STATUS, describeGatewayError } from '@kakehashi/openai-compat';
 import { ApiCallError, InvalidArgumentError, KakehashiError, MissingConfigError } from '@kakehashi/sse-core';
 import type { Context, Hono } from 'hono';
 import type { Logger } from 'pino';
@@ -17,6 +18,7 @@ import type {
 } from './agent-group-store';
 import { ServerConfigError, WEBHOOK_SECRET_HEADER } from './server-config';
 import { errorResponse, jsonResponse } from './server-errors';
+import { requestIdOf } from './server-instrumentation';
 import type { ServerMetrics } from './server-metrics';
 import { StoreUnavailableError } from './store-errors';
 
@@ -36,6 +38,8 @@ export interface AgentGroupRouteContext {
   webhookSecret: string;
   webhookHmacSecret?: string;
   maxWaitSeconds: number;
+  /** Longest miibo `Retry-After` waited out behind the caller, in ms (a longer one is answered at once: 429/503). */
+  maxRetryAfterMs: number;
   /** Aborted when the server shuts down: long polls answer at once. */
   shutdownSignal: AbortSignal;
   logger: Logger;
@@ -80,38 +84,39 @@ function fieldOf(error: InvalidArgumentError): string {
   return error.argument.replace(/^input\.?/, '') || 'body';
 }
 
-/** Maps a failed miibo start call to a response (the error text is redacted by the package). */
-function startFailure(error: unknown, ctx: AgentGroupRouteContext): Response {
+/**
+ * Maps a failed miibo start call to a response. The caller reads a fixed sentence (miibo, the
+ * upstream status and code, miibo's request id and this server's `x-request-id`, the same as on the
+ * OpenAI doors); the upstream URL and body go to the log only. A caller that went away is 499, and
+ * not a provider error.
+ */
+function startFailure(error: unknown, ctx: AgentGroupRouteContext, requestId: string | undefined): Response {
   if (InvalidArgumentError.isInstance(error) && /^input(\.|$)/.test(error.argument)) {
     const field = fieldOf(error);
     const reason = error.reason.replace(/\binput\./g, '');
     return errorResponse(400, `Invalid field "${field}": ${reason}`, { param: field, code: 'invalid_field' });
   }
+  const info = describeGatewayError(error, 'miibo', requestId);
+  if (info.status === CLIENT_CLOSED_STATUS) {
+    ctx.logger.debug({ reqId: requestId }, 'miibo agent group start cancelled: the caller went away');
+    return errorResponse(info.status, info.error.message, { code: 'client_closed' });
+  }
   ctx.metrics.countProviderError('miibo', error);
   if (MissingConfigError.isInstance(error)) {
-    ctx.logger.error({ err: error }, 'miibo agent groups are not configured');
+    ctx.logger.error({ err: error, reqId: requestId }, 'miibo agent groups are not configured');
     return errorResponse(500, `The server cannot start agent groups: ${error.message}`, { code: 'missing_config' });
   }
-  ctx.logger.warn({ err: error }, 'miibo agent group start failed');
-  if (ApiCallError.isInstance(error)) {
-    const status = error.status === 429 ? 429 : 502;
-    const headers: Record<string, string> = error.retryAfterMs
-      ? { 'retry-after': String(Math.ceil(error.retryAfterMs / 1000)) }
-      : {};
-    return errorResponse(status, error.message, {
-      type: 'upstream_error',
-      code: `miibo_http_${error.status}`,
-      headers,
+  ctx.logger.warn({ err: error, reqId: requestId }, 'miibo agent group start failed');
+  if (!KakehashiError.isInstance(error))
+    return errorResponse(500, info.error.message.replace(/^internal error/, 'The agent group could not be started'), {
+      code: 'internal_error',
     });
-  }
-  if (KakehashiError.isInstance(error)) {
-    const status = error.kind === 'timeout' ? 504 : 502;
-    return errorResponse(status, `miibo could not be reached: ${error.message}`, {
-      type: 'upstream_error',
-      code: error.kind,
-    });
-  }
-  return errorResponse(500, 'The agent group could not be started.', { code: 'internal_error' });
+  // Upstream statuses keep this route's codes (`miibo_http_<status>`, or the error kind).
+  return errorResponse(info.status, info.error.message, {
+    type: 'upstream_error',
+    code: ApiCallError.isInstance(error) ? `miibo_http_${error.status}` : error.kind,
+    ...(info.headers ? { headers: info.headers } : {}),
+  });
 }
 
 async function readJson(c: Context): Promise<{ ok: true; value: unknown } | { ok: false; response: Response }> {
@@ -215,16 +220,17 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
     let response: Awaited<ReturnType<ReturnType<typeof ctx.miibo>['startAgentGroup']>>;
     startsInFlight++;
     try {
-      response = await ctx
-        .miibo()
-        .startAgentGroup(input as unknown as MiiboAgentGroupStartInput, { signal: c.req.raw.signal });
+      response = await ctx.miibo().startAgentGroup(input as unknown as MiiboAgentGroupStartInput, {
+        signal: c.req.raw.signal,
+        maxRetryAfterMs: ctx.maxRetryAfterMs,
+      });
       ctx.metrics.observeUpstream('miibo', 'agent-group-start', (performance.now() - started) / 1000);
     } catch (error) {
       if (!(InvalidArgumentError.isInstance(error) && /^input(\.|$)/.test(error.argument))) {
         ctx.metrics.observeUpstream('miibo', 'agent-group-start', (performance.now() - started) / 1000, 'error');
       }
       startsInFlight--;
-      return startFailure(error, ctx);
+      return startFailure(error, ctx, requestIdOf(c.req.raw));
     }
     try {
       return await recordStarted(store, response);

@@ -10,6 +10,7 @@ import type { PlatformRegistry } from '@kakehashi/platforms';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { playgroundResponse } from './playground-page';
+import { requestIdOf } from './server-instrumentation';
 import type { ServerMetrics } from './server-metrics';
 
 /** Internal: what the chat mount needs from the server. */
@@ -25,23 +26,47 @@ export interface ChatMountContext {
   conversations: ConversationStore | false;
   /** How long a finished turn stays continuable, in ms. */
   conversationTtlMs: number;
+  /** Longest upstream `Retry-After` waited out behind a caller, in ms (a longer one is answered at once). */
+  maxRetryAfterMs: number;
+  /** Aborts at the shutdown deadline: open turns end (streams with a final error event). */
+  shutdownSignal: AbortSignal;
 }
 
-/** Failure kinds of the chat handler that are the caller's, not the provider's. */
-const CALLER_ERROR_KINDS = new Set(['invalid_request', 'model_not_found']);
+/** The server's own settings for both OpenAI doors (the `chat` options given win over them). */
+export function gatewayDefaults(ctx: {
+  logger: Logger;
+  component: string;
+  bodyLimitBytes: number;
+  maxRetryAfterMs: number;
+  shutdownSignal: AbortSignal;
+}) {
+  return {
+    maxBodyBytes: ctx.bodyLimitBytes,
+    logger: ctx.logger.child({ component: ctx.component }),
+    maxRetryAfterMs: ctx.maxRetryAfterMs,
+    requestId: requestIdOf,
+    shutdownSignal: ctx.shutdownSignal,
+  };
+}
 
 /**
- * The chat handler's metric hooks, recorded into the server's Prometheus metrics: turns in progress,
- * time to the first upstream event, and provider failures by kind (the caller's own mistakes are left
- * to `kakehashi_http_requests_total`).
+ * Failure kinds of the OpenAI doors that are not the provider's: the caller's own mistakes, a caller
+ * that went away, and the server's own shutdown.
  */
-export function chatMetricsHooks(metrics: ServerMetrics): ChatCompletionsMetrics {
+const NOT_PROVIDER_KINDS = new Set(['invalid_request', 'model_not_found', 'client_closed', 'server_shutting_down']);
+
+/**
+ * The OpenAI doors' metric hooks, recorded into the server's Prometheus metrics: turns in progress,
+ * time to the first upstream event (`operation`: `chat` or `responses`), and provider failures by
+ * kind (the caller's own mistakes and disconnects are left to `kakehashi_http_requests_total`).
+ */
+export function chatMetricsHooks(metrics: ServerMetrics, operation = 'chat'): ChatCompletionsMetrics {
   return {
     streamOpened: (platform) => metrics.upstreamTurns.inc({ provider: platform }),
     streamClosed: (platform) => metrics.upstreamTurns.dec({ provider: platform }),
-    upstreamLatency: (platform, ms) => metrics.observeUpstream(platform, 'chat', ms / 1000),
+    upstreamLatency: (platform, ms) => metrics.observeUpstream(platform, operation, ms / 1000),
     error: (platform, kind) => {
-      if (!CALLER_ERROR_KINDS.has(kind)) metrics.countProviderError(platform, kind);
+      if (!NOT_PROVIDER_KINDS.has(kind)) metrics.countProviderError(platform, kind);
     },
   };
 }
@@ -53,9 +78,8 @@ export function chatMetricsHooks(metrics: ServerMetrics): ChatCompletionsMetrics
  */
 export function mountChatRoutes(app: Hono, ctx: ChatMountContext): ChatCompletionsHandler {
   const handler = createChatCompletionsHandler({
-    maxBodyBytes: ctx.bodyLimitBytes,
+    ...gatewayDefaults({ ...ctx, component: 'chat-completions' }),
     ...(ctx.env ? { env: { ...ctx.env } } : {}),
-    logger: ctx.logger.child({ component: 'chat-completions' }),
     metrics: chatMetricsHooks(ctx.metrics),
     conversations: ctx.conversations,
     conversationTtlMs: ctx.conversationTtlMs,

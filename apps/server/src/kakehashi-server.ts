@@ -31,6 +31,8 @@ import {
   DEFAULT_CONVERSATION_TTL_SECONDS,
   DEFAULT_HOST,
   DEFAULT_PORT,
+  DEFAULT_MAX_RETRY_AFTER_SECONDS,
+  DEFAULT_SHUTDOWN_DRAIN_MS,
   DEFAULT_SHUTDOWN_TIMEOUT_MS,
   defaultSqlitePath,
   isLoopbackHost,
@@ -86,12 +88,18 @@ export interface KakehashiServer {
    */
   listen(): Promise<ListeningAddress>;
   /**
-   * Graceful shutdown: stops accepting connections, answers long polls at once, lets open requests
-   * (streams) finish for up to `deadlineMs` (default `shutdownTimeoutMs`), then cuts what is left and
-   * closes the store. Idempotent.
+   * Graceful shutdown. First `/healthz` answers 503 (`shutting-down`), long polls are answered at
+   * once and responses carry `Connection: close`, while connections are still accepted for the
+   * drain (`shutdownDrainMs`), so a load balancer takes the instance out. Then it stops accepting,
+   * lets open requests (streams) finish for up to `deadlineMs` (default `shutdownTimeoutMs`), ends
+   * every OpenAI stream still open with its protocol's final error event (`server_shutting_down`;
+   * a whole answer still waiting gets 503), cuts what is left and closes the stores. Idempotent.
    */
   close(deadlineMs?: number): Promise<void>;
 }
+
+/** How long streams get, once ended at the shutdown deadline, to write their final error event. */
+const FINAL_EVENT_GRACE_MS = 1_000;
 
 function readVersion(): string {
   try {
@@ -140,6 +148,8 @@ function checkConfig(config: KakehashiServerConfig): void {
   positiveInteger(config.port, 'port', 0, 65_535);
   positiveInteger(config.bodyLimitBytes, 'bodyLimitBytes', 1, Number.MAX_SAFE_INTEGER);
   positiveInteger(config.shutdownTimeoutMs, 'shutdownTimeoutMs', 0, 3_600_000);
+  positiveInteger(config.shutdownDrainMs, 'shutdownDrainMs', 0, 3_600_000);
+  positiveInteger(config.maxRetryAfterSeconds, 'maxRetryAfterSeconds', 0, 3600);
   positiveInteger(config.conversationTtlSeconds, 'conversationTtlSeconds', 1, 31_536_000);
   const conversations = config.conversations as unknown;
   if (
@@ -258,6 +268,9 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
   const conversationTtlMs = (config.conversationTtlSeconds ?? DEFAULT_CONVERSATION_TTL_SECONDS) * 1000;
   const shutdown = new AbortController();
   const isShuttingDown = () => shutdown.signal.aborted;
+  // Aborts at the shutdown deadline: the OpenAI doors end their open turns (streams with a final error event).
+  const deadline = new AbortController();
+  const maxRetryAfterMs = (config.maxRetryAfterSeconds ?? DEFAULT_MAX_RETRY_AFTER_SECONDS) * 1000;
 
   const app = new Hono();
   app.use('*', instrumentationMiddleware({ logger, metrics, isShuttingDown }));
@@ -290,6 +303,8 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     metrics,
     conversations: conversations ?? false,
     conversationTtlMs,
+    maxRetryAfterMs,
+    shutdownSignal: deadline.signal,
   });
   const mcp = mountMcpRoutes(app, { directory: chat.directory, bodyLimitBytes, logger });
   mountResponsesRoutes(app, {
@@ -300,6 +315,8 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     bodyLimitBytes,
     logger,
     metrics,
+    maxRetryAfterMs,
+    shutdownSignal: deadline.signal,
   });
   mountAgentGroupRoutes(app, {
     miibo: () => miibo,
@@ -309,6 +326,7 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     ...(config.webhookHmacSecret ? { webhookHmacSecret: config.webhookHmacSecret } : {}),
     maxWaitSeconds: config.agentGroupMaxWaitSeconds ?? DEFAULT_AGENT_GROUP_MAX_WAIT_SECONDS,
     shutdownSignal: shutdown.signal,
+    maxRetryAfterMs,
     logger,
     metrics,
   });
@@ -379,25 +397,43 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     return address;
   }
 
+  /** Resolves once no request is open, or after `ms`, whichever comes first. */
+  async function settle(ms: number): Promise<void> {
+    if (inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => (drained = resolve)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+    ]);
+    clearTimeout(timer);
+  }
+
   async function closeNow(deadlineMs: number): Promise<void> {
     shutdown.abort();
     const node = server;
+    const drainMs = config.shutdownDrainMs ?? DEFAULT_SHUTDOWN_DRAIN_MS;
+    if (node && drainMs > 0) {
+      // Still serving, /healthz answering 503: the load balancer notices before connections are refused.
+      logger.info({ drainMs }, 'shutting down: draining (healthz answers 503)');
+      await new Promise((resolve) => setTimeout(resolve, drainMs));
+    }
     if (node) {
       const closed = new Promise<void>((resolve) => node.close(() => resolve()));
       node.closeIdleConnections();
       if (inFlight.size > 0) {
         logger.info({ open: inFlight.size, deadlineMs }, 'shutting down: waiting for open requests');
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          new Promise<void>((resolve) => (drained = resolve)),
-          new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs))),
-        ]);
-        clearTimeout(timer);
-        if (inFlight.size > 0) logger.warn({ open: inFlight.size }, 'shutdown deadline reached: closing open requests');
+        await settle(deadlineMs);
+      }
+      if (inFlight.size > 0) {
+        logger.warn({ open: inFlight.size }, 'shutdown deadline reached: ending open requests');
+        // Streams write their final error event and end; give them a moment to reach the socket.
+        deadline.abort();
+        await settle(FINAL_EVENT_GRACE_MS);
       }
       node.closeAllConnections();
       await closed;
     }
+    deadline.abort();
     await mcp.close().catch((error) => logger.warn({ err: error }, 'closing the MCP sessions failed'));
     await agentGroups.close().catch((error) => logger.warn({ err: error }, 'closing the store failed'));
     await ownConversations

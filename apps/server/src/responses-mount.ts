@@ -1,5 +1,4 @@
 import {
-  type ChatCompletionsMetrics,
   type ChatCompletionsTarget,
   type ConversationStore,
   createMemoryConversationStore,
@@ -10,6 +9,7 @@ import {
 import type { AgentDirectory } from '@kakehashi/platforms';
 import type { Hono } from 'hono';
 import type { Logger } from 'pino';
+import { chatMetricsHooks, gatewayDefaults } from './chat-completions-mount';
 import type { ServerMetrics } from './server-metrics';
 
 /** Internal: what the Responses mount needs from the server. */
@@ -29,6 +29,8 @@ export interface ResponsesMountContext {
   bodyLimitBytes: number;
   logger: Logger;
   metrics: ServerMetrics;
+  maxRetryAfterMs: number;
+  shutdownSignal: AbortSignal;
 }
 
 /** The turn settings of the server's `chat` options that the Responses handler shares. */
@@ -37,24 +39,10 @@ const SHARED_OPTIONS = [
   'firstEventWaitMs',
   'timeouts',
   'maxRetries',
+  'maxRetryAfterMs',
   'conversationTtlMs',
   'conversationScope',
 ] as const;
-
-/** Failure kinds that are the caller's, not the provider's (left to `kakehashi_http_requests_total`). */
-const CALLER_ERROR_KINDS = new Set(['invalid_request', 'model_not_found']);
-
-/** The handler's metric hooks, into the server's Prometheus metrics (operation `responses`). */
-function responsesMetricsHooks(metrics: ServerMetrics): ChatCompletionsMetrics {
-  return {
-    streamOpened: (platform) => metrics.upstreamTurns.inc({ provider: platform }),
-    streamClosed: (platform) => metrics.upstreamTurns.dec({ provider: platform }),
-    upstreamLatency: (platform, ms) => metrics.observeUpstream(platform, 'responses', ms / 1000),
-    error: (platform, kind) => {
-      if (!CALLER_ERROR_KINDS.has(kind)) metrics.countProviderError(platform, kind);
-    },
-  };
-}
 
 /**
  * Mounts `@kakehashi/openai-compat`'s Responses API handler at `POST /v1/responses` and
@@ -67,9 +55,8 @@ export function mountResponsesRoutes(app: Hono, ctx: ResponsesMountContext): Res
   for (const key of SHARED_OPTIONS) if (ctx.options[key] !== undefined) shared[key] = ctx.options[key];
   const handler = createResponsesHandler({
     directory: ctx.directory,
-    maxBodyBytes: ctx.bodyLimitBytes,
-    logger: ctx.logger.child({ component: 'responses' }),
-    metrics: responsesMetricsHooks(ctx.metrics),
+    ...gatewayDefaults({ ...ctx, component: 'responses' }),
+    metrics: chatMetricsHooks(ctx.metrics, 'responses'),
     store: ctx.store ?? createMemoryConversationStore(),
     conversations: ctx.store ?? false,
     conversationTtlMs: ctx.conversationTtlMs,

@@ -25,6 +25,8 @@ export const SERVER_ENV = {
   databaseUrl: 'DATABASE_URL',
   logLevel: 'KAKEHASHI_LOG_LEVEL',
   shutdownTimeoutMs: 'KAKEHASHI_SHUTDOWN_TIMEOUT_MS',
+  shutdownDrainMs: 'KAKEHASHI_SHUTDOWN_DRAIN_MS',
+  maxRetryAfter: 'KAKEHASHI_MAX_RETRY_AFTER',
   agentGroupMaxWait: 'KAKEHASHI_AGENT_GROUP_MAX_WAIT',
   agentGroupExpiry: 'KAKEHASHI_AGENT_GROUP_EXPIRY',
   databaseConnectTimeoutMs: 'KAKEHASHI_DATABASE_CONNECT_TIMEOUT_MS',
@@ -66,6 +68,12 @@ export const DEFAULT_AGENT_GROUP_MAX_WAIT_SECONDS = 60;
 export const DEFAULT_CONVERSATION_TTL_SECONDS = 86_400;
 /** Default time open requests (streams) get to finish on shutdown. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+/** Default drain of `createKakehashiServer`: none (an embedding app runs its own). */
+export const DEFAULT_SHUTDOWN_DRAIN_MS = 0;
+/** Default drain of the `kakehashi-server` binary (`KAKEHASHI_SHUTDOWN_DRAIN_MS` unset): long enough for a load balancer's health check to notice. */
+export const DEFAULT_BINARY_SHUTDOWN_DRAIN_MS = 3_000;
+/** Default longest upstream `Retry-After` waited out behind a caller, in seconds. */
+export const DEFAULT_MAX_RETRY_AFTER_SECONDS = 5;
 /** The header carrying the webhook secret the server hands to miibo in `webhookHeaders`. */
 export const WEBHOOK_SECRET_HEADER = 'X-Kakehashi-Webhook-Secret';
 
@@ -180,8 +188,25 @@ export interface KakehashiServerConfig {
   logger?: Logger | ServerLoggerOptions | false;
   /** Metrics to record into (share one registry between servers or with your app). Default: a fresh registry with the process metrics. */
   metrics?: ServerMetrics;
-  /** How long `close()` lets open requests (streams) finish by default, in ms. Default 10,000 (`KAKEHASHI_SHUTDOWN_TIMEOUT_MS`). */
+  /**
+   * How long `close()` lets open requests (streams) finish by default, in ms, counted once the
+   * drain (`shutdownDrainMs`) is over. Streams still open then end with their protocol's final error
+   * event (`server_shutting_down`). Default 10,000 (`KAKEHASHI_SHUTDOWN_TIMEOUT_MS`).
+   */
   shutdownTimeoutMs?: number;
+  /**
+   * How long `close()` keeps serving with `/healthz` answering 503 (`shutting-down`) before it stops
+   * accepting connections, in ms, so a load balancer takes the instance out first. Default 0; the
+   * binary's default is 3,000 (`KAKEHASHI_SHUTDOWN_DRAIN_MS`).
+   */
+  shutdownDrainMs?: number;
+  /**
+   * Longest `Retry-After` of a platform's 429/503 that the gateway waits out (and retries) behind a
+   * caller's request, in seconds. A longer one is passed back at once: 429 (or 503) with
+   * `Retry-After`, before any `200` (streams too), on the OpenAI doors and the agent group start.
+   * Default 5 (`KAKEHASHI_MAX_RETRY_AFTER`). `chat.maxRetryAfterMs` wins over it on the OpenAI doors.
+   */
+  maxRetryAfterSeconds?: number;
   /** Adds routes of your own to the app, after the built-in middleware (auth on `/v1/*`, body limit, logs, metrics) and before the built-in routes. */
   routes?: (app: Hono) => void;
   /** Environment the provider packages read (`MIIBO_*`, `ALIYUN_*`, …). Default `process.env`. */
@@ -300,6 +325,12 @@ export function serverConfigFromEnv(
   config.logger = { level: level ?? 'info' };
   const shutdown = get(SERVER_ENV.shutdownTimeoutMs);
   if (shutdown) config.shutdownTimeoutMs = integer(shutdown, SERVER_ENV.shutdownTimeoutMs, 0, 3_600_000);
+  const drain = get(SERVER_ENV.shutdownDrainMs);
+  config.shutdownDrainMs = drain
+    ? integer(drain, SERVER_ENV.shutdownDrainMs, 0, 3_600_000)
+    : DEFAULT_BINARY_SHUTDOWN_DRAIN_MS;
+  const retryAfter = get(SERVER_ENV.maxRetryAfter);
+  if (retryAfter) config.maxRetryAfterSeconds = integer(retryAfter, SERVER_ENV.maxRetryAfter, 0, 3600);
   const ttl = get(SERVER_ENV.conversationTtl);
   if (ttl) {
     const seconds = integer(ttl, SERVER_ENV.conversationTtl, 0, 31_536_000);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { OutgoingMessage, type ServerResponse } from 'node:http';
+import { CLIENT_CLOSED_STATUS } from '@kakehashi/openai-compat';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Logger } from 'pino';
@@ -16,6 +17,15 @@ export interface InstrumentationContext {
 const ALREADY_SENT_HEADER = 'x-hono-already-sent';
 const QUIET_ROUTES = new Set(['/healthz', '/metrics']);
 const REQUEST_ID = /^[\w.:@-]{1,128}$/;
+const requestIds = new WeakMap<Request, string>();
+
+/**
+ * The `x-request-id` the instrumentation gave a request (the caller's, when sane, or a fresh one):
+ * the chat and Responses handlers quote it in error messages, so a caller can name a failure.
+ */
+export function requestIdOf(request: Request): string | undefined {
+  return requestIds.get(request);
+}
 
 /** The route pattern that answered (`/v1/agent-groups/:groupId`), or `unmatched`: a bounded label set. */
 export function routeLabel(c: Context): string {
@@ -27,14 +37,14 @@ export function routeLabel(c: Context): string {
   return 'unmatched';
 }
 
-/** Passes a stream through, calling `done` once when it ends, fails or is cancelled. */
-function trackStream(body: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
+/** Passes a stream through, calling `done` once when it ends, fails or is cancelled (`cancelled` true: the reader left). */
+function trackStream(body: ReadableStream<Uint8Array>, done: (cancelled: boolean) => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let finished = false;
-  const finish = () => {
+  const finish = (cancelled = false) => {
     if (!finished) {
       finished = true;
-      done();
+      done(cancelled);
     }
   };
   return new ReadableStream<Uint8Array>({
@@ -51,7 +61,7 @@ function trackStream(body: ReadableStream<Uint8Array>, done: () => void): Readab
       }
     },
     cancel(reason) {
-      finish();
+      finish(true);
       return reader.cancel(reason);
     },
   });
@@ -71,7 +81,10 @@ function isEventStream(contentType: unknown): boolean {
  * One middleware for operations: a request id (`x-request-id`, taken from the caller when sane), one
  * JSON log line per request (never headers or bodies), `kakehashi_http_requests_total` and the
  * duration histogram by route pattern, the `kakehashi_active_streams` gauge for `text/event-stream`
- * responses, and `Connection: close` while shutting down.
+ * responses, and `Connection: close` while shutting down. A caller that went away is its own outcome:
+ * before its answer, status 499 (`outcome: client_closed`) in the log line and the counter; in the
+ * middle of a stream, a `stream closed` line with `outcome: client_closed`; both also counted in
+ * `kakehashi_client_disconnects_total{route, phase}`.
  *
  * A route may write its answer straight to Node's response and return @hono/node-server's
  * `RESPONSE_ALREADY_SENT` (the chat gateway's streams do). For those, the headers are put on the
@@ -85,6 +98,7 @@ export function instrumentationMiddleware(ctx: InstrumentationContext): Middlewa
     const started = performance.now();
     const given = c.req.header('x-request-id');
     const requestId = given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
+    requestIds.set(c.req.raw, requestId);
     const outgoing = nodeResponse(c);
     if (outgoing !== undefined && !outgoing.headersSent) {
       outgoing.setHeader('x-request-id', requestId);
@@ -93,24 +107,34 @@ export function instrumentationMiddleware(ctx: InstrumentationContext): Middlewa
     await next();
     const route = routeLabel(c);
     const method = c.req.method;
-    const status = c.res.status;
+    const alreadySent = c.res.headers.has(ALREADY_SENT_HEADER);
+    // The caller went away before its answer (the route's own status, if any, was never read).
+    const left = !alreadySent && (c.res.status === CLIENT_CLOSED_STATUS || c.req.raw.signal.aborted);
+    const status = left ? CLIENT_CLOSED_STATUS : alreadySent && outgoing ? outgoing.statusCode : c.res.status;
     const seconds = (performance.now() - started) / 1000;
     ctx.metrics.httpRequests.inc({ method, route, status: String(status) });
     ctx.metrics.httpDuration.observe({ method, route }, seconds);
     const fields = { reqId: requestId, method, path: c.req.path, route, status, ms: Math.round(seconds * 1000) };
-    if (QUIET_ROUTES.has(route)) accessLog.debug(fields, 'request');
+    if (left) {
+      ctx.metrics.clientDisconnects.inc({ route, phase: 'before_answer' });
+      accessLog.info({ ...fields, outcome: 'client_closed' }, 'request');
+    } else if (QUIET_ROUTES.has(route)) accessLog.debug(fields, 'request');
     else accessLog.info(fields, 'request');
 
     const streamStarted = performance.now();
-    const streamClosed = () => {
+    const streamClosed = (cancelled: boolean) => {
       ctx.metrics.activeStreams.dec({ route });
-      ctx.logger.debug({ reqId: requestId, route, ms: Math.round(performance.now() - streamStarted) }, 'stream closed');
+      const closed = { reqId: requestId, route, ms: Math.round(performance.now() - streamStarted) };
+      if (cancelled) {
+        ctx.metrics.clientDisconnects.inc({ route, phase: 'mid_stream' });
+        accessLog.info({ ...closed, outcome: 'client_closed' }, 'stream closed');
+      } else ctx.logger.debug(closed, 'stream closed');
     };
-    if (c.res.headers.has(ALREADY_SENT_HEADER)) {
-      // Written by the route itself: count the stream until Node's response closes.
+    if (alreadySent) {
+      // Written by the route itself: count the stream until Node's response closes (before its end: the caller left).
       if (outgoing !== undefined && isEventStream(outgoing.getHeader('content-type')) && !outgoing.closed) {
         ctx.metrics.activeStreams.inc({ route });
-        outgoing.once('close', streamClosed);
+        outgoing.once('close', () => streamClosed(!outgoing.writableFinished));
       }
       return;
     }

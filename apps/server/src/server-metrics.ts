@@ -22,6 +22,11 @@ export interface ServerMetrics {
   readonly httpDuration: Histogram<'method' | 'route'>;
   /** `kakehashi_active_streams{route}`: `text/event-stream` responses still being written. */
   readonly activeStreams: Gauge<'route'>;
+  /**
+   * `kakehashi_client_disconnects_total{route, phase}`: callers that went away, `before_answer`
+   * (answered 499 in `kakehashi_http_requests_total`) or `mid_stream`. Never a provider error.
+   */
+  readonly clientDisconnects: Counter<'route' | 'phase'>;
   /** `kakehashi_upstream_turns_active{provider}`: provider calls (agent turns) in progress. */
   readonly upstreamTurns: Gauge<'provider'>;
   /** `kakehashi_upstream_latency_seconds{provider, operation, outcome}`: provider calls, to the first event (chat) or to the answer. */
@@ -60,6 +65,12 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
     labelNames: ['route'] as const,
     registers,
   });
+  const clientDisconnects = new Counter({
+    name: 'kakehashi_client_disconnects_total',
+    help: 'Callers that went away before their answer (before_answer, counted as status 499) or mid-stream (mid_stream), by route pattern',
+    labelNames: ['route', 'phase'] as const,
+    registers,
+  });
   const upstreamTurns = new Gauge({
     name: 'kakehashi_upstream_turns_active',
     help: 'Provider calls (agent turns) in progress, by provider',
@@ -91,6 +102,7 @@ export function createServerMetrics(options: ServerMetricsOptions = {}): ServerM
     httpRequests,
     httpDuration,
     activeStreams,
+    clientDisconnects,
     upstreamTurns,
     upstreamLatency,
     providerErrors,

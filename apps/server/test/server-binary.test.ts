@@ -191,12 +191,13 @@ describe('kakehashi-server binary', () => {
     expect(done.status, JSON.stringify(miibo.webhookDeliveries.filter((d) => d.groupId === groupId))).toBe('completed');
   }, 45_000);
 
-  it('on SIGTERM, lets an open chat stream finish, then exits', async () => {
+  it('on SIGTERM, answers /healthz 503 while draining, lets an open chat stream finish, then exits', async () => {
     miibo.configure({ eventDelayMs: 100 });
     const proc = await start({
       MIIBO_API_KEY: 'miibo-chat-key-123456',
       MIIBO_AGENT_ID: 'agent-1',
       MIIBO_BASE_URL: miibo.url,
+      KAKEHASHI_SHUTDOWN_DRAIN_MS: '1500',
     });
     const res = await postJson(`${proc.url}/v1/chat/completions`, {
       model: 'miibo/agent-1',
@@ -209,6 +210,12 @@ describe('kakehashi-server binary', () => {
     const decoder = new TextDecoder();
     let text = decoder.decode((await reader.read()).value);
     proc.child.kill('SIGTERM');
+    // Still accepting during the drain, /healthz says so (once the signal is handled).
+    let health: Response;
+    do health = await fetch(`${proc.url}/healthz`);
+    while (health.status === 200 && (await health.text()));
+    expect(health.status).toBe(503);
+    expect(await health.json()).toEqual({ status: 'shutting-down' });
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
@@ -218,7 +225,7 @@ describe('kakehashi-server binary', () => {
     expect(text).toContain('"finish_reason":"stop"');
     await proc.serverGone();
     running.splice(running.indexOf(proc), 1);
-    expect(proc.stderr()).toContain('"msg":"shutting down: waiting for open requests"');
+    expect(proc.stderr()).toContain('"msg":"shutting down: draining (healthz answers 503)"');
     expect(proc.stderr()).toContain('"msg":"closed"');
   });
 });

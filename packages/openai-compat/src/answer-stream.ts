@@ -7,14 +7,8 @@ import {
   pipeSSE,
   type SSEWritable,
 } from '@kakehashi/sse-core';
-import {
-  describeAgentErrorEvent,
-  describeGatewayError,
-  type GatewayErrorInfo,
-  isAbort,
-} from './chat-completions-errors';
-import type { OpenAIErrorObject } from './chat-completions-errors';
-import type { TurnObserver } from './chat-completions-hooks';
+import { CLIENT_CLOSED_KIND, type GatewayErrorInfo, type OpenAIErrorObject } from './chat-completions-errors';
+import { type TurnObserver, turnFailure } from './chat-completions-hooks';
 import type { KakehashiIds } from './chat-completions-ids';
 import type { ChatTurn } from './chat-completions-turn';
 
@@ -195,20 +189,19 @@ class AnswerSource implements AsyncIterableIterator<string> {
   }
 
   #error(event: AgentErrorEvent): string {
-    const info = describeAgentErrorEvent(event, this.#o.observer.platform);
+    const info = this.#o.observer.failWithEvent(event);
     this.#end('failed', info);
     return this.#o.encoder.failed(info.error);
   }
 
-  /** A read failed: an abort ends quietly, anything else becomes an error event. */
+  /**
+   * A read failed: the caller's abort ends quietly; anything else, the server's shutdown among
+   * them, becomes the protocol's final error event.
+   */
   #failed(error: unknown): string {
-    if (isAbort(error)) {
-      this.#end('cancelled');
-      return '';
-    }
-    const info = describeGatewayError(this.#chat.requestError(error), this.#o.observer.platform);
-    this.#end('failed', info);
-    return this.#o.encoder.failed(info.error);
+    const info = this.#o.observer.failWith(this.#chat.requestError(error));
+    this.#end('failed', info); // the observer is closed already: this closes the turn
+    return info.kind === CLIENT_CLOSED_KIND ? '' : this.#o.encoder.failed(info.error);
   }
 
   /** The reader went away (or the stream was cancelled): cancel the turn now. */
@@ -223,10 +216,7 @@ class AnswerSource implements AsyncIterableIterator<string> {
 
   #end(outcome: 'finished' | 'failed' | 'cancelled', info?: GatewayErrorInfo): void {
     this.#done = true;
-    this.#o.observer.close(
-      outcome,
-      info ? { kind: info.kind, message: info.error.message, status: info.status } : undefined,
-    );
+    this.#o.observer.close(outcome, info ? turnFailure(info) : undefined);
     // Closes the turn where it stands: after a finish sse-core lets the upstream body end (the
     // connection is reused); anything still open is closed.
     void this.#chat.turn.return?.()?.catch(() => {});
@@ -250,12 +240,7 @@ export async function streamAnswer(chat: ChatTurn, options: StreamAnswerOptions)
   try {
     first = await withTimeout(firstPromise, options.firstEventWaitMs);
   } catch (error) {
-    const info = describeGatewayError(chat.requestError(error), observer.platform);
-    observer.close(isAbort(error) ? 'cancelled' : 'failed', {
-      kind: info.kind,
-      message: info.error.message,
-      status: info.status,
-    });
+    const info = observer.failWith(chat.requestError(error));
     void chat.turn.return?.()?.catch(() => {});
     return options.failed(info);
   }
@@ -267,8 +252,7 @@ export async function streamAnswer(chat: ChatTurn, options: StreamAnswerOptions)
         ? first.value
         : undefined;
     if (failure !== undefined) {
-      const info = describeAgentErrorEvent(failure, observer.platform);
-      observer.close('failed', { kind: info.kind, message: info.error.message, status: info.status });
+      const info = observer.failWithEvent(failure);
       void chat.turn.return?.()?.catch(() => {});
       return options.failed(info);
     }

@@ -8,12 +8,7 @@ import {
   collectAgentAnswer,
 } from '@kakehashi/sse-core';
 import { openAIFinishReason, openAIUsage, type OpenAIUsage } from './chat-completions-chunks';
-import {
-  describeAgentErrorEvent,
-  describeGatewayError,
-  type GatewayErrorInfo,
-  isAbort,
-} from './chat-completions-errors';
+import type { GatewayErrorInfo } from './chat-completions-errors';
 import type { TurnObserver } from './chat-completions-hooks';
 import { type KakehashiIds, kakehashiIds } from './chat-completions-ids';
 import type { ChatTurn } from './chat-completions-turn';
@@ -98,18 +93,12 @@ export async function collectCompletion(
   try {
     collected = await collectObserved(chat, observer);
   } catch (error) {
-    const info = describeGatewayError(chat.requestError(error), platform);
-    observer.close(isAbort(error) ? 'cancelled' : 'failed', {
-      kind: info.kind,
-      message: info.error.message,
-      status: info.status,
-    });
+    const info = observer.failWith(chat.requestError(error));
     return { ok: false, info, ids: kakehashiIds(platform, undefined, chat.turn.session()) };
   }
   const { answer } = collected;
   if (answer === undefined) {
-    const info = describeAgentErrorEvent(collected.failure!, platform);
-    observer.close('failed', { kind: info.kind, message: info.error.message, status: info.status });
+    const info = observer.failWithEvent(collected.failure!);
     return { ok: false, info, ids: kakehashiIds(platform, collected.start, chat.turn.session()) };
   }
   observer.close('finished');

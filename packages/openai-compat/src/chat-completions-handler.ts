@@ -30,8 +30,13 @@ import type { AgentDirectory } from '@kakehashi/platforms';
 import { redact } from '@kakehashi/sse-core';
 import { ChatCompletionChunkWriter } from './chat-completions-chunks';
 import { collectCompletion } from './chat-completions-collect';
-import { describeGatewayError, errorResponse, type GatewayErrorInfo } from './chat-completions-errors';
-import { safely, TurnObserver } from './chat-completions-hooks';
+import {
+  CLIENT_CLOSED_KIND,
+  describeGatewayError,
+  errorResponse,
+  type GatewayErrorInfo,
+} from './chat-completions-errors';
+import { cancelTurnOnAbort, safeRequestId, safely, TurnObserver } from './chat-completions-hooks';
 import { kakehashiHeaders } from './chat-completions-ids';
 import { resolveModel } from './chat-completions-model';
 import { modelList } from './chat-completions-models';
@@ -115,6 +120,7 @@ export function createChatCompletionsHandler(options: ChatCompletionsHandlerOpti
     let platform: string | undefined;
     let observer: TurnObserver | undefined;
     let chat: ChatTurn | undefined;
+    const requestId = safeRequestId(o.requestId, request);
     try {
       const req = await readChatCompletionsRequest(request, o.maxBodyBytes);
       const target = await resolveModel(directory, req.model);
@@ -135,18 +141,15 @@ export function createChatCompletionsHandler(options: ChatCompletionsHandlerOpti
       }
       chat = openChatTurn(agent, target, req, o.callOptions, conversation?.continued);
       const turn = chat.turn;
-      observer = new TurnObserver(target.platform, metrics, logger, {
-        platform: target.platform,
-        model: req.model,
-        stream: req.stream,
-      });
-      const signal = request.signal;
-      const onAbort = () => turn.cancel(signal.reason);
-      if (signal.aborted) turn.cancel(signal.reason);
-      else {
-        signal.addEventListener('abort', onAbort, { once: true });
-        observer.onClose(() => signal.removeEventListener('abort', onAbort));
-      }
+      observer = new TurnObserver(
+        target.platform,
+        metrics,
+        logger,
+        { platform: target.platform, model: req.model, stream: req.stream },
+        'chat completion',
+        { requestId, shutdownSignal: o.shutdownSignal },
+      );
+      cancelTurnOnAbort(turn, observer, [request.signal, o.shutdownSignal]);
       const remember =
         sessions === undefined || conversation === undefined
           ? undefined
@@ -196,13 +199,14 @@ export function createChatCompletionsHandler(options: ChatCompletionsHandlerOpti
         ? json(result.body, kakehashiHeaders(result.ids))
         : errorResponse(result.info, kakehashiHeaders(result.ids));
     } catch (error) {
-      const info = describeGatewayError(error, platform);
-      if (observer) observer.close('failed', { kind: info.kind, message: info.error.message, status: info.status });
+      let info: GatewayErrorInfo;
+      if (observer) info = observer.failWith(error);
       else {
-        safely(() => metrics?.error?.(platform ?? 'unknown', info.kind));
+        info = describeGatewayError(error, platform, requestId);
+        if (info.kind !== CLIENT_CLOSED_KIND) safely(() => metrics?.error?.(platform ?? 'unknown', info.kind));
         safely(() =>
           logger?.debug?.(
-            { platform, status: info.status, kind: info.kind, error: info.error.message },
+            { reqId: requestId, platform, status: info.status, kind: info.kind, error: info.error.message },
             'chat completion refused',
           ),
         );
@@ -210,7 +214,9 @@ export function createChatCompletionsHandler(options: ChatCompletionsHandlerOpti
       if (chat) void chat.turn.return?.()?.catch(() => {});
       if (info.kind === 'internal') {
         const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-        safely(() => logger?.error?.({ platform, error: redact(detail) }, 'chat completion: unexpected error'));
+        safely(() =>
+          logger?.error?.({ reqId: requestId, platform, error: redact(detail) }, 'chat completion: unexpected error'),
+        );
       }
       return errorResponse(info);
     }

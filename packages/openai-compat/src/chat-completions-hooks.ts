@@ -1,3 +1,13 @@
+import type { AgentErrorEvent } from '@kakehashi/sse-core';
+import {
+  describeAgentErrorEvent,
+  describeGatewayError,
+  errorDetail,
+  type GatewayErrorInfo,
+  isAbort,
+  shuttingDownError,
+} from './chat-completions-errors';
+
 /**
  * Metrics hook of the chat completions handler. Every member is optional; a hook that throws is
  * ignored (it never breaks a request). `platform` is the platform's name (the model's prefix, for
@@ -12,8 +22,10 @@ export interface ChatCompletionsMetrics {
   upstreamLatency?(platform: string, ms: number): void;
   /**
    * A request failed. `kind`: `invalid_request`, `model_not_found`, `not_configured`, `upstream_status`,
-   * `upstream_auth`, `upstream_rate_limit`, `upstream_timeout`, `upstream_connection`, `upstream_decode`,
-   * `stream_error` (a platform error or a cut stream mid-answer), `internal`.
+   * `upstream_auth`, `upstream_rate_limit`, `upstream_unavailable` (503 with `Retry-After`),
+   * `upstream_timeout`, `upstream_connection`, `upstream_decode`, `stream_error` (a platform error or a
+   * cut stream mid-answer), `internal`. A caller that went away is not an error: its turn closes
+   * `cancelled` (kind `client_closed` when it left before the answer), and no `error` is called.
    */
   error?(platform: string, kind: string): void;
 }
@@ -29,8 +41,24 @@ export interface ChatCompletionsLogger {
   error?(fields: Record<string, unknown>, message: string): void;
 }
 
+/** Where a turn runs: this server's request id, and the signal that ends every turn at shutdown. */
+export interface TurnContext {
+  requestId?: string | undefined;
+  shutdownSignal?: AbortSignal | undefined;
+}
+
 /** How an upstream turn ended. */
 export type TurnOutcome = 'finished' | 'failed' | 'cancelled';
+
+/** A turn's failure for the hooks: what the caller was told, and the original error (logged, redacted). */
+export interface TurnFailure {
+  kind?: string;
+  status?: number;
+  /** The message the caller got. */
+  message?: string;
+  /** The error behind it: its detail (upstream URL, status, code, body excerpt) goes to the log only. */
+  cause?: unknown;
+}
 
 /**
  * Follows one upstream turn for the hooks: opened, first event, closed (exactly once), with a cleanup
@@ -38,6 +66,9 @@ export type TurnOutcome = 'finished' | 'failed' | 'cancelled';
  */
 export class TurnObserver {
   readonly platform: string;
+  /** This server's id of the request (`x-request-id`), quoted in error messages and logged. */
+  readonly requestId: string | undefined;
+  readonly #shutdown: AbortSignal | undefined;
   readonly #metrics: ChatCompletionsMetrics | undefined;
   readonly #logger: ChatCompletionsLogger | undefined;
   readonly #fields: Record<string, unknown>;
@@ -54,12 +85,16 @@ export class TurnObserver {
     fields: Record<string, unknown>,
     /** What the log lines call the turn (`chat completion`, `response`). */
     label = 'chat completion',
+    context: TurnContext = {},
   ) {
     this.platform = platform;
+    const { requestId } = context;
+    this.requestId = requestId;
+    this.#shutdown = context.shutdownSignal;
     this.#label = label;
     this.#metrics = metrics;
     this.#logger = logger;
-    this.#fields = fields;
+    this.#fields = requestId === undefined ? fields : { reqId: requestId, ...fields };
     safely(() => metrics?.streamOpened?.(platform));
   }
 
@@ -76,8 +111,30 @@ export class TurnObserver {
     safely(() => this.#metrics?.upstreamLatency?.(this.platform, ms));
   }
 
+  /**
+   * The turn failed with a thrown error: describes it for the caller (with the request id), closes
+   * the turn (`cancelled` for the caller's abort, else `failed`, the detail logged) and returns it.
+   */
+  failWith(error: unknown): GatewayErrorInfo {
+    if (this.#shutdown?.aborted && isAbort(error)) {
+      const info = shuttingDownError(this.requestId);
+      this.close('failed', turnFailure(info));
+      return info;
+    }
+    const info = describeGatewayError(error, this.platform, this.requestId);
+    this.close(isAbort(error) ? 'cancelled' : 'failed', turnFailure(info, error));
+    return info;
+  }
+
+  /** The turn failed with an in-stream error event (or a cut stream): described, closed, returned. */
+  failWithEvent(event: AgentErrorEvent): GatewayErrorInfo {
+    const info = describeAgentErrorEvent(event, this.platform, this.requestId);
+    this.close('failed', turnFailure(info, { message: event.message, code: event.code }));
+    return info;
+  }
+
   /** The turn ended. Only the first call counts. */
-  close(outcome: TurnOutcome, detail?: { kind?: string; message?: string; status?: number }): void {
+  close(outcome: TurnOutcome, detail?: TurnFailure): void {
     if (this.#closed) return;
     this.#closed = true;
     safely(() => this.#cleanup?.());
@@ -96,7 +153,13 @@ export class TurnObserver {
       if (detail?.kind) safely(() => this.#metrics?.error?.(this.platform, detail.kind!));
       safely(() =>
         this.#logger?.warn?.(
-          { ...fields, kind: detail?.kind, status: detail?.status, error: detail?.message },
+          {
+            ...fields,
+            kind: detail?.kind,
+            status: detail?.status,
+            error: detail?.message,
+            ...(detail?.cause === undefined ? {} : { upstream: errorDetail(detail.cause) }),
+          },
           `${this.#label} failed`,
         ),
       );
@@ -115,5 +178,50 @@ export function safely(fn: () => void): void {
     fn();
   } catch {
     // A broken hook must not break the request.
+  }
+}
+
+/** A failure as {@link TurnObserver.close} takes it. */
+export function turnFailure(info: GatewayErrorInfo, cause?: unknown): TurnFailure {
+  return {
+    kind: info.kind,
+    status: info.status,
+    message: info.error.message,
+    ...(cause === undefined ? {} : { cause }),
+  };
+}
+
+/**
+ * Cancels `turn` when the caller goes away (`request.signal`) or the server shuts down
+ * (`shutdownSignal`), until the observer closes.
+ */
+export function cancelTurnOnAbort(
+  turn: { cancel(reason?: unknown): void },
+  observer: TurnObserver,
+  signals: ReadonlyArray<AbortSignal | undefined>,
+): void {
+  const watched = signals.filter((s): s is AbortSignal => s !== undefined);
+  const aborted = watched.find((s) => s.aborted);
+  if (aborted !== undefined) {
+    turn.cancel(aborted.reason);
+    return;
+  }
+  const listeners = watched.map((signal) => {
+    const onAbort = () => turn.cancel(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    return () => signal.removeEventListener('abort', onAbort);
+  });
+  observer.onClose(() => {
+    for (const remove of listeners) remove();
+  });
+}
+
+/** The request id from the `requestId` hook, or undefined when it throws or gives nothing usable. */
+export function safeRequestId(hook: (request: Request) => string | undefined, request: Request): string | undefined {
+  try {
+    const id = hook(request);
+    return typeof id === 'string' && id !== '' ? id : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -54,6 +54,23 @@ export interface ChatCompletionsOptions {
   timeouts?: TimeoutOptions;
   /** Retries before the first byte of an answer, handed to the platform SDK (0 turns them off). Default: the SDK's. */
   maxRetries?: number;
+  /**
+   * Longest `Retry-After` of a platform's 429/503 that is waited out (and retried) behind the
+   * caller's request, in ms. A longer one is passed back at once: 429 (or 503) with `Retry-After`,
+   * before any `200`, streamed or not. Default 5,000 ms.
+   */
+  maxRetryAfterMs?: number;
+  /**
+   * This server's id of a request, quoted in error messages (next to the platform's) and put in
+   * the log lines, so a caller can name the failure to the operators. Default: the request's
+   * `x-request-id` header, when it is a plain token.
+   */
+  requestId?: (request: Request) => string | undefined;
+  /**
+   * Ends every open turn when it aborts (the server's shutdown deadline): a stream gets its
+   * protocol's final error event (`server_shutting_down`) and ends, a whole answer is 503.
+   */
+  shutdownSignal?: AbortSignal;
   /** Metrics hook (Prometheus counters, …). */
   metrics?: ChatCompletionsMetrics;
   /** Logger hook (pino-compatible). */
@@ -93,6 +110,9 @@ export interface ResolvedChatOptions {
   firstEventWaitMs: number;
   maxBodyBytes: number;
   callOptions: Omit<AgentCallOptions, 'signal'>;
+  /** This server's id of a request. */
+  requestId: (request: Request) => string | undefined;
+  shutdownSignal: AbortSignal | undefined;
   metrics: ChatCompletionsMetrics | undefined;
   logger: ChatCompletionsLogger | undefined;
   /** Conversations from their history; undefined when switched off. */
@@ -100,6 +120,17 @@ export interface ResolvedChatOptions {
   /** The scope of a request's conversations. */
   conversationScope: (request: Request) => string | undefined;
 }
+
+/** Default {@link ChatCompletionsOptions.maxRetryAfterMs}: a platform asking for a longer wait is answered at once. */
+export const DEFAULT_GATEWAY_MAX_RETRY_AFTER_MS = 5_000;
+
+const REQUEST_ID = /^[\w.:@-]{1,128}$/;
+
+/** The default request id: the caller's `x-request-id`, when it is a plain token. */
+const headerRequestId = (request: Request): string | undefined => {
+  const given = request.headers.get('x-request-id');
+  return given !== null && REQUEST_ID.test(given) ? given : undefined;
+};
 
 /** The default scope: the caller's credential as sent (only ever hashed into a digest). */
 const authorizationScope = (request: Request): string | undefined => request.headers.get('authorization') ?? undefined;
@@ -145,6 +176,11 @@ const optionsSchema = z.strictObject({
   maxBodyBytes: z.number().int().positive().optional(),
   timeouts: z.strictObject({ headersMs: timeoutMs, idleMs: timeoutMs, totalMs: timeoutMs }).partial().optional(),
   maxRetries: z.number().int().nonnegative().optional(),
+  maxRetryAfterMs: z.number().finite().nonnegative().optional(),
+  requestId: z
+    .custom<(request: Request) => string | undefined>((v) => typeof v === 'function', 'must be a function')
+    .optional(),
+  shutdownSignal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'must be an AbortSignal').optional(),
   metrics: hookObject('an object of metric callbacks').optional(),
   logger: hookObject('a logger object').optional(),
   conversations: z
@@ -218,12 +254,15 @@ export function resolveChatOptions(options: ChatCompletionsHandlerOptions): Reso
   const callOptions: Omit<AgentCallOptions, 'signal'> = {};
   if (o.timeouts) callOptions.timeouts = o.timeouts;
   if (o.maxRetries !== undefined) callOptions.maxRetries = o.maxRetries;
+  callOptions.maxRetryAfterMs = o.maxRetryAfterMs ?? DEFAULT_GATEWAY_MAX_RETRY_AFTER_MS;
   return {
     directory,
     heartbeatMs,
     firstEventWaitMs: o.firstEventWaitMs ?? (heartbeatMs > 0 ? heartbeatMs : Number.POSITIVE_INFINITY),
     maxBodyBytes: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     callOptions,
+    requestId: o.requestId ?? headerRequestId,
+    shutdownSignal: o.shutdownSignal,
     metrics: o.metrics as ChatCompletionsMetrics | undefined,
     logger: o.logger as ChatCompletionsLogger | undefined,
     sessions:

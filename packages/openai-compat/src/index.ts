@@ -18,7 +18,13 @@ export { kakehashiHeaders, type KakehashiIds } from './chat-completions-ids';
 export type { ChatCompletionBody } from './chat-completions-collect';
 export type { OpenAIUsage } from './chat-completions-chunks';
 export type { OpenAIModel } from './chat-completions-models';
-export type { OpenAIErrorObject } from './chat-completions-errors';
+export {
+  CLIENT_CLOSED_STATUS,
+  describeGatewayError,
+  errorDetail,
+  type GatewayErrorInfo,
+  type OpenAIErrorObject,
+} from './chat-completions-errors';
 
 // The OpenAPI description, generated from the schemas above.
 export {

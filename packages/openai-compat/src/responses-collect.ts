@@ -1,10 +1,5 @@
 import type { AgentErrorEvent, AgentFinishEvent } from '@kakehashi/sse-core';
-import {
-  describeAgentErrorEvent,
-  describeGatewayError,
-  type GatewayErrorInfo,
-  isAbort,
-} from './chat-completions-errors';
+import type { GatewayErrorInfo } from './chat-completions-errors';
 import type { TurnObserver } from './chat-completions-hooks';
 import type { ChatTurn } from './chat-completions-turn';
 import type { ResponseBody, ResponseWriter } from './responses-writer';
@@ -33,9 +28,7 @@ export async function collectResponse(
   observer: TurnObserver,
   writer: ResponseWriter,
 ): Promise<CollectedResponse> {
-  const platform = observer.platform;
-  const fail = (info: GatewayErrorInfo, outcome: 'failed' | 'cancelled' = 'failed'): CollectedResponse => {
-    observer.close(outcome, { kind: info.kind, message: info.error.message, status: info.status });
+  const fail = (info: GatewayErrorInfo): CollectedResponse => {
     void chat.turn.return?.()?.catch(() => {});
     return { ok: false, info };
   };
@@ -43,9 +36,9 @@ export async function collectResponse(
     for (;;) {
       const r = await chat.turn.next();
       observer.firstEvent();
-      if (r.done) return fail(describeAgentErrorEvent(CUT, platform));
+      if (r.done) return fail(observer.failWithEvent(CUT));
       const event = r.value;
-      if (event.type === 'error') return fail(describeAgentErrorEvent(event, platform));
+      if (event.type === 'error') return fail(observer.failWithEvent(event));
       if (event.type === 'finish') {
         writer.finish(event);
         void chat.turn.return?.()?.catch(() => {});
@@ -54,6 +47,6 @@ export async function collectResponse(
       writer.write(event);
     }
   } catch (error) {
-    return fail(describeGatewayError(chat.requestError(error), platform), isAbort(error) ? 'cancelled' : 'failed');
+    return fail(observer.failWith(chat.requestError(error)));
   }
 }

@@ -17,8 +17,13 @@
  */
 import type { AgentDirectory } from '@kakehashi/platforms';
 import { redact } from '@kakehashi/sse-core';
-import { describeGatewayError, errorResponse, type GatewayErrorInfo } from './chat-completions-errors';
-import { safely, TurnObserver } from './chat-completions-hooks';
+import {
+  CLIENT_CLOSED_KIND,
+  describeGatewayError,
+  errorResponse,
+  type GatewayErrorInfo,
+} from './chat-completions-errors';
+import { cancelTurnOnAbort, safeRequestId, safely, TurnObserver, turnFailure } from './chat-completions-hooks';
 import { kakehashiHeaders } from './chat-completions-ids';
 import { resolveModel } from './chat-completions-model';
 import type { ChatCompletionsTarget } from './chat-completions-handler';
@@ -90,17 +95,24 @@ export function createResponsesHandler(options: ResponsesHandlerOptions = {}): R
   const o = resolveResponsesOptions(options);
   const { directory, metrics, logger, store } = o;
 
-  function refused(info: GatewayErrorInfo, platform: string | undefined, error?: unknown): Response {
-    safely(() => metrics?.error?.(platform ?? 'unknown', info.kind));
+  function refused(
+    info: GatewayErrorInfo,
+    platform: string | undefined,
+    error?: unknown,
+    requestId?: string,
+  ): Response {
+    if (info.kind !== CLIENT_CLOSED_KIND) safely(() => metrics?.error?.(platform ?? 'unknown', info.kind));
     safely(() =>
       logger?.debug?.(
-        { platform, status: info.status, kind: info.kind, error: info.error.message },
+        { reqId: requestId, platform, status: info.status, kind: info.kind, error: info.error.message },
         'response refused',
       ),
     );
     if (info.kind === 'internal' && error !== undefined) {
       const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      safely(() => logger?.error?.({ platform, error: redact(detail) }, 'response: unexpected error'));
+      safely(() =>
+        logger?.error?.({ reqId: requestId, platform, error: redact(detail) }, 'response: unexpected error'),
+      );
     }
     return errorResponse(info);
   }
@@ -111,6 +123,7 @@ export function createResponsesHandler(options: ResponsesHandlerOptions = {}): R
     let platform: string | undefined;
     let observer: TurnObserver | undefined;
     let chat: ChatTurn | undefined;
+    const requestId = safeRequestId(o.requestId, request);
     try {
       const req: ResponsesRequest = await readResponsesRequest(request, o.maxBodyBytes);
       const target = await resolveModel(directory, req.model);
@@ -137,14 +150,9 @@ export function createResponsesHandler(options: ResponsesHandlerOptions = {}): R
           stream: req.stream,
         },
         'response',
+        { requestId, shutdownSignal: o.shutdownSignal },
       );
-      const signal = request.signal;
-      const onAbort = () => turn.cancel(signal.reason);
-      if (signal.aborted) turn.cancel(signal.reason);
-      else {
-        signal.addEventListener('abort', onAbort, { once: true });
-        observer.onClose(() => signal.removeEventListener('abort', onAbort));
-      }
+      cancelTurnOnAbort(turn, observer, [request.signal, o.shutdownSignal]);
       const writer = new ResponseWriter({
         id: responseItemId('resp'),
         createdAt: Math.floor(Date.now() / 1000),
@@ -186,7 +194,9 @@ export function createResponsesHandler(options: ResponsesHandlerOptions = {}): R
       };
       const storeFailed = (error: unknown): GatewayErrorInfo => {
         const detail = error instanceof Error ? error.message : String(error);
-        safely(() => logger?.error?.({ platform, error: redact(detail) }, 'response: storing it failed'));
+        safely(() =>
+          logger?.error?.({ reqId: requestId, platform, error: redact(detail) }, 'response: storing it failed'),
+        );
         return storeError();
       };
       if (req.stream) {
@@ -221,19 +231,15 @@ export function createResponsesHandler(options: ResponsesHandlerOptions = {}): R
         await keep(result.body);
       } catch (error) {
         const info = storeFailed(error);
-        observer.close('failed', { kind: info.kind, message: info.error.message, status: info.status });
+        observer.close('failed', turnFailure(info));
         return errorResponse(info, kakehashiHeaders(writer.ids()));
       }
       observer.close('finished');
       return json(result.body, kakehashiHeaders(result.body.kakehashi));
     } catch (error) {
-      const info = describeGatewayError(error, platform);
       if (chat) void chat.turn.return?.()?.catch(() => {});
-      if (observer) {
-        observer.close('failed', { kind: info.kind, message: info.error.message, status: info.status });
-        return errorResponse(info);
-      }
-      return refused(info, platform, error);
+      if (observer) return errorResponse(observer.failWith(error));
+      return refused(describeGatewayError(error, platform, requestId), platform, error, requestId);
     }
   }
 
@@ -254,7 +260,8 @@ export function createResponsesHandler(options: ResponsesHandlerOptions = {}): R
       }
       return json(stored.response, kakehashiHeaders(stored.response.kakehashi));
     } catch (error) {
-      return refused(describeGatewayError(error, undefined), undefined, error);
+      const requestId = safeRequestId(o.requestId, request);
+      return refused(describeGatewayError(error, undefined, requestId), undefined, error, requestId);
     }
   }
 
