@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { createMiibo, type MiiboProvider } from '@kakehashi/miibo';
 import { type AgentDirectory, defaultPlatforms, type PlatformRegistry } from '@kakehashi/platforms';
-import { type ConversationStore, createMemoryConversationStore } from '@kakehashi/openai-compat';
+import { CLIENT_CLOSED_STATUS, type ConversationStore, createMemoryConversationStore } from '@kakehashi/openai-compat';
 import { registerSecret } from '@kakehashi/sse-core';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
@@ -282,6 +282,11 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
     errorResponse(404, `No route for ${c.req.method} ${c.req.path}.`, { code: 'not_found', type: 'not_found_error' }),
   );
   app.onError((error, c) => {
+    if (c.req.raw.signal.aborted) {
+      // The caller went away (a body read cut short, …): its own outcome, not a server failure.
+      logger.debug({ err: error, method: c.req.method, path: c.req.path }, 'request abandoned by the caller');
+      return errorResponse(CLIENT_CLOSED_STATUS, 'The request was closed by the caller.', { code: 'client_closed' });
+    }
     logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
     return errorResponse(500, 'The server failed to handle the request.', { code: 'internal_error' });
   });

@@ -5,6 +5,8 @@
  * waited out; upstream URLs and bodies never reach the caller (a request id does); an upstream
  * timeout is 504; a caller that goes away is 499 / `client_closed`, never a provider error.
  */
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { startScriptedServer, type ScriptedServer } from '@kakehashi/testkit';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -271,6 +273,27 @@ describe('a caller that goes away is its own outcome', () => {
     expect(await sample(s, `kakehashi_http_requests_total{method="POST",${route},status="500"}`)).toBe(0);
     expect(await sample(s, `kakehashi_client_disconnects_total{${route},phase="before_answer"}`)).toBe(1);
     expect(await s.metrics.registry.metrics()).not.toContain('kakehashi_provider_errors_total{');
+  });
+
+  it('mid-upload: 499, not a 500 nor an error line', async () => {
+    const { url, server: s, log } = await gateway();
+    // Half of a declared body, then the caller closes its side: the bytes arrive, the rest never does.
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.end(
+      'POST /v1/agent-groups HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
+        'Content-Length: 200\r\nx-request-id: leaver-3\r\n\r\n{"utterance": "half',
+    );
+    socket.resume();
+    await eventually(() => log.lines().some((l) => l.reqId === 'leaver-3' && l.msg === 'request'));
+    expect(log.lines().find((l) => l.reqId === 'leaver-3' && l.msg === 'request')).toMatchObject({
+      status: 499,
+      outcome: 'client_closed',
+    });
+    expect(log.lines().filter((l) => l.level === 'error')).toEqual([]);
+    expect(await sample(s, 'kakehashi_http_requests_total{method="POST",route="/v1/agent-groups",status="500"}')).toBe(
+      0,
+    );
   });
 
   it('mid-stream: client_closed, the upstream cancelled, not a provider error', async () => {
