@@ -3,6 +3,8 @@ import {
   callRetryOptions,
   MissingConfigError,
   ResponseDecodeError,
+  batchReader,
+  type BatchReadable,
   createAgentTurn,
   registerSecret,
   validateArgument,
@@ -125,10 +127,15 @@ function withSignal(signals: AbortSignals | undefined, own: AbortSignal): AbortS
  * the response at once, even while a read is pending; any other close lets the body end normally, so
  * that a finished answer's connection goes back to the pool.
  */
-function turnMessages(opened: AgenticStarOpenedChat, signals: readonly AbortSignal[]): AsyncIterator<SSEJsonMessage> {
+function turnMessages(
+  opened: AgenticStarOpenedChat,
+  signals: readonly AbortSignal[],
+): AsyncIterator<SSEJsonMessage> & BatchReadable<SSEJsonMessage> {
   const inner = opened.messages;
   return {
     next: () => inner.next(),
+    // One network read's messages at once, for the turn's batch read.
+    nextBatch: batchReader(inner),
     async return() {
       if (signals.some((s) => s.aborted)) await opened.cancel();
       await inner.return?.();

@@ -1,5 +1,6 @@
-import type { CollectedAgentAnswer } from './agent-event';
+import type { AgentEvent, CollectedAgentAnswer } from './agent-event';
 import type { AgentEventStream } from './agent-event-stream';
+import type { KakehashiAsyncIterator } from './async-iterator';
 import type { AbortSignals } from './abort-signals';
 import type { HeaderRecord, TimeoutOptions } from './http-request';
 import type { FetchFunction } from './http-transport';
@@ -71,7 +72,8 @@ export interface AgentTurnAnswer extends CollectedAgentAnswer {
 
 /**
  * One running turn. Nothing is sent until the first read; read it once, as `AgentEvent`s (leaving the
- * loop early cancels the request), or call {@link collect} for the whole answer.
+ * loop early cancels the request), in batches ({@link batches}), or call {@link collect} for the
+ * whole answer.
  */
 export interface AgentTurn extends AgentEventStream {
   /** The platform, for example `codeer`. */
@@ -82,6 +84,17 @@ export interface AgentTurn extends AgentEventStream {
    * passed; `undefined` until then.
    */
   session(): AgentSession | undefined;
+  /**
+   * Reads the turn in batches: the events decoded from one network read, in one promise (never an
+   * empty array), with the same rules as the per-event read (a cut stream ends with an `error`
+   * event, an abort rejects with `AbortError`, leaving the loop early cancels the request). For
+   * readers that handle a read's events in one go (one socket write, one stream enqueue round).
+   * Returns the same iterator when called again.
+   *
+   * @throws KakehashiError (kind `invalid-state`) when the turn is already read per event; reading
+   * it per event after this rejects the same way. A turn is read one way only.
+   */
+  batches(): KakehashiAsyncIterator<readonly AgentEvent[]>;
   /**
    * Cancels the turn at once, whatever it is doing: the request is aborted (or never sent), a pending
    * read rejects with `AbortError`, and the connection is closed. Safe to call more than once.

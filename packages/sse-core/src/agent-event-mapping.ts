@@ -1,5 +1,6 @@
 import type { AgentEvent } from './agent-event';
 import { asyncIterator, type KakehashiAsyncIterator } from './async-iterator';
+import { batchReader, type BatchReadable } from './batch-iterator';
 
 /** How {@link mapAgentEvents} turns a provider's items into `AgentEvent`s. */
 export interface AgentEventMapping<T> {
@@ -19,11 +20,14 @@ export interface AgentEventMapping<T> {
  * closed at once (which ends its HTTP request, or lets the connection go back to the pool) and nothing
  * more is read; leaving a `for await` early closes it too. Wrap the result in `guardAgentStream` for
  * the shared cut-stream and failure rules.
+ *
+ * `nextBatch` maps everything one read of the source produced (its `nextBatch`, when it has one) and
+ * hands the events over in one promise.
  */
 export function mapAgentEvents<T>(
   source: AsyncIterator<T>,
   mapping: AgentEventMapping<T>,
-): KakehashiAsyncIterator<AgentEvent> {
+): KakehashiAsyncIterator<AgentEvent> & BatchReadable<AgentEvent> {
   let queue: AgentEvent[] = [];
   let index = 0;
   let finished = false;
@@ -50,21 +54,56 @@ export function mapAgentEvents<T>(
     return source.next().then(step, onError);
   };
 
-  return asyncIterator({
-    next() {
-      if (index < queue.length) return Promise.resolve({ done: false, value: queue[index++]! });
-      if (finished) return Promise.resolve({ done: true, value: undefined });
-      queue = [];
-      index = 0;
-      return source.next().then(step, onError);
-    },
-    async close() {
-      queue = [];
-      index = 0;
-      if (!finished) {
-        finished = true;
-        await source.return?.();
+  let readBatch: (() => Promise<IteratorResult<readonly T[], undefined>>) | undefined;
+  const stepBatch = (
+    r: IteratorResult<readonly T[], undefined>,
+  ): IteratorResult<readonly AgentEvent[], undefined> | Promise<IteratorResult<readonly AgentEvent[], undefined>> => {
+    const out: AgentEvent[] = [];
+    if (r.done) {
+      finished = true;
+      mapping.end?.(out);
+    } else {
+      for (const item of r.value) {
+        if (mapping.push(item, out)) {
+          close();
+          break;
+        }
       }
+    }
+    if (out.length > 0) return { done: false, value: out };
+    if (finished) return { done: true, value: undefined };
+    return readBatch!().then(stepBatch, onError);
+  };
+
+  return Object.assign(
+    asyncIterator({
+      next() {
+        if (index < queue.length) return Promise.resolve({ done: false, value: queue[index++]! });
+        if (finished) return Promise.resolve({ done: true, value: undefined });
+        queue = [];
+        index = 0;
+        return source.next().then(step, onError);
+      },
+      async close() {
+        queue = [];
+        index = 0;
+        if (!finished) {
+          finished = true;
+          await source.return?.();
+        }
+      },
+    }),
+    {
+      nextBatch(): Promise<IteratorResult<readonly AgentEvent[], undefined>> {
+        if (index < queue.length) {
+          const rest = queue.slice(index);
+          index = queue.length;
+          return Promise.resolve({ done: false, value: rest });
+        }
+        if (finished) return Promise.resolve({ done: true, value: undefined });
+        readBatch ??= batchReader(source);
+        return readBatch().then(stepBatch, onError);
+      },
     },
-  });
+  );
 }

@@ -1,5 +1,6 @@
 import { applyAgentEvent, type AgentEvent, type CollectedAgentAnswer } from './agent-event';
 import { asyncIterator, type KakehashiAsyncIterator } from './async-iterator';
+import { batchReader, type BatchReadable } from './batch-iterator';
 import { AbortError, AgentStreamError, KakehashiError } from './errors';
 
 /**
@@ -11,11 +12,16 @@ import { AbortError, AgentStreamError, KakehashiError } from './errors';
  *   event; a failure before any event (a 401, a 5xx after retries) is thrown, so the caller can act
  *   on its status;
  * - an abort is always thrown as `AbortError`.
+ *
+ * `nextBatch` applies the same rules to the source's batch reads (one promise per network read).
  */
 /** An `AgentEvent` stream as the provider packages hand it out: iterate it once; leaving early cancels it. */
 export type AgentEventStream = KakehashiAsyncIterator<AgentEvent>;
 
-export function guardAgentStream(provider: string, source: AsyncIterable<AgentEvent>): AgentEventStream {
+export function guardAgentStream(
+  provider: string,
+  source: AsyncIterable<AgentEvent>,
+): AgentEventStream & BatchReadable<AgentEvent> {
   // A hand-written iterator rather than an async generator: this sits on every event of every
   // provider stream, and a generator's resumption costs several microtask turns per event.
   const upstream = source[Symbol.asyncIterator]();
@@ -71,24 +77,52 @@ export function guardAgentStream(provider: string, source: AsyncIterable<AgentEv
     };
   };
 
-  return asyncIterator({
-    next() {
-      if (finished) return Promise.resolve(done());
-      let pending: Promise<IteratorResult<AgentEvent>>;
-      try {
-        pending = upstream.next();
-      } catch (error) {
-        return Promise.resolve().then(() => onError(error));
-      }
-      return pending.then(onValue, onError);
+  const single = (r: IteratorResult<AgentEvent, undefined>): IteratorResult<readonly AgentEvent[], undefined> =>
+    r.done ? r : { done: false, value: [r.value] };
+  const onBatch = (
+    r: IteratorResult<readonly AgentEvent[], undefined>,
+  ): IteratorResult<readonly AgentEvent[], undefined> => {
+    if (r.done) return single(onValue(r));
+    started = true;
+    for (const event of r.value) if (event.type === 'finish' || event.type === 'error') ended = true;
+    return r;
+  };
+  const onBatchError = (error: unknown): IteratorResult<readonly AgentEvent[], undefined> => single(onError(error));
+  let readBatch: (() => Promise<IteratorResult<readonly AgentEvent[], undefined>>) | undefined;
+
+  return Object.assign(
+    asyncIterator({
+      next() {
+        if (finished) return Promise.resolve(done());
+        let pending: Promise<IteratorResult<AgentEvent>>;
+        try {
+          pending = upstream.next();
+        } catch (error) {
+          return Promise.resolve().then(() => onError(error));
+        }
+        return pending.then(onValue, onError);
+      },
+      async close() {
+        if (!finished) {
+          finished = true;
+          await upstream.return?.();
+        }
+      },
+    }),
+    {
+      nextBatch(): Promise<IteratorResult<readonly AgentEvent[], undefined>> {
+        if (finished) return Promise.resolve(single(done()));
+        let pending: Promise<IteratorResult<readonly AgentEvent[], undefined>>;
+        try {
+          readBatch ??= batchReader(upstream);
+          pending = readBatch();
+        } catch (error) {
+          return Promise.resolve().then(() => onBatchError(error));
+        }
+        return pending.then(onBatch, onBatchError);
+      },
     },
-    async close() {
-      if (!finished) {
-        finished = true;
-        await upstream.return?.();
-      }
-    },
-  });
+  );
 }
 
 /**

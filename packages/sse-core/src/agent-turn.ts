@@ -2,7 +2,9 @@ import type { AgentSession, AgentTurn, AgentTurnAnswer } from './agent-contract'
 import type { AgentEvent, AgentStartEvent } from './agent-event';
 import { collectAgentAnswer, guardAgentStream } from './agent-event-stream';
 import { signalList, type AbortSignals } from './abort-signals';
-import { AbortError } from './errors';
+import { asyncIterator, type KakehashiAsyncIterator } from './async-iterator';
+import { batchReader, type BatchReadable } from './batch-iterator';
+import { AbortError, KakehashiError } from './errors';
 
 /** What `open` may tell the turn while it opens. */
 export interface AgentTurnOpening {
@@ -20,6 +22,9 @@ export interface AgentTurnSource {
   /**
    * Sends the request and returns the platform's events. Called once, on the first read, with the
    * signals that cancel the turn (the caller's and the turn's own): pass them to every request.
+   * An iterator with a `nextBatch` (sse-core's decoders, `mapAgentEvents`, `guardAgentStream` all
+   * have one) makes {@link AgentTurn.batches} hand over one network read per promise; any other
+   * iterator still works, one event per batch.
    */
   open(
     signals: readonly AbortSignal[],
@@ -57,20 +62,32 @@ export function createAgentTurn(source: AgentTurnSource): AgentTurn {
     throw AbortError.isInstance(reason) ? reason : new AbortError(reason);
   };
 
-  const lazy: AsyncIterator<AgentEvent> = {
+  /** Sends the request (first read only); a turn cancelled meanwhile closes what opened and aborts. */
+  const openUpstream = async (): Promise<AsyncIterator<AgentEvent>> => {
+    if (signals.some((s) => s.aborted)) aborted();
+    const opened = await source.open(signals, opening);
+    if (closed || controller.signal.aborted) {
+      void Promise.resolve(opened.return?.()).catch(() => {});
+      aborted();
+    }
+    upstream = opened;
+    return opened;
+  };
+  let readBatch: (() => Promise<IteratorResult<readonly AgentEvent[], undefined>>) | undefined;
+
+  const lazy: AsyncIterator<AgentEvent> & BatchReadable<AgentEvent> = {
     async next() {
       if (controller.signal.aborted) aborted(); // cancelled: every later read is an abort, never a cut
-      if (upstream === undefined) {
-        if (signals.some((s) => s.aborted)) aborted();
-        const opened = await source.open(signals, opening);
-        if (closed || controller.signal.aborted) {
-          void Promise.resolve(opened.return?.()).catch(() => {});
-          aborted();
-        }
-        upstream = opened;
-      }
-      const r = await upstream.next();
+      const r = await (upstream ?? (await openUpstream())).next();
       if (!r.done && r.value.type === 'start') session = source.sessionOf?.(r.value) ?? session;
+      return r;
+    },
+    async nextBatch() {
+      if (controller.signal.aborted) aborted();
+      readBatch ??= batchReader(upstream ?? (await openUpstream()));
+      const r = await readBatch();
+      if (!r.done)
+        for (const event of r.value) if (event.type === 'start') session = source.sessionOf?.(event) ?? session;
       return r;
     },
     async return() {
@@ -81,9 +98,32 @@ export function createAgentTurn(source: AgentTurnSource): AgentTurn {
   };
   const guarded = guardAgentStream(source.provider, { [Symbol.asyncIterator]: () => lazy });
 
+  // A turn is read one way: per event (`next`, `for await`, `collect`) or in batches, never both.
+  let readBy: 'events' | 'batches' | undefined;
+  const mixed = (used: 'events' | 'batches') =>
+    new KakehashiError(
+      'invalid-state',
+      `the ${source.provider} turn is already read ${used === 'events' ? 'per event (next(), for await or collect())' : 'in batches (batches())'}: read a turn one way only`,
+    );
+  const readEvent = guarded.next;
+  guarded.next = () => {
+    if (readBy !== 'events') {
+      if (readBy === 'batches') return Promise.reject(mixed('batches'));
+      readBy = 'events';
+    }
+    return readEvent();
+  };
+  let batches: KakehashiAsyncIterator<readonly AgentEvent[]> | undefined;
+
   const turn: AgentTurn = Object.assign(guarded, {
     provider: source.provider,
     session: () => session,
+    batches() {
+      if (readBy === 'events') throw mixed('events');
+      readBy = 'batches';
+      batches ??= asyncIterator({ next: guarded.nextBatch, close: () => guarded.return?.() });
+      return batches;
+    },
     cancel(reason?: unknown) {
       if (controller.signal.aborted) return;
       controller.abort(reason ?? new AbortError(new Error('the turn was cancelled')));

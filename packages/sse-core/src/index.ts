@@ -101,7 +101,7 @@ export {
   type SSEStreamOptions,
 } from './sse-encoder';
 export { pipeSSE, type SSEWritable, type SSEPipeOutcome } from './sse-pipe';
-export { flattenBatches } from './batch-iterator';
+export { batchReader, flattenBatches, type BatchReadable } from './batch-iterator';
 export { byteChunks, type ByteSource } from './byte-source';
 export { validateArgument, type SchemaLike } from './validate-argument';
 export { lazySchema } from './lazy-schema';
