@@ -110,9 +110,11 @@ export class KakehashiLanguageModel implements LanguageModelV4 {
   async doStream(options: LanguageModelV4CallOptions): Promise<LanguageModelV4StreamResult> {
     const prepared = await this.#prepare(options);
     const { turn } = prepared;
-    let pending: AgentEvent | undefined;
+    // In batches: a pull of the stream then enqueues all parts of one network read at once.
+    const batches = turn.batches();
+    let pending: readonly AgentEvent[] | undefined;
     try {
-      const first = await turn.next();
+      const first = await batches.next();
       pending = first.done ? undefined : first.value;
     } catch (error) {
       turn.cancel();
@@ -122,6 +124,7 @@ export class KakehashiLanguageModel implements LanguageModelV4 {
     return {
       stream: partStream({
         turn,
+        batches,
         first: pending,
         warnings: prepared.warnings,
         mapperOptions: prepared.mapperOptions,

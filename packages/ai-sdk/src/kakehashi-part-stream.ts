@@ -4,9 +4,12 @@ import { AgentPartMapper, type PartMapperOptions } from './kakehashi-stream-part
 
 /** What {@link partStream} reads and tells. */
 export interface PartStreamSource {
+  /** The turn, for `cancel()`. */
   turn: AgentTurn;
-  /** The event read before the stream was made (the answer has started), if any. */
-  first: AgentEvent | undefined;
+  /** The turn's batch read ({@link AgentTurn.batches}): the events of one network read at a time. */
+  batches: AsyncIterator<readonly AgentEvent[], undefined>;
+  /** The batch read before the stream was made (the answer has started), if any. */
+  first: readonly AgentEvent[] | undefined;
   warnings: SharedV4Warning[];
   mapperOptions: PartMapperOptions;
   /** Called with the final text before `finish` is handed out (the session memory). */
@@ -27,14 +30,16 @@ export function isAbort(error: unknown): boolean {
 /**
  * The turn as a `ReadableStream` of AI SDK stream parts: `stream-start` with the warnings, then
  * what {@link AgentPartMapper} makes of each event. Pull-driven, so the platform is read only as
- * fast as the stream is (backpressure reaches the HTTP body), at most {@link PART_QUEUE_SIZE} parts
- * ahead; a text delta arriving while the previous one still waits in the queue is appended to it. Each pull reads events with a
- * promise chain (no async function per event: this is the hot path) until the queue is full or the
- * answer ends. An abort errors the stream with the `AbortError`; cancelling the stream cancels the
- * turn at once.
+ * fast as the stream is (backpressure reaches the HTTP body): a pull reads the turn in batches (the
+ * events of one network read in one promise, `turn.batches()`) and enqueues all parts of a read at
+ * once, until the queue holds {@link PART_QUEUE_SIZE} parts or the answer ends; one read's parts may
+ * go past it. A text delta arriving while the previous one still waits in the queue is appended to
+ * it, so the deltas of one read usually become one part. No async function per event: this is the
+ * hot path. An abort errors the stream with the `AbortError`; cancelling the stream cancels the turn
+ * at once.
  */
 export function partStream(source: PartStreamSource): ReadableStream<LanguageModelV4StreamPart> {
-  const { turn, mapperOptions } = source;
+  const { turn, batches, mapperOptions } = source;
   let pending = source.first;
   let cancelled = false;
   let mapper: AgentPartMapper;
@@ -65,7 +70,20 @@ export function partStream(source: PartStreamSource): ReadableStream<LanguageMod
             }
             resolve();
           };
-          const step = (r: IteratorResult<AgentEvent, undefined>): void => {
+          const finish = (event: Extract<AgentEvent, { type: 'finish' }>): void => {
+            source.remember(event.text).then(() => {
+              try {
+                if (!cancelled) {
+                  mapper.push(event);
+                  controller.close();
+                }
+                resolve();
+              } catch (error) {
+                fail(error);
+              }
+            }, fail);
+          };
+          const step = (r: IteratorResult<readonly AgentEvent[], undefined>): void => {
             try {
               if (cancelled) {
                 resolve();
@@ -77,28 +95,19 @@ export function partStream(source: PartStreamSource): ReadableStream<LanguageMod
                 resolve();
                 return;
               }
-              const event = r.value;
-              if (event.type === 'finish') {
-                source.remember(event.text).then(() => {
-                  try {
-                    if (!cancelled) {
-                      mapper.push(event);
-                      controller.close();
-                    }
-                    resolve();
-                  } catch (error) {
-                    fail(error);
-                  }
-                }, fail);
-                return;
+              for (const event of r.value) {
+                if (event.type === 'finish') {
+                  finish(event);
+                  return;
+                }
+                mapper.push(event);
+                if (mapper.ended) {
+                  controller.close();
+                  resolve();
+                  return;
+                }
               }
-              mapper.push(event);
-              if (mapper.ended) {
-                controller.close();
-                resolve();
-                return;
-              }
-              if ((controller.desiredSize ?? 0) > 0) turn.next().then(step, fail);
+              if ((controller.desiredSize ?? 0) > 0) batches.next().then(step, fail);
               else resolve();
             } catch (error) {
               fail(error);
@@ -109,7 +118,7 @@ export function partStream(source: PartStreamSource): ReadableStream<LanguageMod
             pending = undefined;
             step({ done: false, value: first });
           } else {
-            turn.next().then(step, fail);
+            batches.next().then(step, fail);
           }
         });
       },

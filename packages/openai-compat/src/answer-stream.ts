@@ -113,9 +113,10 @@ const CUT_MID_ANSWER: AgentErrorEvent = {
 };
 
 /**
- * The SSE body: the encoder's text for each agent event, pulled as the writer asks for it (so a slow
- * reader slows the upstream read down). It does no batching of its own: on Node, sse-core's
- * `pipeSSE` joins the events of one tick (one upstream read) into one socket write.
+ * The SSE body: the encoder's text for the agent events, pulled as the writer asks for it (so a slow
+ * reader slows the upstream read down). The turn is read in batches (`turn.batches()`): the events of
+ * one upstream read are encoded in one pass and handed out as one string, so one network read becomes
+ * one socket write (sse-core's `pipeSSE`) with one promise per read, not per event.
  *
  * The turn ends in one of three ways. A `finish` (or an in-stream error) closes the turn with
  * `return()`: the SDK has stopped at the end signal, and sse-core lets the rest of the upstream body
@@ -130,15 +131,18 @@ class AnswerSource implements AsyncIterableIterator<string> {
     left: () => this.#done,
   };
   #head: string;
-  #pending: Promise<IteratorResult<AgentEvent>> | IteratorResult<AgentEvent> | undefined;
+  readonly #batches: AsyncIterator<readonly AgentEvent[], undefined>;
+  #pending: Promise<IteratorResult<readonly AgentEvent[]>> | IteratorResult<readonly AgentEvent[]> | undefined;
   #done = false;
 
   constructor(
     chat: ChatTurn,
     options: StreamAnswerOptions,
-    first: Promise<IteratorResult<AgentEvent>> | IteratorResult<AgentEvent>,
+    batches: AsyncIterator<readonly AgentEvent[], undefined>,
+    first: Promise<IteratorResult<readonly AgentEvent[]>> | IteratorResult<readonly AgentEvent[]>,
   ) {
     this.#chat = chat;
+    this.#batches = batches;
     this.#o = options;
     this.#pending = first;
     this.#head = options.encoder.begin?.() ?? '';
@@ -158,11 +162,11 @@ class AnswerSource implements AsyncIterableIterator<string> {
   async next(): Promise<IteratorResult<string>> {
     if (this.#head !== '') return this.#out('');
     while (!this.#done) {
-      let r: IteratorResult<AgentEvent>;
+      let r: IteratorResult<readonly AgentEvent[]>;
       const pending = this.#pending;
       this.#pending = undefined;
       try {
-        r = await (pending ?? this.#chat.turn.next());
+        r = await (pending ?? this.#batches.next());
       } catch (error) {
         if (this.#done) break;
         const text = this.#failed(error);
@@ -170,19 +174,24 @@ class AnswerSource implements AsyncIterableIterator<string> {
         break;
       }
       if (this.#done) break;
-      let text = this.#take(r);
-      // Only a finish has work to wait for: every other event stays on the synchronous path.
-      if (typeof text !== 'string') text = await text;
+      this.#o.observer.firstEvent();
+      let text = '';
+      if (r.done) text = this.#error(CUT_MID_ANSWER);
+      else {
+        for (const event of r.value) {
+          const piece = this.#take(event);
+          // Only a finish has work to wait for: every other event stays on the synchronous path.
+          text += typeof piece === 'string' ? piece : await piece;
+          if (this.#done) break;
+        }
+      }
       if (text !== '') return this.#out(text);
     }
     return { done: true, value: undefined };
   }
 
-  /** SSE text for one read result ('' for none); ends the turn on finish, error or a cut. */
-  #take(r: IteratorResult<AgentEvent>): string | Promise<string> {
-    this.#o.observer.firstEvent();
-    if (r.done) return this.#error(CUT_MID_ANSWER);
-    const event = r.value;
+  /** SSE text for one event ('' for none); ends the turn on finish or error. */
+  #take(event: AgentEvent): string | Promise<string> {
     if (event.type === 'error') return this.#error(event);
     if (event.type === 'finish') return this.#o.complete(event, this.#ending);
     return this.#o.encoder.write(event) ?? '';
@@ -235,8 +244,9 @@ class AnswerSource implements AsyncIterableIterator<string> {
  */
 export async function streamAnswer(chat: ChatTurn, options: StreamAnswerOptions): Promise<Response> {
   const { encoder, observer } = options;
-  const firstPromise = chat.turn.next();
-  let first: IteratorResult<AgentEvent> | typeof PENDING;
+  const batches = chat.turn.batches();
+  const firstPromise = batches.next();
+  let first: IteratorResult<readonly AgentEvent[]> | typeof PENDING;
   try {
     first = await withTimeout(firstPromise, options.firstEventWaitMs);
   } catch (error) {
@@ -246,23 +256,25 @@ export async function streamAnswer(chat: ChatTurn, options: StreamAnswerOptions)
   }
   if (first !== PENDING) {
     observer.firstEvent();
-    const failure: AgentErrorEvent | undefined = first.done
-      ? { ...CUT_MID_ANSWER, message: 'the answer ended before it started' }
-      : first.value.type === 'error'
-        ? first.value
-        : undefined;
+    const head = first.done ? undefined : first.value[0];
+    const failure: AgentErrorEvent | undefined =
+      head === undefined
+        ? { ...CUT_MID_ANSWER, message: 'the answer ended before it started' }
+        : head.type === 'error'
+          ? head
+          : undefined;
     if (failure !== undefined) {
       const info = observer.failWithEvent(failure);
       void chat.turn.return?.()?.catch(() => {});
       return options.failed(info);
     }
-    if (first.value.type === 'start') encoder.remember(first.value);
+    if (head?.type === 'start') encoder.remember(head);
   } else {
     // Keep the pending read from rejecting unobserved; the source awaits the same promise.
     firstPromise.catch(() => {});
   }
-  // The first event is replayed through the source (the encoder only noted its ids for the headers).
-  const source = new AnswerSource(chat, options, first === PENDING ? firstPromise : first);
+  // The first read is replayed through the source (the encoder only noted its ids for the headers).
+  const source = new AnswerSource(chat, options, batches, first === PENDING ? firstPromise : first);
   const headers = {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
