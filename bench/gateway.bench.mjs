@@ -10,10 +10,15 @@
 //   responses: POST /v1/responses {model: 'agenticstar', input, stream: true} through the same server: the
 //            same answer as Responses API events (response.created … response.completed), stored in
 //            the server's conversation store as by default (SQLite in memory here)
+//   nginx:   Debian's nginx (/usr/sbin/nginx, one worker process), started by the bench on loopback with a
+//            temporary configuration as a reverse proxy to the same simulator (proxy_buffering off,
+//            keep-alive upstream connections): the physical limit of a proxy on this machine. Left
+//            out, with a note, when nginx is not installed (apt-get install -y nginx).
 // at 1, 100 and 500 concurrent streams (bounded by a client pool of that many connections), then the
-// memory each open stream costs in the proxy and gateway processes (N streams held open by a stalled
-// upstream). The simulator, the proxy and the gateway each run in their own process; this one is the
-// load generator. Loopback only.
+// memory each open stream costs in the proxy, nginx and gateway processes (1,000 streams held open by a
+// stalled upstream), and the RSS of each after a burst of 2,000 concurrent streams against its RSS
+// before (after GC and a quiet second: memory returned). The simulator, the proxy and the gateway each
+// run in their own process; this one is the load generator. Loopback only.
 //
 // TTFB is the first body byte (the simulator's `: connected` comment for direct/proxy; the gateway
 // holds its headers until the platform's first event, so its first byte is the role chunk); "1st
@@ -31,8 +36,10 @@
 // the simulator's answer / user, so every request also digests and looks it up, and finds it when
 // conversations are on; the direct and proxy requests stay as they are).
 // The gateway's JavaScript alone, without sockets: gateway-cpu.bench.mjs.
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -43,6 +50,7 @@ import { median, printTable } from './bench-utils.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const serverDir = join(here, '..', 'apps', 'server');
 const role = process.argv[2];
+const NGINX = '/usr/sbin/nginx';
 
 if (role === 'sim') await runSimulator();
 else if (role === 'proxy') await runProxy(process.argv[3]);
@@ -280,6 +288,93 @@ async function holdOpen(target, n) {
   };
 }
 
+// ---------------------------------------------------------------------------------------------------
+// nginx (Debian's package) as a reverse proxy to the simulator
+
+/** Reads `/proc/<pid>/stat`: CPU (user + system) in ms. */
+function procCpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in ticks of 1/100 s
+}
+
+/** RSS of a process in bytes (`/proc/<pid>/status`). */
+function procRss(pid) {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  return Number(line.split(/\s+/)[1]) * 1024;
+}
+
+/** Starts nginx in the foreground with one worker; resolves once it answers, with CPU and memory probes. */
+async function startNginx(upstreamOrigin) {
+  const dir = mkdtempSync(join(tmpdir(), 'kakehashi-bench-nginx-'));
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const upstream = new URL(upstreamOrigin);
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `worker_processes 1;
+${process.getuid?.() === 0 ? 'user root;' : ''}
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  keepalive_timeout 60s;
+  keepalive_requests 100000;
+  upstream sim { server ${upstream.host}; keepalive 1024; keepalive_requests 100000; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://sim;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+      proxy_request_buffering off;
+    }
+  }
+}
+`,
+  );
+  const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      await (await request(`${url}/`)).body.text();
+      break;
+    } catch (error) {
+      if (i > 100) throw new Error(`nginx did not start: ${error.message}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const pids = () => [
+    child.pid,
+    ...readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean),
+  ];
+  return {
+    url,
+    call: async (cmd) => {
+      const all = pids();
+      if (cmd === 'cpu') {
+        const ms = all.reduce((n, pid) => n + procCpuMs(pid), 0);
+        return { user: ms * 1000, system: 0 };
+      }
+      if (cmd === 'memory') return { rss: all.reduce((n, pid) => n + procRss(pid), 0), heap: 0, external: 0 };
+      return {};
+    },
+    stop: () => {
+      child.kill('SIGTERM');
+      return new Promise((r) => child.once('exit', r)).finally(() => rmSync(dir, { recursive: true, force: true }));
+    },
+  };
+}
+
 async function runBench() {
   const scale = Number(process.env.BENCH_SCALE ?? 1);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -288,6 +383,8 @@ async function runBench() {
   const proxy = start(['proxy', simInfo.url]);
   const gateway = start(['gateway', JSON.stringify(simInfo)]);
   const [proxyInfo, gatewayInfo] = await Promise.all([proxy.ready, gateway.ready]);
+  const nginx = existsSync(NGINX) ? await startNginx(new URL(simInfo.url).origin) : undefined;
+  if (!nginx) console.log(`nginx: ${NGINX} not found (apt-get install -y nginx), its row is left out`);
 
   const tokenRes = await request(simInfo.tokenUrl, {
     method: 'POST',
@@ -315,6 +412,7 @@ async function runBench() {
     body: platformBody,
   };
   const proxied = { ...direct, name: 'proxy', origin: proxyInfo.url };
+  const nginxed = nginx ? { ...direct, name: 'nginx', origin: nginx.url } : undefined;
   // BENCH_HISTORY=1: a second turn with the whole history, as a chat UI sends it.
   const history = process.env.BENCH_HISTORY === '1';
   const { agenticStarDefaultAnswer } = history ? await import('@kakehashi/testkit') : {};
@@ -356,16 +454,20 @@ async function runBench() {
       ...(process.env.BENCH_RESPONSES_STORE === 'off' ? { store: false } : {}),
     }),
   };
-  const contenders = [direct, proxied, viaGateway, viaResponses];
+  const contenders = [direct, proxied, ...(nginxed ? [nginxed] : []), viaGateway, viaResponses];
+  const processOf = (name) =>
+    name === 'proxy' ? proxy : name === 'nginx' ? nginx : name === 'direct' ? undefined : gateway;
 
   // Warm-up: JIT, keep-alive pools, the gateway's token cache.
   for (const t of contenders) await load(t, 10, Math.max(50, Math.round(300 * scale)));
 
   // Memory per open stream, in the proxy and gateway processes.
-  const openN = Math.max(50, Math.round(500 * scale));
+  const openN = Math.max(50, Math.round(Number(process.env.BENCH_OPEN ?? 1000) * scale));
   console.log(`memory per open stream (${openN} streams held open by a stalled upstream, after GC)`);
+  const perOpen = {};
   for (const [name, target, proc] of [
     ['proxy', proxied, proxy],
+    ...(nginx ? [['nginx', nginxed, nginx]] : []),
     ['gateway', viaGateway, gateway],
     ['responses', viaResponses, gateway],
   ]) {
@@ -380,7 +482,12 @@ async function runBench() {
     console.log(
       `  ${name.padEnd(9)} rss ${kb(during.rss - before.rss).padStart(10)}   heap ${kb(during.heap - before.heap).padStart(10)}   external ${kb(during.external - before.external).padStart(10)}`,
     );
+    perOpen[name] = during.rss - before.rss;
   }
+  const openRatio = perOpen.gateway / perOpen.proxy;
+  console.log(
+    `  gateway rss per open stream ${openRatio.toFixed(2)}x the proxy's (target <= 1.00x: ${openRatio <= 1 ? 'ok' : 'MISSED'})${perOpen.nginx === undefined ? '' : `, ${(perOpen.gateway / perOpen.nginx).toFixed(2)}x nginx's`}`,
+  );
   console.log('');
 
   const only = process.env.BENCH_LEVELS?.split(',').map(Number);
@@ -402,7 +509,7 @@ async function runBench() {
     for (let r = 0; r < rounds; r++) {
       for (const t of contenders) {
         await sim.call('clear');
-        const proc = t.name === 'proxy' ? proxy : t.name === 'direct' ? undefined : gateway;
+        const proc = processOf(t.name);
         const cpu0 = await proc?.call('cpu');
         const sim0 = await sim.call('cpu');
         const own0 = process.cpuUsage();
@@ -471,7 +578,15 @@ async function runBench() {
     const dataGap = stats.gateway.ttfd50 - stats.proxy.ttfd50;
     const totalGap = stats.gateway.total50 - stats.proxy.total50;
     const ratio = stats.gateway.rate / stats.proxy.rate;
-    summary.push({ concurrency, gap, dataGap, totalGap, ratio, cpu: stats.gateway.cpu / stats.proxy.cpu });
+    summary.push({
+      concurrency,
+      gap,
+      dataGap,
+      totalGap,
+      ratio,
+      cpu: stats.gateway.cpu / stats.proxy.cpu,
+      nginx: stats.nginx && { rate: stats.nginx.rate / stats.proxy.rate, cpu: stats.nginx.cpu / stats.proxy.cpu },
+    });
     const r = stats.responses;
     responsesSummary.push({
       concurrency,
@@ -484,11 +599,13 @@ async function runBench() {
     });
   }
 
-  console.log('\ntargets: gateway p50 TTFB within 1 ms of the proxy; gateway throughput >= 0.8x the proxy');
+  console.log(
+    '\ntargets: gateway p50 TTFB within 1 ms of the proxy; gateway throughput >= 0.9x the proxy at 100 and 500; cpu/stream <= 1.25x the proxy',
+  );
   const ms = (v) => `${v >= 0 ? '+' : ''}${v.toFixed(2)} ms`;
   for (const s of summary) {
     console.log(
-      `  ${String(s.concurrency).padStart(3)} streams: gateway - proxy p50: TTFB ${ms(s.gap)} ${s.gap <= 1 ? 'ok' : 'MISSED'}, first data ${ms(s.dataGap)} ${s.dataGap <= 1 ? 'ok' : 'MISSED'}, total ${ms(s.totalGap)};  throughput ${s.ratio.toFixed(2)}x ${s.ratio >= 0.8 ? 'ok' : 'MISSED'};  cpu/stream ${s.cpu.toFixed(2)}x the proxy's`,
+      `  ${String(s.concurrency).padStart(3)} streams: gateway - proxy p50: TTFB ${ms(s.gap)} ${s.gap <= 1 ? 'ok' : 'MISSED'}, first data ${ms(s.dataGap)} ${s.dataGap <= 1 ? 'ok' : 'MISSED'}, total ${ms(s.totalGap)};  throughput ${s.ratio.toFixed(2)}x ${s.concurrency < 100 ? '' : s.ratio >= 0.9 ? 'ok' : 'MISSED'};  cpu/stream ${s.cpu.toFixed(2)}x the proxy's ${s.cpu <= 1.25 ? 'ok' : 'MISSED'}`,
     );
   }
   for (const s of responsesSummary) {
@@ -496,5 +613,40 @@ async function runBench() {
       `  ${String(s.concurrency).padStart(3)} streams: responses - proxy p50: TTFB ${ms(s.gap)}, first data ${ms(s.dataGap)}, total ${ms(s.totalGap)};  throughput ${s.ratio.toFixed(2)}x the proxy, ${s.vsChat.toFixed(2)}x chat completions;  cpu/stream ${s.cpu.toFixed(2)}x the proxy's`,
     );
   }
+  // Memory returned after a burst: RSS (after GC and a quiet second) before and after 2,000 streams at once.
+  const burstN = Math.max(100, Math.round(Number(process.env.BENCH_BURST ?? 2000) * scale));
+  const quiet = async (proc) => {
+    await new Promise((r) => setTimeout(r, 1000));
+    return proc.call('memory');
+  };
+  console.log(`\nRSS before and after a burst of ${burstN} concurrent streams (after GC and 1 s quiet)`);
+  const bursts = [];
+  for (const [name, target] of [
+    ['proxy', proxied],
+    ...(nginxed ? [['nginx', nginxed]] : []),
+    ['gateway', viaGateway],
+  ]) {
+    const proc = processOf(name);
+    await sim.call('clear');
+    const before = await quiet(proc);
+    await load(target, burstN, burstN);
+    const peak = await proc.call('memory');
+    const after = await quiet(proc);
+    const mib = (b) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
+    const back = after.rss / before.rss;
+    bursts.push({ name, back });
+    console.log(
+      `  ${name.padEnd(9)} before ${mib(before.rss).padStart(10)}   right after ${mib(peak.rss).padStart(10)}   1 s later ${mib(after.rss).padStart(10)}   ${back.toFixed(2)}x of before (target <= 1.20x: ${back <= 1.2 ? 'ok' : 'MISSED'})`,
+    );
+  }
+
+  console.log('');
+  for (const s of summary) {
+    if (!s.nginx) continue;
+    console.log(
+      `  ${String(s.concurrency).padStart(3)} streams: nginx ${s.nginx.rate.toFixed(2)}x the proxy's streams/s, ${s.nginx.cpu.toFixed(2)}x its cpu/stream; gateway ${(s.ratio / s.nginx.rate).toFixed(2)}x nginx's streams/s`,
+    );
+  }
   for (const p of [sim, proxy, gateway]) p.child.send({ cmd: 'exit' });
+  await nginx?.stop();
 }

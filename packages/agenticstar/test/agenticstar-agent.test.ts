@@ -236,6 +236,33 @@ describe('startTurn: cancel and abort', () => {
   });
 });
 
+describe('startTurn: batches()', () => {
+  it('hands over the events of each network read at once: the same events as the per-event read (3-byte writes)', async () => {
+    const sim = await simulator({ answer: '東京は晴れ、気温は二十度です。🍣' });
+    const messages: AgentTurnInput['messages'] = [{ role: 'user', content: '東京の天気は?' }];
+    const events = await readAll(saasClient(sim).startTurn({ messages }));
+    sim.split(3);
+    const turn = saasClient(sim).startTurn({ messages });
+    const batches: (readonly AgentEvent[])[] = [];
+    for await (const batch of turn.batches()) batches.push(batch);
+    expect(batches.every((b) => b.length > 0)).toBe(true);
+    expect(batches.flat().map((e) => e.type)).toEqual(events.map((e) => e.type));
+    expect(appliedText(batches.flat())).toBe('東京は晴れ、気温は二十度です。🍣');
+    expect(turn.session()).toBe('conv-000002');
+  });
+
+  it('cancel() while a batch read waits rejects it with AbortError and closes the connection', async () => {
+    const sim = await simulator({ script: SLOW });
+    const turn = saasClient(sim).startTurn({ messages: [{ role: 'user', content: 'ゆっくり' }] });
+    const batches = turn.batches();
+    while (!(await batches.next()).value?.some((e) => e.type === 'text-delta'));
+    const pending = batches.next();
+    turn.cancel();
+    expect(AbortError.isInstance(await failure(() => pending))).toBe(true);
+    await expect(sim.chatRequests[0]!.closed).resolves.toEqual({ byClient: true });
+  });
+});
+
 describe('startTurn: bad input names the field, synchronously, before anything is sent', () => {
   const user = { role: 'user', content: 'x' } as const;
   const cases: Array<[string, unknown, unknown, string]> = [

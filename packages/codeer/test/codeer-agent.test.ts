@@ -207,6 +207,32 @@ describe('startTurn: the agent contract', () => {
   });
 });
 
+describe('startTurn: batches()', () => {
+  it('hands over the events of each network read at once: the same events as the per-event read, byte by byte too', async () => {
+    s = await setup();
+    const events = await collect(s.codeer.startTurn({ messages: conversation }));
+    const batches = await collect(s.codeer.startTurn({ messages: conversation }).batches());
+    expect(batches.every((b) => b.length > 0)).toBe(true);
+    expect(batches.flat().map((e) => e.type)).toEqual(events.map((e) => e.type));
+    expect(textOf(batches.flat())).toBe(CODEER_SIM_DEFAULT_ANSWER);
+    s.sim.split(1);
+    const split = await collect(s.codeer.startTurn({ messages: conversation }).batches());
+    expect(textOf(split.flat())).toBe(CODEER_SIM_DEFAULT_ANSWER);
+  });
+
+  it('cancel() while a batch read waits rejects it with AbortError and closes the connection', async () => {
+    s = await setup();
+    s.sim.stall();
+    const turn = s.codeer.startTurn({ messages: [{ role: 'user', content: QUESTION }] });
+    const batches = turn.batches();
+    while (!(await batches.next()).value?.some((e) => e.type === 'text-delta'));
+    const pending = batches.next();
+    turn.cancel();
+    expect(AbortError.isInstance(await rejection(pending))).toBe(true);
+    await expect(s.sim.requests.at(-1)!.closed).resolves.toEqual({ byClient: true });
+  });
+});
+
 describe('startTurn: cancellation', () => {
   it('cancel() before the first read sends nothing', async () => {
     s = await setup();

@@ -45,6 +45,37 @@ async function readToFirstText(turn: AgentTurn): Promise<{ seen: AgentEvent[]; p
   return { seen, pending };
 }
 
+describe('miibo startTurn: batches()', () => {
+  it('hands over the events of each network read at once: the same events as the per-event read, byte by byte too', async () => {
+    const events = await collect(agent().startTurn(ask('おすすめは?', { session: 'shop_user_001' })));
+    const batches = await collect(
+      agent()
+        .startTurn(ask('おすすめは?', { session: 'shop_user_001' }))
+        .batches(),
+    );
+    expect(batches.every((b) => b.length > 0)).toBe(true);
+    expect(batches.flat()).toEqual(events);
+    sim.configure({ dataPrefix: true }).split(1);
+    const split = await collect(
+      agent()
+        .startTurn(ask('おすすめは?', { session: 'shop_user_001' }))
+        .batches(),
+    );
+    expect(split.flat()).toEqual(events);
+  });
+
+  it('cancel() while a batch read waits rejects it with AbortError and closes the connection', async () => {
+    sim.configure({ eventDelayMs: 200 });
+    const turn = agent().startTurn(ask('ゆっくり'));
+    const batches = turn.batches();
+    while (!(await batches.next()).value?.some((e) => e.type === 'text-delta'));
+    const pending = batches.next();
+    turn.cancel();
+    expect(AbortError.isInstance(await rejectionOf(pending))).toBe(true);
+    await expect(sim.requests[0]!.closed).resolves.toEqual({ byClient: true });
+  });
+});
+
 describe('miibo startTurn (the agent contract)', () => {
   it('streams a turn as AgentEvents whose text deltas apply to finish.text (Japanese, byte by byte, data: lines)', async () => {
     const plain = await collect(agent().startTurn(ask('おすすめは?', { session: 'shop_user_001' })));
