@@ -24,7 +24,8 @@
 // holds its headers until the platform's first event, so its first byte is the role chunk); "1st
 // data" is the first `data:` event for all three. At 100 and 500 streams the machine is saturated
 // and latencies are mostly queueing; the unloaded (1 stream) gap is the added latency.
-// Knobs: BENCH_SCALE=0.2 (fewer streams), BENCH_ROUNDS=3, BENCH_LEVELS=1,500 (some levels only),
+// Knobs: BENCH_SCALE=0.2 (fewer streams), BENCH_OPEN=1000 and BENCH_BURST=2000 (the memory measurements'
+// stream counts, not scaled when given), BENCH_ROUNDS=3, BENCH_LEVELS=1,500 (some levels only),
 // BENCH_LOG_LEVEL=warn (the gateway without its per-request access log line), BENCH_GATEWAY=handler
 // (the chat handler alone on @hono/node-server: what the server's middleware, logs and metrics cost),
 // BENCH_DIST=1 (the mean and percentiles of each path's total time: at 1 stream the throughput is
@@ -462,7 +463,7 @@ async function runBench() {
   for (const t of contenders) await load(t, 10, Math.max(50, Math.round(300 * scale)));
 
   // Memory per open stream, in the proxy and gateway processes.
-  const openN = Math.max(50, Math.round(Number(process.env.BENCH_OPEN ?? 1000) * scale));
+  const openN = Number(process.env.BENCH_OPEN ?? Math.max(50, Math.round(1000 * scale)));
   console.log(`memory per open stream (${openN} streams held open by a stalled upstream, after GC)`);
   const perOpen = {};
   for (const [name, target, proc] of [
@@ -614,7 +615,7 @@ async function runBench() {
     );
   }
   // Memory returned after a burst: RSS (after GC and a quiet second) before and after 2,000 streams at once.
-  const burstN = Math.max(100, Math.round(Number(process.env.BENCH_BURST ?? 2000) * scale));
+  const burstN = Number(process.env.BENCH_BURST ?? Math.max(100, Math.round(2000 * scale)));
   const quiet = async (proc) => {
     await new Promise((r) => setTimeout(r, 1000));
     return proc.call('memory');
