@@ -25,6 +25,10 @@ export type {
   SimulatorMalformedJsonOptions,
 } from './simulator-faults';
 
+// The environment variables that point the SDKs at running simulators
+export { simulatorEnv } from './simulator-env';
+export type { SimulatorEnv, SimulatorEnvNames, SimulatorEnvSources } from './simulator-env';
+
 // AgenticStar simulator
 export { startAgenticStarSimulator } from './agenticstar-simulator';
 export type {
@@ -87,7 +91,14 @@ export type {
   MiiboSimulatorGroupRun,
   MiiboWebhookDelivery,
 } from './miibo-simulator-options';
-export { DEFAULT_MIIBO_GREETING, MIIBO_REWRITE_DRAFT, defaultMiiboAnswer } from './miibo-simulator-options';
+export {
+  DEFAULT_MIIBO_GREETING,
+  MIIBO_REWRITE_DRAFT,
+  MIIBO_SIM_API_KEY,
+  MIIBO_SIM_AGENT_ID,
+  MIIBO_SIM_ADMIN_API_KEY,
+  defaultMiiboAnswer,
+} from './miibo-simulator-options';
 
 // Codeer simulator
 export {

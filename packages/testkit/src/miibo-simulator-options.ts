@@ -1,3 +1,10 @@
+/** The `api_key` a miibo simulator started without `apiKey` reports (it accepts any non-empty key then). */
+export const MIIBO_SIM_API_KEY = 'sim-miibo-api-key-0001';
+/** The `agent_id` a miibo simulator started without `agentId` reports (it accepts any non-empty id then). */
+export const MIIBO_SIM_AGENT_ID = 'sim-miibo-agent';
+/** The admin key a miibo simulator started without `adminApiKey` reports (it accepts any non-empty key then). */
+export const MIIBO_SIM_ADMIN_API_KEY = 'sim-miibo-admin-key-0001';
+
 /** What the miibo simulator knows about one conversation turn when it composes an answer. */
 export interface MiiboSimulatorTurn {
   /** The user's utterance (`''` for a conversation start). */

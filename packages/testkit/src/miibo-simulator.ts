@@ -4,7 +4,14 @@ import type { ScriptedReply } from './scripted-reply';
 import { startScriptedServer, type ScriptedServer } from './scripted-server';
 import { agentGroupResultPayload, agentGroupStartProblem, deliverWebhook } from './miibo-simulator-agent-groups';
 import { miiboConversationReply, miiboErrorReply, type MiiboUserStates } from './miibo-simulator-conversation';
-import type { MiiboSimulatorKnobs, MiiboSimulatorOptions, MiiboWebhookDelivery } from './miibo-simulator-options';
+import {
+  MIIBO_SIM_ADMIN_API_KEY,
+  MIIBO_SIM_AGENT_ID,
+  MIIBO_SIM_API_KEY,
+  type MiiboSimulatorKnobs,
+  type MiiboSimulatorOptions,
+  type MiiboWebhookDelivery,
+} from './miibo-simulator-options';
 import {
   SimulatorFaults,
   type SimulatorCutOptions,
@@ -27,6 +34,12 @@ export interface MiiboSimulator extends SimulatorFaultKnobs<MiiboSimulator> {
   readonly url: string;
   /** Every request received (conversation and agent group calls, faults included), in order. */
   readonly requests: RecordedRequest[];
+  /** The `api_key` to send: the `apiKey` option, else {@link MIIBO_SIM_API_KEY} (any non-empty key is accepted then). */
+  readonly apiKey: string;
+  /** The `agent_id` to send: the `agentId` option, else {@link MIIBO_SIM_AGENT_ID}. */
+  readonly agentId: string;
+  /** The agent group admin key to send: the `adminApiKey` option, else {@link MIIBO_SIM_ADMIN_API_KEY}. */
+  readonly adminApiKey: string;
   /** The behaviour knobs in force. */
   readonly knobs: Readonly<MiiboSimulatorKnobs>;
   /** The faults armed now (`split` and each armed knob with what is left of its count). */
@@ -127,6 +140,18 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
 
   get requests(): RecordedRequest[] {
     return this.#server.requests;
+  }
+
+  get apiKey(): string {
+    return this.#options.apiKey ?? MIIBO_SIM_API_KEY;
+  }
+
+  get agentId(): string {
+    return this.#options.agentId ?? MIIBO_SIM_AGENT_ID;
+  }
+
+  get adminApiKey(): string {
+    return this.#options.adminApiKey ?? MIIBO_SIM_ADMIN_API_KEY;
   }
 
   get knobs(): Readonly<MiiboSimulatorKnobs> {
