@@ -5,6 +5,7 @@ import { createAppServerClient } from '@kakehashi/aliyun-aiagent';
 import { createKakehashiServer, serverConfigFromEnv } from '@kakehashi/server';
 import { httpRequest } from '@kakehashi/sse-core';
 import {
+  simulatorEnv,
   startAgenticStarSimulator,
   startAliyunIceSimulator,
   startCodeerSimulator,
@@ -52,21 +53,7 @@ export async function runDemo(ctx: CliContext): Promise<void> {
   const { DATABASE_URL: _database, ...inherited } = ctx.env;
   const env: Record<string, string | undefined> = {
     ...inherited,
-    AGENTICSTAR_BASE_URL: agenticstar.url,
-    AGENTICSTAR_TOKEN_URL: agenticstar.tokenUrl,
-    AGENTICSTAR_CLIENT_ID: agenticstar.clientId,
-    AGENTICSTAR_CLIENT_SECRET: agenticstar.clientSecret,
-    AGENTICSTAR_EDITION: 'saas',
-    CODEER_BASE_URL: codeer.url,
-    CODEER_API_KEY: codeer.apiKey,
-    CODEER_AGENT_ID: codeer.agentId,
-    MIIBO_BASE_URL: miibo.url,
-    MIIBO_API_KEY: 'demo-miibo-key-0001',
-    MIIBO_AGENT_ID: 'demo-miibo-agent',
-    MIIBO_ADMIN_API_KEY: 'demo-miibo-admin-0001',
-    ALIYUN_ICE_ENDPOINT: ice.url,
-    ALIBABA_CLOUD_ACCESS_KEY_ID: ice.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: ice.accessKeySecret,
+    ...simulatorEnv({ agenticstar, codeer, miibo, ice }),
     ALIYUN_RTC_APP_ID: 'demo-rtc-app',
     ALIYUN_RTC_APP_KEY: 'demo-rtc-app-key-0001',
     KAKEHASHI_API_KEYS: GATEWAY_KEY,

@@ -12,6 +12,7 @@ import {
   type AliyunIceSimulator,
   type CodeerSimulator,
   type MiiboSimulator,
+  simulatorEnv,
 } from '@kakehashi/testkit';
 import { cleanEnv, runCli } from './cli-process';
 
@@ -36,28 +37,19 @@ afterAll(async () => {
 function envs(): Record<string, { env: NodeJS.ProcessEnv; secret: string }> {
   return {
     agenticstar: {
-      env: cleanEnv({
-        AGENTICSTAR_BASE_URL: agenticstar.url,
-        AGENTICSTAR_TOKEN_URL: agenticstar.tokenUrl,
-        AGENTICSTAR_CLIENT_ID: agenticstar.clientId,
-        AGENTICSTAR_CLIENT_SECRET: agenticstar.clientSecret,
-      }),
+      env: cleanEnv(simulatorEnv({ agenticstar })),
       secret: agenticstar.clientSecret,
     },
     codeer: {
-      env: cleanEnv({ CODEER_BASE_URL: codeer.url, CODEER_API_KEY: codeer.apiKey, CODEER_AGENT_ID: codeer.agentId }),
+      env: cleanEnv(simulatorEnv({ codeer })),
       secret: codeer.apiKey,
     },
     miibo: {
-      env: cleanEnv({ MIIBO_BASE_URL: miibo.url, MIIBO_API_KEY: MIIBO_KEY, MIIBO_AGENT_ID: 'auth-agent' }),
+      env: cleanEnv(simulatorEnv({ miibo })),
       secret: MIIBO_KEY,
     },
     aliyun: {
-      env: cleanEnv({
-        ALIYUN_ICE_ENDPOINT: ice.url,
-        ALIBABA_CLOUD_ACCESS_KEY_ID: ice.accessKeyId,
-        ALIBABA_CLOUD_ACCESS_KEY_SECRET: ice.accessKeySecret,
-      }),
+      env: cleanEnv(simulatorEnv({ ice })),
       secret: ice.accessKeySecret,
     },
   };

@@ -10,6 +10,7 @@ import {
   type AgenticStarSimulator,
   type CodeerSimulator,
   type MiiboSimulator,
+  simulatorEnv,
 } from '@kakehashi/testkit';
 import { cleanEnv, runCli, startCli } from './cli-process';
 
@@ -23,18 +24,9 @@ beforeAll(async () => {
   codeer = await startCodeerSimulator();
   miibo = await startMiiboSimulator({ apiKey: 'cli-test-miibo-key-0001', agentId: 'cli-agent' });
   env = {
-    agenticstar: cleanEnv({
-      AGENTICSTAR_BASE_URL: agenticstar.url,
-      AGENTICSTAR_TOKEN_URL: agenticstar.tokenUrl,
-      AGENTICSTAR_CLIENT_ID: agenticstar.clientId,
-      AGENTICSTAR_CLIENT_SECRET: agenticstar.clientSecret,
-    }),
-    codeer: cleanEnv({ CODEER_BASE_URL: codeer.url, CODEER_API_KEY: codeer.apiKey, CODEER_AGENT_ID: codeer.agentId }),
-    miibo: cleanEnv({
-      MIIBO_BASE_URL: miibo.url,
-      MIIBO_API_KEY: 'cli-test-miibo-key-0001',
-      MIIBO_AGENT_ID: 'cli-agent',
-    }),
+    agenticstar: cleanEnv(simulatorEnv({ agenticstar })),
+    codeer: cleanEnv(simulatorEnv({ codeer })),
+    miibo: cleanEnv(simulatorEnv({ miibo })),
   };
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKakehashiServer, type KakehashiServer } from '@kakehashi/server';
-import { startMiiboSimulator, type MiiboSimulator } from '@kakehashi/testkit';
+import { startMiiboSimulator, type MiiboSimulator, simulatorEnv } from '@kakehashi/testkit';
 import { cleanEnv, runCli } from './cli-process';
 
 describe('kakehashi demo', () => {
@@ -41,7 +41,7 @@ describe('kakehashi miibo group start --wait', () => {
       apiKeys: ['cli-gateway-key-0001'],
       logger: false,
       store: { sqlitePath: join(dir, 'groups.sqlite') },
-      env: { MIIBO_BASE_URL: miibo.url, MIIBO_ADMIN_API_KEY: 'cli-group-admin-0001' },
+      env: simulatorEnv({ miibo }),
     });
     ({ url } = await server.listen());
   });

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CodeerSimulator, startCodeerSimulator } from '@kakehashi/testkit';
+import { type CodeerSimulator, startCodeerSimulator, simulatorEnv } from '@kakehashi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, KAKEHASHI_BIN, SCRIPT } from './cli-process';
 
@@ -24,7 +24,7 @@ const CTRL_C = '\x03';
  * would run it; `shell` is the command line after `kakehashi` (it may redirect stdout).
  */
 function session(shell: string) {
-  const env = cleanEnv({ CODEER_BASE_URL: codeer.url, CODEER_API_KEY: codeer.apiKey, CODEER_AGENT_ID: codeer.agentId });
+  const env = cleanEnv(simulatorEnv({ codeer }));
   const child = spawn(SCRIPT, ['-qfec', `${KAKEHASHI_BIN} ${shell}`, '/dev/null'], {
     env,
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { type CodeerSimulator, startCodeerSimulator } from '@kakehashi/testkit';
+import { type CodeerSimulator, startCodeerSimulator, simulatorEnv } from '@kakehashi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, KAKEHASHI_BIN } from './cli-process';
 
@@ -35,11 +35,7 @@ const textOf = (result: unknown) =>
 
 describe('kakehashi mcp (stdio)', () => {
   it('offers the configured platforms, answers, and continues a session', async () => {
-    const { client, stderr } = await connect({
-      CODEER_BASE_URL: codeer.url,
-      CODEER_API_KEY: codeer.apiKey,
-      CODEER_AGENT_ID: codeer.agentId,
-    });
+    const { client, stderr } = await connect(simulatorEnv({ codeer }));
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toEqual(['codeer_chat']);
     const chatsBefore = codeer.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/chats')).length;
@@ -55,11 +51,7 @@ describe('kakehashi mcp (stdio)', () => {
   });
 
   it('cancelling a slow call closes the upstream connection', async () => {
-    const { client } = await connect({
-      CODEER_BASE_URL: codeer.url,
-      CODEER_API_KEY: codeer.apiKey,
-      CODEER_AGENT_ID: codeer.agentId,
-    });
+    const { client } = await connect(simulatorEnv({ codeer }));
     codeer.stall({ afterEvents: 2 });
     const seen = codeer.requests.length;
     const controller = new AbortController();
@@ -82,11 +74,7 @@ describe('kakehashi mcp (stdio)', () => {
 
   it('a wrong credential is an isError result with one line and no secret', async () => {
     const secret = 'wrong-key-must-not-leak-1234567890';
-    const { client, stderr } = await connect({
-      CODEER_BASE_URL: codeer.url,
-      CODEER_API_KEY: secret,
-      CODEER_AGENT_ID: codeer.agentId,
-    });
+    const { client, stderr } = await connect({ ...simulatorEnv({ codeer }), CODEER_API_KEY: secret });
     const result = await client.callTool({ name: 'codeer_chat', arguments: { message: 'hi' } });
     expect(result.isError).toBe(true);
     expect(textOf(result).split('\n')).toHaveLength(1);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { type CodeerSimulator, startCodeerSimulator } from '@kakehashi/testkit';
+import { type CodeerSimulator, startCodeerSimulator, simulatorEnv } from '@kakehashi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanEnv, KAKEHASHI_BIN } from './cli-process';
 
@@ -17,7 +17,7 @@ afterAll(async () => {
 
 /** Runs `<kakehashi args> | head -1` in bash with pipefail: the status is kakehashi's unless head failed. */
 async function throughHead(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = cleanEnv({ CODEER_BASE_URL: codeer.url, CODEER_API_KEY: codeer.apiKey, CODEER_AGENT_ID: codeer.agentId });
+  const env = cleanEnv(simulatorEnv({ codeer }));
   const child = spawn('bash', ['-c', 'set -o pipefail; "$@" | head -1', 'bash', KAKEHASHI_BIN, ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@ import {
   startAgenticStarSimulator,
   startCodeerSimulator,
   startMiiboSimulator,
+  simulatorEnv,
 } from '@kakehashi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTerminal } from './fake-terminal';
@@ -45,18 +46,9 @@ beforeAll(async () => {
     snapshots: [MIIBO_DRAFT.slice(0, 10), MIIBO_DRAFT, ANSWER.miibo.slice(0, 5), ANSWER.miibo],
   });
   env = {
-    agenticstar: cleanEnv({
-      AGENTICSTAR_BASE_URL: agenticstar.url,
-      AGENTICSTAR_TOKEN_URL: agenticstar.tokenUrl,
-      AGENTICSTAR_CLIENT_ID: agenticstar.clientId,
-      AGENTICSTAR_CLIENT_SECRET: agenticstar.clientSecret,
-    }),
-    codeer: cleanEnv({ CODEER_BASE_URL: codeer.url, CODEER_API_KEY: codeer.apiKey, CODEER_AGENT_ID: codeer.agentId }),
-    miibo: cleanEnv({
-      MIIBO_BASE_URL: miibo.url,
-      MIIBO_API_KEY: 'cli-stdout-miibo-key-0001',
-      MIIBO_AGENT_ID: 'cli-agent',
-    }),
+    agenticstar: cleanEnv(simulatorEnv({ agenticstar })),
+    codeer: cleanEnv(simulatorEnv({ codeer })),
+    miibo: cleanEnv(simulatorEnv({ miibo })),
   };
 });
 

@@ -2,6 +2,7 @@
  * The agent contract (`startTurn`) and the platform object (`agenticStarPlatform`), through the public
  * API, against the AgenticStar simulator on loopback.
  */
+import { simulatorEnv } from '@kakehashi/testkit';
 import {
   AbortError,
   AgentStreamError,
@@ -390,12 +391,7 @@ describe('agenticStarPlatform', () => {
   it('createAgent(settings) makes a ChatAgent; bad settings name the field', async () => {
     const sim = await simulator();
     const settings: AgenticStarSettings = {
-      env: {
-        AGENTICSTAR_BASE_URL: sim.url,
-        AGENTICSTAR_TOKEN_URL: sim.tokenUrl,
-        AGENTICSTAR_CLIENT_ID: sim.clientId,
-        AGENTICSTAR_CLIENT_SECRET: sim.clientSecret,
-      },
+      env: simulatorEnv({ agenticstar: sim }),
     };
     expect(agenticStarPlatform.status(settings)).toMatchObject({ ready: true });
     const agent = agenticStarPlatform.createAgent(settings);

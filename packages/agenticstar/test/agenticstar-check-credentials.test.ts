@@ -1,7 +1,7 @@
 import { agenticStarPlatform } from '@kakehashi/agenticstar';
 import { createClientCredentialsProvider } from '@kakehashi/auth';
 import { AbortError, MissingConfigError } from '@kakehashi/sse-core';
-import { type AgenticStarSimulator, startAgenticStarSimulator } from '@kakehashi/testkit';
+import { type AgenticStarSimulator, startAgenticStarSimulator, simulatorEnv } from '@kakehashi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let sim: AgenticStarSimulator;
@@ -12,13 +12,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const env = (extra: Record<string, string> = {}) => ({
-  AGENTICSTAR_BASE_URL: sim.url,
-  AGENTICSTAR_TOKEN_URL: sim.tokenUrl,
-  AGENTICSTAR_CLIENT_ID: sim.clientId,
-  AGENTICSTAR_CLIENT_SECRET: sim.clientSecret,
-  ...extra,
-});
+const env = (extra: Record<string, string> = {}) => ({ ...simulatorEnv({ agenticstar: sim }), ...extra });
 
 describe('agenticStarPlatform.checkCredentials', () => {
   it('obtains a token and reads one page of conversations; names the client id masked and the base URL', async () => {

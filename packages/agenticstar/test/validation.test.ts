@@ -1,3 +1,4 @@
+import { simulatorEnv } from '@kakehashi/testkit';
 import {
   AgentStreamError,
   ApiCallError,
@@ -116,10 +117,7 @@ describe('missing configuration', () => {
   it('reads process.env lazily, on the first call', async () => {
     const sim = await simulator();
     const agenticstar = createAgenticStar();
-    process.env.AGENTICSTAR_BASE_URL = sim.url;
-    process.env.AGENTICSTAR_TOKEN_URL = sim.tokenUrl;
-    process.env.AGENTICSTAR_CLIENT_ID = sim.clientId;
-    process.env.AGENTICSTAR_CLIENT_SECRET = sim.clientSecret;
+    Object.assign(process.env, simulatorEnv({ agenticstar: sim }));
     const result = await agenticstar.ask('環境変数');
     expect(result.reason).toBe('stop');
   });

@@ -1,7 +1,12 @@
 import { APICallError } from '@ai-sdk/provider';
 import { createKakehashi } from '@kakehashi/ai-sdk';
 import type { AgentStreamError } from '@kakehashi/sse-core';
-import { type AgenticStarSimulator, agenticStarDefaultAnswer, startAgenticStarSimulator } from '@kakehashi/testkit';
+import {
+  type AgenticStarSimulator,
+  agenticStarDefaultAnswer,
+  startAgenticStarSimulator,
+  simulatorEnv,
+} from '@kakehashi/testkit';
 import { generateText, type ModelMessage, streamText } from 'ai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rejectionOf } from './helpers';
@@ -14,12 +19,7 @@ afterEach(() => sim.close());
 
 const providerFor = (s: AgenticStarSimulator, clientSecret = s.clientSecret) =>
   createKakehashi({
-    env: {
-      AGENTICSTAR_CLIENT_ID: s.clientId,
-      AGENTICSTAR_CLIENT_SECRET: clientSecret,
-      AGENTICSTAR_BASE_URL: s.url,
-      AGENTICSTAR_TOKEN_URL: s.tokenUrl,
-    },
+    env: { ...simulatorEnv({ agenticstar: s }), AGENTICSTAR_CLIENT_SECRET: clientSecret },
   });
 const conversationIds = (s: AgenticStarSimulator) =>
   s.chatRequests.map((r) => r.json<{ conversationId?: string }>().conversationId);

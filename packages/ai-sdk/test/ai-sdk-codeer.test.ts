@@ -1,7 +1,12 @@
 import { APICallError } from '@ai-sdk/provider';
 import { createKakehashi } from '@kakehashi/ai-sdk';
 import { AgentStreamError } from '@kakehashi/sse-core';
-import { CODEER_SIM_DEFAULT_ANSWER, type CodeerSimulator, startCodeerSimulator } from '@kakehashi/testkit';
+import {
+  CODEER_SIM_DEFAULT_ANSWER,
+  type CodeerSimulator,
+  startCodeerSimulator,
+  simulatorEnv,
+} from '@kakehashi/testkit';
 import { generateText, type ModelMessage, streamText } from 'ai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rejectionOf } from './helpers';
@@ -13,7 +18,7 @@ beforeEach(async () => {
 afterEach(() => sim.close());
 
 const providerFor = (s: CodeerSimulator, apiKey = s.apiKey) =>
-  createKakehashi({ env: { CODEER_API_KEY: apiKey, CODEER_BASE_URL: s.url } });
+  createKakehashi({ env: { ...simulatorEnv({ codeer: s }), CODEER_API_KEY: apiKey } });
 const messagePosts = (s: CodeerSimulator) =>
   s.requests.filter((r) => r.method === 'POST' && /\/chats\/\d+\/messages$/.test(r.path)).map((r) => r.path);
 

@@ -1,6 +1,6 @@
 import { APICallError } from '@ai-sdk/provider';
 import { answerText, createKakehashi, withoutReplacedText } from '@kakehashi/ai-sdk';
-import { MIIBO_REWRITE_DRAFT, type MiiboSimulator, startMiiboSimulator } from '@kakehashi/testkit';
+import { MIIBO_REWRITE_DRAFT, type MiiboSimulator, startMiiboSimulator, simulatorEnv } from '@kakehashi/testkit';
 import { generateText, type ModelMessage, streamText } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rejectionOf } from './helpers';
@@ -17,7 +17,7 @@ const start = async (options: Parameters<typeof startMiiboSimulator>[0] = {}) =>
   return sim;
 };
 const modelOf = (s: MiiboSimulator, apiKey = API_KEY) =>
-  createKakehashi({ env: { MIIBO_API_KEY: apiKey, MIIBO_BASE_URL: s.url } })(`miibo/${AGENT_ID}`);
+  createKakehashi({ env: { ...simulatorEnv({ miibo: s }), MIIBO_API_KEY: apiKey } })(`miibo/${AGENT_ID}`);
 const uids = (s: MiiboSimulator) =>
   s.requests.filter((r) => r.path === '/api').map((r) => r.json<{ uid: string }>().uid);
 

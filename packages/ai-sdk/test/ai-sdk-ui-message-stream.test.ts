@@ -7,6 +7,7 @@ import {
   MIIBO_REWRITE_DRAFT,
   startCodeerSimulator,
   startMiiboSimulator,
+  simulatorEnv,
 } from '@kakehashi/testkit';
 import {
   convertToModelMessages,
@@ -55,7 +56,7 @@ describe('toUIMessageStreamResponse, read back as useChat reads it', () => {
   it('gives a message with the agent step as a dynamic tool part and the answer as text (Codeer)', async () => {
     const sim = await startCodeerSimulator();
     cleanups.push(() => sim.close());
-    const provider = createKakehashi({ env: { CODEER_API_KEY: sim.apiKey, CODEER_BASE_URL: sim.url } });
+    const provider = createKakehashi({ env: simulatorEnv({ codeer: sim }) });
     const result = streamText({ model: provider(`codeer/${sim.agentId}`), prompt: '営業時間は?' });
     const message = await lastMessageOf(result.toUIMessageStreamResponse());
     expect(message.role).toBe('assistant');
@@ -81,7 +82,7 @@ describe('toUIMessageStreamResponse, read back as useChat reads it', () => {
       rewrite: true,
     });
     cleanups.push(() => sim.close());
-    const provider = createKakehashi({ env: { MIIBO_API_KEY: 'k-123456789', MIIBO_BASE_URL: sim.url } });
+    const provider = createKakehashi({ env: simulatorEnv({ miibo: sim }) });
     const result = streamText({ model: provider('miibo/a-1'), prompt: '営業時間は?' });
     const message = await lastMessageOf(result.toUIMessageStreamResponse());
     const texts = message.parts.filter((p): p is TextUIPart => p.type === 'text');
@@ -96,7 +97,9 @@ describe('toUIMessageStreamResponse, read back as useChat reads it', () => {
   it('a platform refusal reaches the client as an error chunk with the message from onError', async () => {
     const sim = await startCodeerSimulator();
     cleanups.push(() => sim.close());
-    const provider = createKakehashi({ env: { CODEER_API_KEY: 'sk-wrong-0000000000', CODEER_BASE_URL: sim.url } });
+    const provider = createKakehashi({
+      env: { ...simulatorEnv({ codeer: sim }), CODEER_API_KEY: 'sk-wrong-0000000000' },
+    });
     const response = await chatRoute(
       provider,
       `codeer/${sim.agentId}`,
@@ -119,7 +122,7 @@ describe('useChat (AbstractChat + DefaultChatTransport) against a route over loo
   it('streams two turns; the second continues the same Codeer chat without the client knowing any id', async () => {
     const sim: CodeerSimulator = await startCodeerSimulator();
     cleanups.push(() => sim.close());
-    const provider = createKakehashi({ env: { CODEER_API_KEY: sim.apiKey, CODEER_BASE_URL: sim.url } });
+    const provider = createKakehashi({ env: simulatorEnv({ codeer: sim }) });
     route = await serveRoute(chatRoute(provider, `codeer/${sim.agentId}`));
     const chat = new TestChat(`${route.url}/api/chat`);
 
@@ -146,7 +149,7 @@ describe('useChat (AbstractChat + DefaultChatTransport) against a route over loo
       rewrite: true,
     });
     cleanups.push(() => sim.close());
-    const provider = createKakehashi({ env: { MIIBO_API_KEY: 'k-123456789', MIIBO_BASE_URL: sim.url } });
+    const provider = createKakehashi({ env: simulatorEnv({ miibo: sim }) });
     route = await serveRoute(chatRoute(provider, 'miibo/a-1'));
     const chat = new TestChat(`${route.url}/api/chat`);
     await chat.sendMessage({ text: 'こんにちは' });

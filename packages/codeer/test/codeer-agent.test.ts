@@ -10,7 +10,12 @@ import {
   type AgentTurn,
   type AgentTurnInput,
 } from '@kakehashi/sse-core';
-import { CODEER_SIM_DEFAULT_ANSWER, CODEER_SIM_UNPUBLISHED_AGENT_ID, startCodeerSimulator } from '@kakehashi/testkit';
+import {
+  CODEER_SIM_DEFAULT_ANSWER,
+  CODEER_SIM_UNPUBLISHED_AGENT_ID,
+  startCodeerSimulator,
+  simulatorEnv,
+} from '@kakehashi/testkit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { collect, rejection, setup, type Setup } from './helpers';
 
@@ -400,7 +405,7 @@ describe('codeerPlatform', () => {
     const env: Record<string, string | undefined> = {};
     const agent = codeerPlatform.createAgent({ env });
     expect(agent.provider).toBe('codeer');
-    Object.assign(env, { CODEER_API_KEY: sim.apiKey, CODEER_BASE_URL: sim.url, CODEER_AGENT_ID: sim.agentId });
+    Object.assign(env, simulatorEnv({ codeer: sim }));
     const answer = await agent.startTurn({ messages: [{ role: 'user', content: QUESTION }] }).collect();
     expect(answer.text).toBe(CODEER_SIM_DEFAULT_ANSWER);
     expect(sim.requests[0]!.headers['x-api-key']).toBe(sim.apiKey);

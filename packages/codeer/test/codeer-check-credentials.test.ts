@@ -1,6 +1,6 @@
 import { codeerPlatform } from '@kakehashi/codeer';
 import { AbortError, ApiCallError, MissingConfigError } from '@kakehashi/sse-core';
-import { type CodeerSimulator, startCodeerSimulator } from '@kakehashi/testkit';
+import { type CodeerSimulator, startCodeerSimulator, simulatorEnv } from '@kakehashi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const KEY = 'sk-check-credentials-key-0001';
@@ -16,7 +16,7 @@ describe('codeerPlatform.checkCredentials', () => {
   it('lists the published agents with the key from settings.env and names the key masked', async () => {
     const before = sim.requests.length;
     const check = await codeerPlatform.checkCredentials!({
-      settings: { env: { CODEER_API_KEY: KEY, CODEER_BASE_URL: sim.url } },
+      settings: { env: simulatorEnv({ codeer: sim }) },
     });
     expect(check).toEqual({ detail: 'key sk-…0001, 1 agent(s) visible' });
     const sent = sim.requests.slice(before);
@@ -52,7 +52,7 @@ describe('codeerPlatform.checkCredentials', () => {
 
   it('an aborted signal rejects with AbortError', async () => {
     const error = await codeerPlatform.checkCredentials!({
-      settings: { env: { CODEER_API_KEY: KEY, CODEER_BASE_URL: sim.url } },
+      settings: { env: simulatorEnv({ codeer: sim }) },
       signal: AbortSignal.abort(),
     }).catch((e: unknown) => e);
     expect(AbortError.isInstance(error)).toBe(true);

@@ -2,6 +2,8 @@ import {
   type AgenticStarSimulator,
   type CodeerSimulator,
   type MiiboSimulator,
+  type SimulatorEnv,
+  simulatorEnv,
   startAgenticStarSimulator,
   startCodeerSimulator,
   startMiiboSimulator,
@@ -25,23 +27,8 @@ export interface Simulators {
   codeer: CodeerSimulator;
   agenticstar: AgenticStarSimulator;
   miibo: MiiboSimulator;
-  env: SimulatorEnv;
+  env: SimulatorEnv<{ codeer: CodeerSimulator; agenticstar: AgenticStarSimulator; miibo: MiiboSimulator }>;
   close(): Promise<void>;
-}
-
-/** The variables that point every platform SDK at its simulator. */
-export interface SimulatorEnv {
-  [name: string]: string;
-  CODEER_API_KEY: string;
-  CODEER_BASE_URL: string;
-  CODEER_AGENT_ID: string;
-  AGENTICSTAR_CLIENT_ID: string;
-  AGENTICSTAR_CLIENT_SECRET: string;
-  AGENTICSTAR_BASE_URL: string;
-  AGENTICSTAR_TOKEN_URL: string;
-  MIIBO_API_KEY: string;
-  MIIBO_AGENT_ID: string;
-  MIIBO_BASE_URL: string;
 }
 
 export async function startSimulators(): Promise<Simulators> {
@@ -50,23 +37,11 @@ export async function startSimulators(): Promise<Simulators> {
     startAgenticStarSimulator({ clientSecret: AGENTICSTAR_SECRET, answer: AGENTICSTAR_ANSWER, heartbeatIntervalMs: 0 }),
     startMiiboSimulator({ apiKey: MIIBO_KEY, agentId: MIIBO_AGENT, answer: MIIBO_ANSWER }),
   ]);
-  const env: SimulatorEnv = {
-    CODEER_API_KEY: CODEER_KEY,
-    CODEER_BASE_URL: codeer.url,
-    CODEER_AGENT_ID: codeer.agentId,
-    AGENTICSTAR_CLIENT_ID: agenticstar.clientId,
-    AGENTICSTAR_CLIENT_SECRET: AGENTICSTAR_SECRET,
-    AGENTICSTAR_BASE_URL: agenticstar.url,
-    AGENTICSTAR_TOKEN_URL: agenticstar.tokenUrl,
-    MIIBO_API_KEY: MIIBO_KEY,
-    MIIBO_AGENT_ID: MIIBO_AGENT,
-    MIIBO_BASE_URL: miibo.url,
-  };
   return {
     codeer,
     agenticstar,
     miibo,
-    env,
+    env: simulatorEnv({ codeer, agenticstar, miibo }),
     close: async () => {
       await Promise.all([codeer.close(), agenticstar.close(), miibo.close()]);
     },

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MIIBO_GREETING, startMiiboSimulator, type MiiboSimulator } from '@kakehashi/testkit';
+import { DEFAULT_MIIBO_GREETING, startMiiboSimulator, type MiiboSimulator, simulatorEnv } from '@kakehashi/testkit';
 import {
   AbortError,
   ApiCallError,
@@ -320,7 +320,7 @@ describe('miiboPlatform', () => {
 
   it('createAgent reads the variables from settings.env on first use', async () => {
     const miibo = miiboPlatform.createAgent({
-      env: { MIIBO_API_KEY: API_KEY, MIIBO_AGENT_ID: AGENT_ID, MIIBO_BASE_URL: sim.url },
+      env: simulatorEnv({ miibo: sim }),
     });
     expect((await miibo.startTurn(ask('環境から')).collect()).text).toBe(ANSWER);
   });

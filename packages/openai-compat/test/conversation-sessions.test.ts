@@ -5,7 +5,7 @@
  */
 import { createPlatformRegistry } from '@kakehashi/platforms';
 import { type AgentMessage, InvalidArgumentError } from '@kakehashi/sse-core';
-import { MIIBO_REWRITE_DRAFT, startMiiboSimulator } from '@kakehashi/testkit';
+import { MIIBO_REWRITE_DRAFT, startMiiboSimulator, simulatorEnv } from '@kakehashi/testkit';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -443,7 +443,7 @@ describe('a platform that rewrites its answer mid-stream (miibo SDK, simulator)'
     const miibo = await startMiiboSimulator({ rewrite: true });
     try {
       const s = await start({
-        env: { MIIBO_API_KEY: 'k', MIIBO_AGENT_ID: 'agent-1', MIIBO_BASE_URL: miibo.url },
+        env: simulatorEnv({ miibo }),
         maxRetries: 0,
       });
       const openai = client(s);

@@ -14,6 +14,7 @@ import {
   startAgenticStarSimulator,
   startCodeerSimulator,
   startMiiboSimulator,
+  simulatorEnv,
 } from '@kakehashi/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ResponseBody, ResponsesHandlerOptions } from '../src/index';
@@ -52,18 +53,7 @@ afterAll(async () => {
 });
 
 function env(): Record<string, string> {
-  return {
-    AGENTICSTAR_CLIENT_ID: agenticstar.clientId,
-    AGENTICSTAR_CLIENT_SECRET: agenticstar.clientSecret,
-    AGENTICSTAR_BASE_URL: agenticstar.url,
-    AGENTICSTAR_TOKEN_URL: agenticstar.tokenUrl,
-    CODEER_API_KEY: codeer.apiKey,
-    CODEER_BASE_URL: codeer.url,
-    CODEER_AGENT_ID: codeer.agentId,
-    MIIBO_API_KEY: MIIBO_KEY,
-    MIIBO_AGENT_ID: MIIBO_AGENT,
-    MIIBO_BASE_URL: miibo.url,
-  };
+  return { ...simulatorEnv({ agenticstar, codeer, miibo }), MIIBO_API_KEY: MIIBO_KEY, MIIBO_AGENT_ID: MIIBO_AGENT };
 }
 
 async function start(options: Partial<ResponsesHandlerOptions> = {}, mount: Mount = 'node'): Promise<ServedResponses> {
