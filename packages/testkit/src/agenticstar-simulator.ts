@@ -2,18 +2,16 @@ import type { RecordedRequest } from './recorded-request';
 import type { ScriptedReply } from './scripted-reply';
 import { startScriptedServer, type ScriptedServer } from './scripted-server';
 import {
+  FaultKnobSimulator,
   SimulatorFaults,
   beforeHeadersReply,
   layoutStream,
   truncatedJson,
-  type SimulatorCutOptions,
   type SimulatorDelayHeadersOptions,
   type SimulatorFailOptions,
   type SimulatorFaultKnobs,
   type SimulatorFaultState,
-  type SimulatorMalformedJsonOptions,
   type SimulatorRateLimitOptions,
-  type SimulatorStallOptions,
   type SimulatorStreamItem,
 } from './simulator-faults';
 import {
@@ -209,7 +207,18 @@ function validateOptions(options: AgenticStarSimulatorOptions, where: string): v
   }
 }
 
-class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
+/** Checks and defaults the `target` of a `fail`, `rateLimit` or `delayHeaders`. */
+function checkTarget(options: Record<string, unknown>, knob: string): void {
+  const target = options.target ?? 'api';
+  if (!TARGETS.includes(target as AgenticStarSimulatorTarget)) {
+    throw new TypeError(
+      `testkit: agenticstar simulator ${knob}(): options.target must be one of ${TARGETS.join(', ')} (got ${JSON.stringify(target)})`,
+    );
+  }
+  options.target = target;
+}
+
+class LoopbackAgenticStarSimulator extends FaultKnobSimulator implements AgenticStarSimulator {
   readonly #server: ScriptedServer;
   readonly #tokens = new AgenticStarTokenStore();
   readonly #store = new AgenticStarConversationStore();
@@ -217,13 +226,13 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
   #options: ResolvedOptions;
   /** The options as started, which `configure({ key: undefined })` restores. */
   readonly #started: ResolvedOptions;
-  readonly #faults = new SimulatorFaults('agenticstar simulator', true);
   #chatCount = 0;
   #conversationSerial = 0;
   #messageSerial = 0;
   #callSerial = 0;
 
   constructor(server: ScriptedServer, options: AgenticStarSimulatorOptions) {
+    super(new SimulatorFaults('agenticstar simulator', true), { names: ['target'], refine: checkTarget });
     this.#server = server;
     this.#options = {
       clientId: options.clientId ?? 'sim-client-id',
@@ -290,10 +299,6 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     return this.#server.acceptedConnections;
   }
 
-  get faults(): SimulatorFaultState {
-    return this.#faults.state;
-  }
-
   waitForRequests(count: number, timeoutMs?: number): Promise<RecordedRequest[]> {
     return this.#server.waitForRequests(count, timeoutMs);
   }
@@ -309,52 +314,6 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     return this;
   }
 
-  split(bytes: number | undefined): this {
-    this.#faults.setSplit(bytes);
-    return this;
-  }
-
-  fail(count?: number | SimulatorFailOptions, options?: SimulatorFailOptions & AgenticStarSimulatorFaultOptions): this {
-    this.#faults.fail(count, options, ['target'], (o) => this.#target(o, 'fail'));
-    return this;
-  }
-
-  rateLimit(
-    count?: number | SimulatorRateLimitOptions,
-    options?: SimulatorRateLimitOptions & AgenticStarSimulatorFaultOptions,
-  ): this {
-    this.#faults.rateLimit(count, options, ['target'], (o) => this.#target(o, 'rateLimit'));
-    return this;
-  }
-
-  delayHeaders(
-    count?: number | SimulatorDelayHeadersOptions,
-    options?: SimulatorDelayHeadersOptions & AgenticStarSimulatorFaultOptions,
-  ): this {
-    this.#faults.delayHeaders(count, options, ['target'], (o) => this.#target(o, 'delayHeaders'));
-    return this;
-  }
-
-  stall(count?: number | SimulatorStallOptions, options?: SimulatorStallOptions): this {
-    this.#faults.stall(count, options);
-    return this;
-  }
-
-  cut(count?: number | SimulatorCutOptions, options?: SimulatorCutOptions): this {
-    this.#faults.cut(count, options);
-    return this;
-  }
-
-  reset(count?: number | SimulatorCutOptions, options?: SimulatorCutOptions): this {
-    this.#faults.cut(count, options, 'reset');
-    return this;
-  }
-
-  malformedJson(count?: number | SimulatorMalformedJsonOptions, options?: SimulatorMalformedJsonOptions): this {
-    this.#faults.malformedJson(count, options);
-    return this;
-  }
-
   rotateTokens(): number {
     return this.#tokens.revokeAll();
   }
@@ -363,28 +322,12 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     return this.#tokens.revokeAll();
   }
 
-  clearFaults(): this {
-    this.#faults.clear();
-    return this;
-  }
-
   close(): Promise<void> {
     return this.#server.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  /** Checks and defaults the `target` of a knob's options. */
-  #target(options: Record<string, unknown>, knob: string): void {
-    const target = options.target ?? 'api';
-    if (!TARGETS.includes(target as AgenticStarSimulatorTarget)) {
-      throw new TypeError(
-        `${this.#faults.where(knob)}: options.target must be one of ${TARGETS.join(', ')} (got ${JSON.stringify(target)})`,
-      );
-    }
-    options.target = target;
   }
 
   #endpointOf(request: RecordedRequest): Endpoint | undefined {
@@ -407,7 +350,7 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     const hits = (options: Record<string, unknown>) =>
       options.target === (endpoint.startsWith('token') ? 'token' : endpoint) ||
       (options.target === 'api' && (endpoint === 'chat' || endpoint === 'conversations'));
-    const delayMs = this.#faults.takeHeadersDelay(hits);
+    const delayMs = this.armed.takeHeadersDelay(hits);
     const reply = this.#answer(request, endpoint, hits);
     return delayMs === undefined ? reply : { ...reply, headersDelayMs: delayMs };
   }
@@ -417,7 +360,7 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     endpoint: Endpoint,
     hits: (options: Record<string, unknown>) => boolean,
   ): ScriptedReply {
-    const fault = this.#faults.takeGate(hits);
+    const fault = this.armed.takeGate(hits);
     if (fault?.kind === 'rateLimit') {
       return apiError(429, 'rate_limited', 'Too many requests', { 'retry-after': String(fault.retryAfterSeconds) });
     }
@@ -539,9 +482,9 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
     const turn: AgenticStarSimulatorTurn = { message, conversationId, messageId, continued: known, body, index };
     this.#store.touch(conversationId, this.#clock.next());
 
-    const cut = this.#faults.takeCut();
+    const cut = this.armed.takeCut();
     if (cut?.beforeHeaders) return beforeHeadersReply(cut);
-    const malformed = this.#faults.takeMalformed();
+    const malformed = this.armed.takeMalformed();
     // Only a malformedJson stream builds the bad event, so the simulator's clock ticks as before otherwise.
     const malformedEvent = malformed
       ? sseData(truncatedJson(chatChunk(this.#clock.next(), { delta: { content: '途中で切れたJSON' } })))
@@ -553,7 +496,7 @@ class LoopbackAgenticStarSimulator implements AgenticStarSimulator {
         cut,
         malformed,
         malformedEvent,
-        split: this.#faults.split,
+        split: this.armed.split,
       }),
     };
   }

@@ -9,16 +9,11 @@ import {
   type CodeerSimulatorPlatformErrorOptions,
 } from './codeer-simulator-faults';
 import {
+  FaultKnobSimulator,
   SimulatorFaults,
   beforeHeadersReply,
-  type SimulatorCutOptions,
-  type SimulatorDelayHeadersOptions,
-  type SimulatorFailOptions,
   type SimulatorFaultKnobs,
   type SimulatorFaultState,
-  type SimulatorMalformedJsonOptions,
-  type SimulatorRateLimitOptions,
-  type SimulatorStallOptions,
 } from './simulator-faults';
 import { multipartBoundary, parseMultipart, type MultipartPart } from './codeer-simulator-multipart';
 import {
@@ -157,22 +152,18 @@ function defaultAgents(): CodeerSimulatorAgent[] {
 
 const ERROR_EVENTS = ['response.error', 'error', 'response.failed'];
 
-class CodeerSimulatorServer implements CodeerSimulator {
+class CodeerSimulatorServer extends FaultKnobSimulator implements CodeerSimulator {
   readonly state: CodeerSimulatorState;
-  readonly #faults = new SimulatorFaults('codeer simulator', true);
   private options: CodeerSimulatorOptions;
   /** The options as started, which `configure({ key: undefined })` restores. */
   private readonly started: CodeerSimulatorOptions;
   private server!: ScriptedServer;
 
   constructor(options: CodeerSimulatorOptions) {
+    super(new SimulatorFaults('codeer simulator', true));
     this.options = { ...options };
     this.started = { ...options };
     this.state = new CodeerSimulatorState(options.agents ?? defaultAgents());
-  }
-
-  get faults(): SimulatorFaultState {
-    return this.#faults.state;
   }
 
   async start(): Promise<this> {
@@ -216,52 +207,12 @@ class CodeerSimulatorServer implements CodeerSimulator {
     return this;
   }
 
-  split(bytes: number | undefined): this {
-    this.#faults.setSplit(bytes);
-    return this;
-  }
-
-  fail(count?: number | SimulatorFailOptions, options?: SimulatorFailOptions): this {
-    this.#faults.fail(count, options);
-    return this;
-  }
-
-  rateLimit(count?: number | SimulatorRateLimitOptions, options?: SimulatorRateLimitOptions): this {
-    this.#faults.rateLimit(count, options);
-    return this;
-  }
-
-  delayHeaders(count?: number | SimulatorDelayHeadersOptions, options?: SimulatorDelayHeadersOptions): this {
-    this.#faults.delayHeaders(count, options);
-    return this;
-  }
-
-  stall(count?: number | SimulatorStallOptions, options?: SimulatorStallOptions): this {
-    this.#faults.stall(count, options);
-    return this;
-  }
-
-  cut(count?: number | SimulatorCutOptions, options?: SimulatorCutOptions): this {
-    this.#faults.cut(count, options);
-    return this;
-  }
-
-  reset(count?: number | SimulatorCutOptions, options?: SimulatorCutOptions): this {
-    this.#faults.cut(count, options, 'reset');
-    return this;
-  }
-
-  malformedJson(count?: number | SimulatorMalformedJsonOptions, options?: SimulatorMalformedJsonOptions): this {
-    this.#faults.malformedJson(count, options);
-    return this;
-  }
-
   platformError(
     count: number | CodeerSimulatorPlatformErrorOptions,
     options?: CodeerSimulatorPlatformErrorOptions,
   ): this {
-    const where = this.#faults.where('platformError');
-    const parsed = this.#faults.args('platformError', count, options, ['code', 'message', 'status']);
+    const where = this.armed.where('platformError');
+    const parsed = this.armed.args('platformError', count, options, ['code', 'message', 'status']);
     const { code, message, status = 200 } = parsed.options;
     if (typeof code !== 'number' || !Number.isInteger(code) || code === 0)
       throw new RangeError(`${where}: options.code must be a non-zero integer (got ${String(code)})`);
@@ -269,7 +220,7 @@ class CodeerSimulatorServer implements CodeerSimulator {
       throw new TypeError(`${where}: options.message must be a string`);
     if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599)
       throw new RangeError(`${where}: options.status must be an HTTP status from 200 to 599 (got ${String(status)})`);
-    this.#faults.arm('platformError', parsed.count, {
+    this.armed.arm('platformError', parsed.count, {
       code,
       message: message ?? CODEER_SIM_CODE_MESSAGES[code] ?? 'Error',
       status,
@@ -286,8 +237,8 @@ class CodeerSimulatorServer implements CodeerSimulator {
     count?: number | CodeerSimulatorInStreamErrorOptions,
     options?: CodeerSimulatorInStreamErrorOptions,
   ): this {
-    const where = this.#faults.where('inStreamError');
-    const parsed = this.#faults.args('inStreamError', count, options, ['afterDeltas', 'code', 'message', 'event']);
+    const where = this.armed.where('inStreamError');
+    const parsed = this.armed.args('inStreamError', count, options, ['afterDeltas', 'code', 'message', 'event']);
     const { afterDeltas = 1, code = 10005, message = 'リクエストの処理に失敗しました', event } = parsed.options;
     if (typeof afterDeltas !== 'number' || !Number.isInteger(afterDeltas) || afterDeltas < 0)
       throw new RangeError(`${where}: options.afterDeltas must be a non-negative integer (got ${String(afterDeltas)})`);
@@ -296,12 +247,7 @@ class CodeerSimulatorServer implements CodeerSimulator {
     if (typeof message !== 'string') throw new TypeError(`${where}: options.message must be a string`);
     if (event !== undefined && !ERROR_EVENTS.includes(event as string))
       throw new TypeError(`${where}: options.event must be one of ${ERROR_EVENTS.join(', ')} (got ${String(event)})`);
-    this.#faults.arm('inStreamError', parsed.count, { afterDeltas, code, message, ...(event ? { event } : {}) });
-    return this;
-  }
-
-  clearFaults(): this {
-    this.#faults.clear();
+    this.armed.arm('inStreamError', parsed.count, { afterDeltas, code, message, ...(event ? { event } : {}) });
     return this;
   }
 
@@ -323,7 +269,7 @@ class CodeerSimulatorServer implements CodeerSimulator {
   // --- request handling -------------------------------------------------------------------------
 
   private handle(req: RecordedRequest): ScriptedReply {
-    const delayMs = this.#faults.takeHeadersDelay();
+    const delayMs = this.armed.takeHeadersDelay();
     const reply = this.route(req);
     return delayMs === undefined ? reply : { ...reply, headersDelayMs: delayMs };
   }
@@ -378,10 +324,10 @@ class CodeerSimulatorServer implements CodeerSimulator {
   }
 
   private takeFault(): ScriptedReply | undefined {
-    const gate = this.#faults.takeGate();
+    const gate = this.armed.takeGate();
     if (gate?.kind === 'rateLimit') return this.rateLimitReply(gate.retryAfterSeconds);
     if (gate?.kind === 'fail') return failure(gate.status, 10005, 'Service temporarily unavailable');
-    const platform = this.#faults.take(['platformError'])?.options;
+    const platform = this.armed.take(['platformError'])?.options;
     if (platform) return failure(platform.status as number, platform.code as number, platform.message as string);
     return undefined;
   }
@@ -595,7 +541,7 @@ class CodeerSimulatorServer implements CodeerSimulator {
     }
     if (generated !== null) chat.name = generated;
 
-    const f = stream ? this.#faults.take(['inStreamError'])?.options : undefined;
+    const f = stream ? this.armed.take(['inStreamError'])?.options : undefined;
     const error = f
       ? { afterDeltas: f.afterDeltas as number, code: f.code as number | string, message: f.message as string }
       : undefined;
@@ -614,7 +560,7 @@ class CodeerSimulatorServer implements CodeerSimulator {
     }
     if (!stream) return ok(answer.text);
 
-    const cut = this.#faults.takeCut();
+    const cut = this.armed.takeCut();
     if (cut?.beforeHeaders) return beforeHeadersReply(cut);
     const responseId = this.state.uuid();
     const events = planCodeerStream({
@@ -639,7 +585,7 @@ class CodeerSimulatorServer implements CodeerSimulator {
       headers: SSE_HEADERS,
       body: streamSteps(
         events,
-        { cut, malformed: this.#faults.takeMalformed(), split: this.#faults.split },
+        { cut, malformed: this.armed.takeMalformed(), split: this.armed.split },
         { response_id: responseId, chat_id: chatId },
         this.options.eventDelayMs ?? 0,
       ),

@@ -13,15 +13,10 @@ import {
   type MiiboWebhookDelivery,
 } from './miibo-simulator-options';
 import {
+  FaultKnobSimulator,
   SimulatorFaults,
-  type SimulatorCutOptions,
-  type SimulatorDelayHeadersOptions,
-  type SimulatorFailOptions,
   type SimulatorFaultKnobs,
   type SimulatorFaultState,
-  type SimulatorMalformedJsonOptions,
-  type SimulatorRateLimitOptions,
-  type SimulatorStallOptions,
 } from './simulator-faults';
 
 /**
@@ -106,13 +101,12 @@ function checkOptions(options: object, allowed: readonly string[], where: string
   }
 }
 
-class LoopbackMiiboSimulator implements MiiboSimulator {
+class LoopbackMiiboSimulator extends FaultKnobSimulator implements MiiboSimulator {
   readonly webhookDeliveries: MiiboWebhookDelivery[] = [];
   #server!: ScriptedServer;
   /** The options as started, which `configure({ key: undefined })` and `resetKnobs()` restore. */
   readonly #started: MiiboSimulatorOptions;
   #options: MiiboSimulatorOptions;
-  readonly #faults = new SimulatorFaults('miibo simulator', true);
   readonly #states: MiiboUserStates = new Map();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #inFlight = new Set<ClientRequest>();
@@ -121,6 +115,7 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
   #closed = false;
 
   constructor(options: MiiboSimulatorOptions) {
+    super(new SimulatorFaults('miibo simulator', true));
     this.#started = { ...options };
     this.#options = { ...options };
   }
@@ -160,10 +155,6 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
     return view as MiiboSimulatorKnobs;
   }
 
-  get faults(): SimulatorFaultState {
-    return this.#faults.state;
-  }
-
   configure(options: Omit<MiiboSimulatorOptions, 'host'>): this {
     checkOptions(options, CONFIGURABLE_KEYS, 'configure(options)');
     const next: Record<string, unknown> = { ...this.#options };
@@ -180,52 +171,7 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
 
   resetKnobs(): this {
     this.#options = { ...this.#started };
-    this.#faults.clear();
-    return this;
-  }
-
-  split(bytes: number | undefined): this {
-    this.#faults.setSplit(bytes);
-    return this;
-  }
-
-  fail(count?: number | SimulatorFailOptions, options?: SimulatorFailOptions): this {
-    this.#faults.fail(count, options);
-    return this;
-  }
-
-  rateLimit(count?: number | SimulatorRateLimitOptions, options?: SimulatorRateLimitOptions): this {
-    this.#faults.rateLimit(count, options);
-    return this;
-  }
-
-  delayHeaders(count?: number | SimulatorDelayHeadersOptions, options?: SimulatorDelayHeadersOptions): this {
-    this.#faults.delayHeaders(count, options);
-    return this;
-  }
-
-  stall(count?: number | SimulatorStallOptions, options?: SimulatorStallOptions): this {
-    this.#faults.stall(count, options);
-    return this;
-  }
-
-  cut(count?: number | SimulatorCutOptions, options?: SimulatorCutOptions): this {
-    this.#faults.cut(count, options);
-    return this;
-  }
-
-  reset(count?: number | SimulatorCutOptions, options?: SimulatorCutOptions): this {
-    this.#faults.cut(count, options, 'reset');
-    return this;
-  }
-
-  malformedJson(count?: number | SimulatorMalformedJsonOptions, options?: SimulatorMalformedJsonOptions): this {
-    this.#faults.malformedJson(count, options);
-    return this;
-  }
-
-  clearFaults(): this {
-    this.#faults.clear();
+    this.armed.clear();
     return this;
   }
 
@@ -273,7 +219,7 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
   }
 
   #handle(request: RecordedRequest): ScriptedReply {
-    const delayMs = this.#faults.takeHeadersDelay();
+    const delayMs = this.armed.takeHeadersDelay();
     const reply = this.#route(request);
     return delayMs === undefined ? reply : { ...reply, headersDelayMs: delayMs };
   }
@@ -283,11 +229,11 @@ class LoopbackMiiboSimulator implements MiiboSimulator {
     const isGroupStart = request.path === '/agent-groups/start';
     if (!isConversation && !isGroupStart) return miiboErrorReply(404, 'Not Found');
     if (request.method !== 'POST') return miiboErrorReply(405, 'Method Not Allowed', { allow: 'POST' });
-    const gate = this.#faults.takeGate();
+    const gate = this.armed.takeGate();
     if (gate?.kind === 'rateLimit')
       return miiboErrorReply(429, 'Too Many Requests', { 'retry-after': String(gate.retryAfterSeconds) });
     if (gate?.kind === 'fail') return miiboErrorReply(gate.status, 'Server Error (simulated)');
-    if (isConversation) return miiboConversationReply(request, this.#options, this.#states, this.#faults);
+    if (isConversation) return miiboConversationReply(request, this.#options, this.#states, this.armed);
     return this.#startGroup(request);
   }
 

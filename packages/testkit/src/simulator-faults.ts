@@ -591,29 +591,69 @@ export function layoutStream(
   return out;
 }
 
-/** The standard fault knobs of a simulator built as an object: each arms `faults` and returns `self()`. */
+/** A simulator's own options of `fail`, `rateLimit` and `delayHeaders` (AgenticStar's `target`). */
+export interface SimulatorGateOptions {
+  /** Their names. */
+  names: readonly string[];
+  /** Checks them (and may default them, by changing the object) before anything is armed. */
+  refine: (options: Record<string, unknown>, knob: string) => void;
+}
+
+/**
+ * The standard fault knobs on `faults`, each arming it and returning `self()`: spread them into a
+ * simulator built as an object, or extend {@link FaultKnobSimulator} with a class.
+ */
 export function faultKnobs<Self>(
   faults: SimulatorFaults,
   self: () => Self,
-  onClear: () => void = () => {},
+  gate?: SimulatorGateOptions,
 ): SimulatorFaultKnobs<Self> {
   const then = (arm: () => void): Self => {
     arm();
     return self();
   };
+  const names = gate?.names ?? [];
+  const refine = (knob: string) => (options: Record<string, unknown>) => gate?.refine(options, knob);
   return {
     split: (bytes: number | undefined) => then(() => faults.setSplit(bytes)),
-    fail: (a?: unknown, b?: unknown) => then(() => faults.fail(a, b)),
-    rateLimit: (a?: unknown, b?: unknown) => then(() => faults.rateLimit(a, b)),
-    delayHeaders: (a?: unknown, b?: unknown) => then(() => faults.delayHeaders(a, b)),
+    fail: (a?: unknown, b?: unknown) => then(() => faults.fail(a, b, names, refine('fail'))),
+    rateLimit: (a?: unknown, b?: unknown) => then(() => faults.rateLimit(a, b, names, refine('rateLimit'))),
+    delayHeaders: (a?: unknown, b?: unknown) => then(() => faults.delayHeaders(a, b, names, refine('delayHeaders'))),
     stall: (a?: unknown, b?: unknown) => then(() => faults.stall(a, b)),
     cut: (a?: unknown, b?: unknown) => then(() => faults.cut(a, b)),
     reset: (a?: unknown, b?: unknown) => then(() => faults.cut(a, b, 'reset')),
     malformedJson: (a?: unknown, b?: unknown) => then(() => faults.malformedJson(a, b)),
-    clearFaults: () =>
-      then(() => {
-        faults.clear();
-        onClear();
-      }),
+    clearFaults: () => then(() => faults.clear()),
   } as SimulatorFaultKnobs<Self>;
+}
+
+/**
+ * The base of a simulator built as a class: the standard fault knobs ({@link faultKnobs}) and the
+ * `faults` snapshot, on the fault state `armed`, so the class states only its own knobs.
+ */
+export abstract class FaultKnobSimulator {
+  declare readonly split: SimulatorFaultKnobs<this>['split'];
+  declare readonly fail: SimulatorFaultKnobs<this>['fail'];
+  declare readonly rateLimit: SimulatorFaultKnobs<this>['rateLimit'];
+  declare readonly delayHeaders: SimulatorFaultKnobs<this>['delayHeaders'];
+  declare readonly stall: SimulatorFaultKnobs<this>['stall'];
+  declare readonly cut: SimulatorFaultKnobs<this>['cut'];
+  declare readonly reset: SimulatorFaultKnobs<this>['reset'];
+  declare readonly malformedJson: SimulatorFaultKnobs<this>['malformedJson'];
+  declare readonly clearFaults: SimulatorFaultKnobs<this>['clearFaults'];
+  /** The armed faults, which the class's request handling takes from. */
+  protected readonly armed: SimulatorFaults;
+
+  constructor(armed: SimulatorFaults, gate?: SimulatorGateOptions) {
+    this.armed = armed;
+    Object.assign(
+      this,
+      faultKnobs(armed, () => this, gate),
+    );
+  }
+
+  /** The faults armed now (`split` and each armed knob with what is left of its count). */
+  get faults(): SimulatorFaultState {
+    return this.armed.state;
+  }
 }
