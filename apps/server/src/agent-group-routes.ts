@@ -6,7 +6,15 @@ import {
   type MiiboProvider,
 } from '@kakehashi/miibo';
 import { CLIENT_CLOSED_STATUS, describeGatewayError } from '@kakehashi/openai-compat';
-import { ApiCallError, InvalidArgumentError, KakehashiError, MissingConfigError } from '@kakehashi/sse-core';
+import {
+  ApiCallError,
+  InvalidArgumentError,
+  KakehashiError,
+  jsonNestingExceeds,
+  jsonTooDeepMessage,
+  MissingConfigError,
+  parseJsonRequestBody,
+} from '@kakehashi/sse-core';
 import type { Context, Hono } from 'hono';
 import type { Logger } from 'pino';
 import { EventEmitter } from 'node:events';
@@ -120,12 +128,15 @@ function startFailure(error: unknown, ctx: AgentGroupRouteContext, requestId: st
 }
 
 async function readJson(c: Context): Promise<{ ok: true; value: unknown } | { ok: false; response: Response }> {
-  const text = await c.req.text();
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false, response: errorResponse(400, 'The request body is not valid JSON.', { code: 'invalid_json' }) };
-  }
+  const parsed = parseJsonRequestBody(await c.req.text());
+  if (parsed.ok) return parsed;
+  return {
+    ok: false,
+    response: errorResponse(400, parsed.message, {
+      param: 'body',
+      code: parsed.reason === 'too-deep' ? 'json_too_deep' : 'invalid_json',
+    }),
+  };
 }
 
 function parseWait(raw: string | undefined, max: number): number | Response {
@@ -307,6 +318,9 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
 
   app.post(AGENT_GROUP_PATHS.webhook, async (c) => {
     const rawBody = new Uint8Array(await c.req.arrayBuffer());
+    // The depth limit comes first: a body nested thousands deep would verify, then fail every retry.
+    if (jsonNestingExceeds(new TextDecoder().decode(rawBody)))
+      return errorResponse(400, jsonTooDeepMessage(), { param: 'body', code: 'json_too_deep' });
     let webhook: MiiboAgentGroupWebhook;
     try {
       webhook = await verifyAgentGroupWebhook({

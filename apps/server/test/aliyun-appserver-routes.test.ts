@@ -58,7 +58,7 @@ describe('AICall AppServer endpoints', () => {
       { authorization: `Bearer ${KEY}` },
     );
     expect(res.status).toBe(200);
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-origin')).toBeNull(); // no origin named: no CORS
     const body = (await res.json()) as { code: number; rtc_auth_token: string; channel_id: string; timestamp: number };
     expect(body).toEqual({
       code: 200,
@@ -127,14 +127,16 @@ describe('AICall AppServer endpoints', () => {
     >[]) {
       const res = await postJson(`${base(url)}/getRtcAuthToken`, { user_id: 'user_1' }, headers);
       expect(res.status).toBe(403);
-      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('vary')).toBe('Origin');
     }
     // The /v1 key check does not apply here: a 403, not an OpenAI 401.
     expect((await postJson(`${base(url)}/describeAIAgentInstance`, {}, {})).status).toBe(403);
   });
 
-  it('answers the CORS preflight without auth', async () => {
-    const { url } = await server();
+  it('answers the CORS preflight without auth, for the origins the configuration names', async () => {
+    const { url } = await server({
+      appServer: { defaultRegion: 'cn-shanghai', cors: { origin: ['https://app.example'] } },
+    });
     const res = await fetch(`${base(url)}/generateMessageChatToken`, {
       method: 'OPTIONS',
       headers: {

@@ -1,8 +1,9 @@
 /** CORS settings of the AppServer handler. */
 export interface AppServerCorsOptions {
   /**
-   * Allowed origins: `'*'` (default), one origin, a list (the request's `Origin` is echoed when listed),
-   * or a predicate.
+   * Allowed origins: one origin, a list (the request's `Origin` is echoed when listed), a predicate,
+   * or `'*'` (any page: only behind a real caller check). Default: none, so browsers on other
+   * origins cannot read any answer; name the origins of your web app.
    */
   origin?: string | readonly string[] | ((origin: string) => boolean);
   /** Request headers browsers may send. Default `authorization, content-type`. */
@@ -20,7 +21,7 @@ export function corsHeaders(
   preflight: boolean,
 ): Record<string, string> {
   if (options === false) return {};
-  const origin = options?.origin ?? '*';
+  const origin = options?.origin;
   const requestOrigin = request.headers.get('origin');
   const headers: Record<string, string> = {};
   if (origin === '*') {
@@ -28,6 +29,7 @@ export function corsHeaders(
   } else {
     const allowed =
       requestOrigin !== null &&
+      origin !== undefined &&
       (typeof origin === 'string'
         ? origin === requestOrigin
         : typeof origin === 'function'

@@ -6,8 +6,19 @@ import { REGION_PATTERN } from './aliyun-settings';
 /** Internal: request bodies the handler accepts (snake_case; unknown fields ignored, as the official sample does). */
 
 const BLANK = 'must not be blank';
-const required = () => z.string({ error: BLANK }).trim().min(1, { error: BLANK, abort: true });
-const optionalText = () => z.string({ error: 'must be a string' }).trim().optional().nullable();
+/** The longest id or text field passed on to the ICE OpenAPI (its query string has a size limit of its own). */
+const MAX_TEXT = 256;
+/** Lone surrogates (not encodable in a URL) and control characters (NUL included). */
+const UNSENDABLE = /[\ud800-\udfff\u0000-\u001f\u007f]/u;
+const sendable = (schema: z.ZodString) =>
+  schema
+    .max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`)
+    .refine((v) => !UNSENDABLE.test(v), 'must not contain control characters or unpaired surrogates');
+const required = () => sendable(z.string({ error: BLANK }).trim().min(1, { error: BLANK, abort: true }));
+const optionalText = () =>
+  sendable(z.string({ error: 'must be a string' }).trim())
+    .optional()
+    .nullable();
 const region = () =>
   z
     .string({ error: 'must be a string' })

@@ -1,5 +1,12 @@
 import { lazySecret, type EnvSource } from '@kakehashi/auth';
-import { ApiCallError, MissingConfigError, readRequestText, runtimeEnv, validateArgument } from '@kakehashi/sse-core';
+import {
+  ApiCallError,
+  MissingConfigError,
+  parseJsonRequestBody,
+  readRequestText,
+  runtimeEnv,
+  validateArgument,
+} from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { apiKeyAuthorizer, authorizationCredential, type AppServerAuthorize } from './aliyun-appserver-auth';
 import { corsHeaders, type AppServerCorsOptions } from './aliyun-appserver-cors';
@@ -34,7 +41,10 @@ export interface AppServerHandlerOptions {
   apiKeys?: readonly string[];
   /** Your own check (for example, verify your app's login JWT). Return `false` to answer HTTP 403. Wins over `apiKeys`. */
   authorize?: AppServerAuthorize;
-  /** CORS settings, or `false` to send no CORS headers. Default: any origin, `authorization, content-type`. */
+  /**
+   * CORS settings, or `false` to send no CORS headers. Default: no origin allowed (name your web
+   * app's origins in `origin`; `'*'` only behind a real caller check), headers `authorization, content-type`.
+   */
   cors?: AppServerCorsOptions | false;
   /** The path prefix routed. Default `/api/v2/aiagent`. */
   basePath?: string;
@@ -269,12 +279,11 @@ export function createAppServerHandler(options: AppServerHandlerOptions): AppSer
       const text = await readRequestText(request, maxBodyBytes);
       if (text === undefined)
         return json(413, { code: 413, message: `Payload Too Large (at most ${maxBodyBytes} bytes)` }, cors);
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        throw new BodyError(['body: must be a JSON object']);
-      }
+      const parsed = parseJsonRequestBody(text);
+      // Too deep is refused like too large: an HTTP status of its own (400), not a field problem.
+      if (!parsed.ok && parsed.reason === 'too-deep') return json(400, { code: 400, message: parsed.message }, cors);
+      if (!parsed.ok) throw new BodyError(['body: must be a JSON object']);
+      const body = parsed.value;
       if (typeof body !== 'object' || body === null || Array.isArray(body))
         throw new BodyError(['body: must be a JSON object']);
       return json(200, await endpoints[name](body), cors);

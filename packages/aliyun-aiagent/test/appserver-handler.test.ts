@@ -238,7 +238,7 @@ describe('authorization, CORS and routing', () => {
       const res = await post('generateMessageChatToken', { ai_agent_id: 'a', user_id: 'u' }, auth);
       expect(res.status, String(auth)).toBe(403);
       expect(res.body).toEqual({ code: 403, message: 'Forbidden' });
-      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('vary')).toBe('Origin');
     }
     expect(sim.requests).toHaveLength(0);
   });
@@ -250,8 +250,23 @@ describe('authorization, CORS and routing', () => {
     expect((await post('getRtcAuthToken', { user_id: 'u' }, `bearer   ${API_KEY}`)).body.code).toBe(200);
   });
 
-  it('OPTIONS → 204 with the CORS preflight headers, no auth needed', async () => {
+  it('allows no origin by default: no CORS headers, the preflight answers 204 without any', async () => {
     await start();
+    const res = await fetch(`${served!.url}/api/v2/aiagent/getRtcAuthToken`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.jp', 'access-control-request-method': 'POST' },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.headers.get('access-control-allow-methods')).toBeNull();
+    const post1 = await post('getRtcAuthToken', { user_id: 'u' }, API_KEY, {
+      headers: { origin: 'https://app.example.jp', authorization: API_KEY },
+    });
+    expect(post1.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('OPTIONS → 204 with the CORS preflight headers, no auth needed', async () => {
+    await start({ cors: { origin: '*' } });
     const res = await fetch(`${served!.url}/api/v2/aiagent/getRtcAuthToken`, {
       method: 'OPTIONS',
       headers: {
@@ -326,6 +341,13 @@ describe('bad bodies', () => {
       ['describeAIAgentInstance', { user_id: 'u' }, /^ai_agent_instance_id: must not be blank$/],
       ['describeAIAgentInstance', '{not json', /^body: must be a JSON object$/],
       ['describeAIAgentInstance', '[1,2]', /^body: must be a JSON object$/],
+      ['generateMessageChatToken', { ai_agent_id: 'a\ud800', user_id: 'u' }, /^ai_agent_id: must not contain/],
+      ['generateMessageChatToken', { ai_agent_id: 'a', user_id: 'u', role: 'x\u0000' }, /^role: must not contain/],
+      [
+        'describeAIAgentInstance',
+        { user_id: 'u', ai_agent_instance_id: 'i'.repeat(257) },
+        /^ai_agent_instance_id: must be at most 256/,
+      ],
     ];
     for (const [endpoint, body, pattern] of cases) {
       const res = await post(endpoint, body);
@@ -336,6 +358,14 @@ describe('bad bodies', () => {
     }
     const both = await post('describeAIAgentInstance', {});
     expect(both.body.msg).toBe('user_id: must not be blank<br>ai_agent_instance_id: must not be blank');
+    expect(sim.requests).toHaveLength(0);
+  });
+
+  it('a body nested deeper than 128 levels gets HTTP 400 naming the limit (like a body too large), without calling ICE', async () => {
+    await start();
+    const res = await post('describeAIAgentInstance', `{"user_id":"u","x":${'['.repeat(5000)}${']'.repeat(5000)}}`);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ code: 400, message: expect.stringContaining('more than 128 levels') });
     expect(sim.requests).toHaveLength(0);
   });
 

@@ -1,4 +1,4 @@
-import { readRequestText } from '@kakehashi/sse-core';
+import { parseJsonRequestBody, readRequestText } from '@kakehashi/sse-core';
 import { z } from 'zod';
 import { ChatRequestError } from './chat-completions-errors';
 import { isUnsupportedIssue, unsupportedChatParameters } from './unsupported-parameters';
@@ -223,8 +223,8 @@ export function toChatCompletionsRequest(body: unknown): ChatCompletionsRequest 
 /**
  * Reads a request body of at most `maxBytes` and parses it as JSON (any JSON value).
  *
- * @throws ChatRequestError 413 `request_too_large`, or 400 `invalid_json` (nesting too deep for the
- * parser included).
+ * @throws ChatRequestError 413 `request_too_large`, 400 `json_too_deep` (arrays and objects nested more
+ * than `JSON_MAX_DEPTH`, 128, levels), or 400 `invalid_json`.
  */
 export async function readJsonBody(request: Request, maxBytes = DEFAULT_MAX_BODY_BYTES): Promise<unknown> {
   const text = await readRequestText(request, maxBytes);
@@ -234,13 +234,12 @@ export async function readJsonBody(request: Request, maxBytes = DEFAULT_MAX_BODY
       code: 'request_too_large',
     });
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ChatRequestError('We could not parse the JSON body of your request: it must be one JSON object.', {
-      code: 'invalid_json',
-    });
-  }
+  const parsed = parseJsonRequestBody(text);
+  if (parsed.ok) return parsed.value;
+  if (parsed.reason === 'too-deep') throw new ChatRequestError(parsed.message, { code: 'json_too_deep' });
+  throw new ChatRequestError('We could not parse the JSON body of your request: it must be one JSON object.', {
+    code: 'invalid_json',
+  });
 }
 
 /**

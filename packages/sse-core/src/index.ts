@@ -92,7 +92,16 @@ export {
 } from './sse-decoder';
 export { decodeNDJSON, type NDJSONDecodeOptions } from './ndjson-decoder';
 export { decodeLines } from './line-decoder';
-export { safeParseJSON, parseJsonObject, type ParseResult } from './json-parse';
+export {
+  safeParseJSON,
+  parseJsonObject,
+  type ParseResult,
+  JSON_MAX_DEPTH,
+  jsonNestingExceeds,
+  jsonTooDeepMessage,
+  parseJsonRequestBody,
+  type JsonBodyResult,
+} from './json-parse';
 export {
   encodeSSE,
   encodeSSEComment,
