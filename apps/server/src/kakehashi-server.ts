@@ -10,7 +10,7 @@ import { registerSecret } from '@kakehashi/sse-core';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import { mountAgentGroupRoutes } from './agent-group-routes';
+import { AGENT_GROUP_PATHS, mountAgentGroupRoutes } from './agent-group-routes';
 import type { AgentGroupStore } from './agent-group-store';
 import { isAgentGroupStore, openAgentGroupStore } from './agent-group-store-open';
 import { mountAppServerRoutes } from './aliyun-appserver-routes';
@@ -24,8 +24,10 @@ import {
 import { mountMcpRoutes } from './mcp-mount';
 import { mountResponsesRoutes } from './responses-mount';
 import { apiKeyMiddleware } from './server-auth';
+import { browserGuardMiddleware, configuredOrigins } from './server-browser-guard';
 import { bodyLimitMiddleware } from './server-body-limit';
 import {
+  bindHost,
   DEFAULT_AGENT_GROUP_MAX_WAIT_SECONDS,
   DEFAULT_BODY_LIMIT_BYTES,
   DEFAULT_CONVERSATION_TTL_SECONDS,
@@ -207,7 +209,7 @@ function checkConfig(config: KakehashiServerConfig): void {
  */
 export function createKakehashiServer(config: KakehashiServerConfig = {}): KakehashiServer {
   checkConfig(config);
-  const host = config.host ?? DEFAULT_HOST;
+  const host = bindHost(config.host ?? DEFAULT_HOST);
   const apiKeys = (config.apiKeys ?? []).map((k) => k.trim());
   if (apiKeys.length === 0 && !isLoopbackHost(host)) {
     throw new ServerConfigError(
@@ -216,6 +218,7 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
         `Set ${SERVER_ENV.apiKeys} (comma-separated keys callers send as "Authorization: Bearer <key>"), or bind a loopback ${SERVER_ENV.host} such as 127.0.0.1.`,
     );
   }
+  const allowedOrigin = configuredOrigins(config.appServer?.cors, apiKeys.length === 0);
   const bodyLimitBytes = config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const env = config.env;
   const logger =
@@ -274,6 +277,12 @@ export function createKakehashiServer(config: KakehashiServerConfig = {}): Kakeh
 
   const app = new Hono();
   app.use('*', instrumentationMiddleware({ logger, metrics, isShuttingDown }));
+  // Keyless mode trusts loopback callers: keep web pages (other origins, DNS rebinding) out of it.
+  if (apiKeys.length === 0)
+    app.use(
+      '*',
+      browserGuardMiddleware({ publicUrl: config.publicUrl, allowedOrigin, exempt: [AGENT_GROUP_PATHS.webhook] }),
+    );
   const requireKey = apiKeyMiddleware(apiKeys);
   app.use('/v1/*', requireKey);
   app.use('/mcp', requireKey);

@@ -224,24 +224,43 @@ export class ServerConfigError extends Error {
   }
 }
 
-/** Whether `host` is a loopback name or address (`localhost`, `127.0.0.0/8`, `::1`). */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (bare.toLowerCase() === 'localhost') return true;
-  if (isIP(bare) === 4) return bare.split('.')[0] === '127';
-  if (isIP(bare) === 6) {
-    try {
-      return new URL(`http://[${bare}]/`).hostname === '[::1]';
-    } catch {
-      return false;
-    }
+/**
+ * `host` as the server binds it: IPv6 addresses without brackets and in their short form
+ * (`[::1]`, `::1` and `0:0:0:0:0:0:0:1` are all `::1`), names and IPv4 addresses as given.
+ */
+export function bindHost(host: string): string {
+  const trimmed = host.trim();
+  const bare = trimmed.startsWith('[') && trimmed.endsWith(']') ? trimmed.slice(1, -1) : trimmed;
+  if (isIP(bare) !== 6) return trimmed;
+  try {
+    return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
+  } catch {
+    return bare;
   }
-  return false;
 }
 
-/** `host` as it goes in a URL (IPv6 addresses in brackets). */
+/**
+ * Whether `host` is a loopback name or address: `localhost`, `127.0.0.0/8` (any spelling the URL
+ * parser reads as one, `127.1` included), `::1` in any form, with or without brackets, and IPv4-mapped
+ * `::ffff:127.x.x.x`.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = bindHost(host).toLowerCase();
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 6) return bare === '::1' || /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(bare);
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${bare}/`).hostname;
+  } catch {
+    return false;
+  }
+  return isIP(hostname) === 4 && hostname.split('.')[0] === '127';
+}
+
+/** `host` as it goes in a URL (IPv6 addresses in brackets, in their short form). */
 export function urlHost(host: string): string {
-  return isIP(host) === 6 ? `[${host}]` : host;
+  const bound = bindHost(host);
+  return isIP(bound) === 6 ? `[${bound}]` : bound;
 }
 
 /** Parses `1048576`, `512k`, `512KiB`, `1m`, `2MB` into bytes. */
