@@ -9,7 +9,7 @@ const BLANK = 'must not be blank';
 /** The longest id or text field passed on to the ICE OpenAPI (its query string has a size limit of its own). */
 const MAX_TEXT = 256;
 /** Lone surrogates (not encodable in a URL) and control characters (NUL included). */
-const UNSENDABLE = /[\ud800-\udfff\u0000-\u001f\u007f]/u;
+const UNSENDABLE = /[\p{Cc}\p{Cs}]/u;
 const sendable = (schema: z.ZodString) =>
   schema
     .max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`)
