@@ -10,8 +10,6 @@ import {
   ApiCallError,
   InvalidArgumentError,
   KakehashiError,
-  jsonNestingExceeds,
-  jsonTooDeepMessage,
   MissingConfigError,
   parseJsonRequestBody,
 } from '@kakehashi/sse-core';
@@ -319,8 +317,9 @@ export function mountAgentGroupRoutes(app: Hono, ctx: AgentGroupRouteContext): v
   app.post(AGENT_GROUP_PATHS.webhook, async (c) => {
     const rawBody = new Uint8Array(await c.req.arrayBuffer());
     // The depth limit comes first: a body nested thousands deep would verify, then fail every retry.
-    if (jsonNestingExceeds(new TextDecoder().decode(rawBody)))
-      return errorResponse(400, jsonTooDeepMessage(), { param: 'body', code: 'json_too_deep' });
+    const checked = parseJsonRequestBody(new TextDecoder().decode(rawBody));
+    if (!checked.ok && checked.reason === 'too-deep')
+      return errorResponse(400, checked.message, { param: 'body', code: 'json_too_deep' });
     let webhook: MiiboAgentGroupWebhook;
     try {
       webhook = await verifyAgentGroupWebhook({

@@ -117,6 +117,33 @@ describe('miibo agent groups', () => {
     expect((await fetch(`${url}/v1/agent-groups/forged-1`)).status).toBe(404);
   });
 
+  it('answers a webhook nested 5,000 deep (10 KB) with 400 json_too_deep on every retry, and stores nothing', async () => {
+    const { url, server: s } = await server();
+    const body = `{"groupId":"deep-1","status":"completed","result":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    expect(body.length).toBeLessThan(11_000);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const res = await fetch(`${url}/webhooks/miibo/agent-groups`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-kakehashi-webhook-secret': s.webhookSecret },
+        body,
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: 'json_too_deep',
+        message: expect.stringContaining('128'),
+      });
+    }
+    expect(await (await s.store()).get('deep-1')).toBeUndefined();
+    // 128 levels is within the limit: stored.
+    const ok = `{"groupId":"deep-2","status":"completed","result":${'{"a":'.repeat(127)}1${'}'.repeat(127)}}`;
+    const stored = await fetch(`${url}/webhooks/miibo/agent-groups`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-kakehashi-webhook-secret': s.webhookSecret },
+      body: ok,
+    });
+    expect(stored.status, await stored.clone().text()).toBe(200);
+  });
+
   it('checks X-HMAC when a signing secret is configured (the simulator signs its deliveries)', async () => {
     const hmac = 'miibo-webhook-signing-secret';
     const { url, server: s } = await server({ webhookHmacSecret: hmac });

@@ -202,7 +202,7 @@ function bodyVariants(valid: Record<string, unknown>, fields: string[]): Array<[
     for (const value of WRONG_VALUES) out.push([`${field}=${json(value)}`, json({ ...valid, [field]: value }), field]);
     out.push([`${field}=long string`, json({ ...valid, [field]: 'x'.repeat(BODY_LIMIT - 4096) }), field]);
     out.push([`${field}=huge array`, json({ ...valid, [field]: new Array(30_000).fill('x') }), field]);
-    // The depth refusal names the limit (the scan that enforces it does not track field names).
+    // The depth refusal names the limit (the check that enforces it does not track field names).
     out.push([`deep in ${field}`, json({ ...valid, [field]: 'DEEP\u2603' }).replace('"DEEP\u2603"', deep(5000))]);
   }
   return out;

@@ -98,7 +98,6 @@ export {
   type ParseResult,
   JSON_MAX_DEPTH,
   jsonNestingExceeds,
-  jsonTooDeepMessage,
   parseJsonRequestBody,
   type JsonBodyResult,
 } from './json-parse';

@@ -33,35 +33,46 @@ export function parseJsonObject(text: string): Record<string, unknown> | undefin
 
 /**
  * The deepest nesting of arrays and objects a JSON request body may have (serde_json's default).
- * Deeper bodies are refused before they are parsed: a value nested thousands deep parses, but then
- * overflows the stack of whatever walks it (`JSON.stringify`, a store, a validator).
+ * Deeper bodies are refused as soon as they are parsed: a value nested thousands deep parses, but
+ * then overflows the stack of whatever walks it recursively (`JSON.stringify`, a store, a validator).
  */
 export const JSON_MAX_DEPTH = 128;
 
-/** Whether `text` nests arrays and objects more than `maxDepth` levels deep (strings are skipped; stops at the first level over). */
-export function jsonNestingExceeds(text: string, maxDepth: number = JSON_MAX_DEPTH): boolean {
-  let depth = 0;
-  const length = text.length;
-  for (let i = 0; i < length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 34) {
-      // A string: skip to its closing quote (escapes included).
-      for (i++; i < length; i++) {
-        const s = text.charCodeAt(i);
-        if (s === 92) i++;
-        else if (s === 34) break;
+/**
+ * Whether a parsed JSON value nests arrays and objects more than `maxDepth` levels deep (`[]` is one
+ * level). Walks the containers only, without recursion, and stops at the first one over: measured
+ * at 0.3–0.45× the cost of the `JSON.parse` that built the value (V8's parser itself is not recursive,
+ * so parsing deep text is safe; walking the result recursively is not).
+ */
+export function jsonNestingExceeds(value: unknown, maxDepth: number = JSON_MAX_DEPTH): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const containers: object[] = [value];
+  const depths: number[] = [1];
+  while (containers.length > 0) {
+    const container = containers.pop() as Record<string, unknown>;
+    const depth = depths.pop() as number;
+    if (depth > maxDepth) return true;
+    if (Array.isArray(container)) {
+      for (const item of container)
+        if (typeof item === 'object' && item !== null) {
+          containers.push(item);
+          depths.push(depth + 1);
+        }
+    } else {
+      for (const key in container) {
+        const item = container[key];
+        if (typeof item === 'object' && item !== null) {
+          containers.push(item);
+          depths.push(depth + 1);
+        }
       }
-    } else if (c === 91 || c === 123) {
-      if (++depth > maxDepth) return true;
-    } else if (c === 93 || c === 125) {
-      depth--;
     }
   }
   return false;
 }
 
 /** The refusal of a body nested deeper than `maxDepth`, naming the limit. */
-export function jsonTooDeepMessage(maxDepth: number = JSON_MAX_DEPTH): string {
+function jsonTooDeepMessage(maxDepth: number = JSON_MAX_DEPTH): string {
   return `The JSON body nests arrays and objects more than ${maxDepth} levels deep (the limit is ${maxDepth}).`;
 }
 
@@ -71,17 +82,18 @@ export type JsonBodyResult =
   | { ok: false; reason: 'invalid-json' | 'too-deep'; message: string };
 
 /**
- * Parses a request body as JSON, refusing text that is not JSON or that nests arrays and objects
- * deeper than `maxDepth` (default {@link JSON_MAX_DEPTH}). Never throws: the one JSON body reader
+ * Parses a request body as JSON, refusing text that is not JSON or a value that nests arrays and
+ * objects deeper than `maxDepth` (default {@link JSON_MAX_DEPTH}), before anything walks it. Never throws: the one JSON body reader
  * of the servers built on kakehashi (each answers the refusal in its own error shape, as a 400).
  */
 export function parseJsonRequestBody(text: string, maxDepth: number = JSON_MAX_DEPTH): JsonBodyResult {
-  if (jsonNestingExceeds(text, maxDepth)) {
-    return { ok: false, reason: 'too-deep', message: jsonTooDeepMessage(maxDepth) };
-  }
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch {
     return { ok: false, reason: 'invalid-json', message: 'The request body is not valid JSON.' };
   }
+  if (jsonNestingExceeds(value, maxDepth))
+    return { ok: false, reason: 'too-deep', message: jsonTooDeepMessage(maxDepth) };
+  return { ok: true, value };
 }

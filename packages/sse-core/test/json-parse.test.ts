@@ -26,10 +26,14 @@ describe('parseJsonRequestBody', () => {
     expect(parseJsonRequestBody(nested(10), 10).ok).toBe(true);
   });
 
-  it('does not count brackets inside strings (escaped quotes included)', () => {
+  it('does not count brackets inside strings, and handles text nested far past any stack', () => {
     const text = JSON.stringify({ text: `${'['.repeat(500)}"\\"{{{{` });
-    expect(jsonNestingExceeds(text, 2)).toBe(false);
-    expect(parseJsonRequestBody(text, 2).ok).toBe(true);
+    expect(parseJsonRequestBody(text, 1).ok).toBe(true);
+    expect(jsonNestingExceeds(JSON.parse(nested(500_000)))).toBe(true);
+    expect(parseJsonRequestBody(nested(500_000))).toMatchObject({ ok: false, reason: 'too-deep' });
+    expect(jsonNestingExceeds({ a: [{ b: [] }] }, 4)).toBe(false);
+    expect(jsonNestingExceeds({ a: [{ b: [] }] }, 3)).toBe(true);
+    expect(jsonNestingExceeds('scalar', 0)).toBe(false);
   });
 
   it('answers invalid JSON without throwing', () => {
