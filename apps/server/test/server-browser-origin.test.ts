@@ -237,6 +237,52 @@ describe.skipIf(!hasChromium)('keyless server against pages on other origins (he
     expect(await store.get('forged')).toBeUndefined();
   }, 90_000);
 
+  it('an origin the configuration names (KAKEHASHI_APPSERVER_CORS_ORIGIN) gets an RTC token and can read it', async () => {
+    const app = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<!doctype html><title>my web app</title>');
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.3', resolve));
+    const appOrigin = `http://127.0.0.3:${(app.address() as AddressInfo).port}`;
+    const named = await startInProcess({
+      env: { ALIYUN_RTC_APP_ID: 'browser-origin-rtc-app', ALIYUN_RTC_APP_KEY: 'browser-origin-rtc-key' },
+      appServer: { cors: { origin: [appOrigin] } },
+    });
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${appOrigin}/`);
+      const out = await page.evaluate(async (target) => {
+        const r = await fetch(`${target}/api/v2/aiagent/getRtcAuthToken`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ user_id: 'user_1' }),
+        });
+        return (await r.json()) as { code: number; rtc_auth_token?: string };
+      }, named.url);
+      expect(out.code).toBe(200);
+      expect(out.rtc_auth_token?.length).toBeGreaterThan(20);
+      // The other origin, against the same server, still reads nothing.
+      await page.goto(attackerUrl);
+      const other = await page.evaluate(async (target) => {
+        try {
+          await fetch(`${target}/api/v2/aiagent/getRtcAuthToken`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ user_id: 'user_1' }),
+          });
+          return 'read';
+        } catch {
+          return 'blocked';
+        }
+      }, named.url);
+      expect(other).toBe('blocked');
+    } finally {
+      await page.close();
+      await named.server.close(0);
+      await new Promise<void>((resolve) => app.close(() => resolve()));
+    }
+  });
+
   it('a DNS-rebinding page (a foreign name resolved to 127.0.0.1) is refused by the Host check', async () => {
     const page = await browser.newPage();
     try {
@@ -271,7 +317,7 @@ describe.skipIf(!hasChromium)('keyless server against pages on other origins (he
     }
   });
 
-  it('the server’s own page (same origin) still works: models, a chat answer, an RTC token', async () => {
+  it('the server’s own page (same origin) still works: models, a chat answer, an RTC token, the playground UI', async () => {
     const page = await browser.newPage();
     try {
       await page.goto(url);
@@ -299,6 +345,15 @@ describe.skipIf(!hasChromium)('keyless server against pages on other origins (he
       expect(out).toMatchObject({ models: 200, chat: 200, token: 200 });
       expect(out.chatText.length).toBeGreaterThan(0);
       expect(sims.codeer.requests.length).toBeGreaterThan(before);
+      // And the playground itself, driven as a user would, streams an answer through the guard.
+      await page.reload();
+      await page.waitForFunction(() => (document.getElementById('platform') as HTMLSelectElement).options.length > 1);
+      await page.selectOption('#platform', 'codeer');
+      await page.fill('#message', '営業時間は?');
+      await page.click('#send');
+      const answer = page.locator('.turn.assistant').last();
+      await answer.and(page.locator('.complete')).waitFor({ timeout: 15_000 });
+      expect(((await answer.locator('.text').textContent()) ?? '').length).toBeGreaterThan(0);
     } finally {
       await page.close();
     }
