@@ -78,15 +78,45 @@ export function browserGuardMiddleware(options: BrowserGuardOptions): Middleware
     throw new ServerConfigError('publicUrl', `publicUrl must be an absolute http(s) URL (got "${options.publicUrl}")`);
   }
   const exempt = new Set(options.exempt);
-  const hostAllowed = (host: string) => {
+  // Verdicts by header value, so that the URL parsing runs once per distinct Host / Origin (bounded:
+  // values past the first 256 are judged each time, never stored).
+  const remembered = (judge: (key: string) => boolean) => {
+    const verdicts = new Map<string, boolean>();
+    return (key: string) => {
+      let verdict = verdicts.get(key);
+      if (verdict === undefined) {
+        verdict = judge(key);
+        if (verdicts.size < 256) verdicts.set(key, verdict);
+      }
+      return verdict;
+    };
+  };
+  const hostAllowed = remembered((host) => {
     const hostname = parseHost(host)?.hostname;
     return hostname !== undefined && (isLoopbackHost(hostname) || hostname === publicUrl?.hostname);
-  };
+  });
+  /** `origin host` → whether the origin is the server's own as reached at that host, or the public URL's. */
+  const ownOrigin = remembered((key) => {
+    const [origin, host] = key.split(' ') as [string, string];
+    try {
+      const url = new URL(origin);
+      return (
+        (url.protocol === 'http:' || url.protocol === 'https:') &&
+        (url.host === parseHost(host)?.host || url.origin === publicUrl?.origin)
+      );
+    } catch {
+      return false;
+    }
+  });
   return async (c, next) => {
     if (exempt.has(c.req.path)) return next();
     const host = c.req.header('host');
-    const urlHost = new URL(c.req.url).host;
-    for (const value of host === undefined ? [urlHost] : [host, urlHost]) {
+    // The request URL's authority (an absolute-form request target may name another host than `Host`).
+    const url = c.req.url;
+    const start = url.indexOf('//') + 2;
+    const end = url.indexOf('/', start);
+    const urlHost = url.slice(start, end === -1 ? undefined : end);
+    for (const value of host === undefined || host === urlHost ? [urlHost] : [host, urlHost]) {
       if (!hostAllowed(value)) {
         return refuse(
           403,
@@ -96,20 +126,10 @@ export function browserGuardMiddleware(options: BrowserGuardOptions): Middleware
       }
     }
     const origin = c.req.header('origin');
-    const reachedAt = parseHost(host ?? urlHost)?.host;
-    const ownOrigin = (value: string) => {
-      try {
-        const url = new URL(value);
-        return (
-          (url.protocol === 'http:' || url.protocol === 'https:') &&
-          (url.host === reachedAt || url.origin === publicUrl?.origin)
-        );
-      } catch {
-        return false;
-      }
-    };
     const originAllowed =
-      origin !== undefined && origin !== 'null' && (ownOrigin(origin) || options.allowedOrigin(origin));
+      origin !== undefined &&
+      origin !== 'null' &&
+      ((!origin.includes(' ') && ownOrigin(`${origin} ${host ?? urlHost}`)) || options.allowedOrigin(origin));
     if (origin !== undefined && !originAllowed) {
       return refuse(
         403,
