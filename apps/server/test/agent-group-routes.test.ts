@@ -134,7 +134,8 @@ describe('miibo agent groups', () => {
       });
     }
     expect(await (await s.store()).get('deep-1')).toBeUndefined();
-    // 128 levels is within the limit: stored.
+    // 128 levels is within the limit: stored (for a group this server started).
+    await (await s.store()).recordStart('deep-2');
     const ok = `{"groupId":"deep-2","status":"completed","result":${'{"a":'.repeat(127)}1${'}'.repeat(127)}}`;
     const stored = await fetch(`${url}/webhooks/miibo/agent-groups`, {
       method: 'POST',
