@@ -28,6 +28,7 @@
 // stream counts, not scaled when given), BENCH_ROUNDS=3, BENCH_LEVELS=1,500 (some levels only),
 // BENCH_LOG_LEVEL=warn (the gateway without its per-request access log line), BENCH_GATEWAY=handler
 // (the chat handler alone on @hono/node-server: what the server's middleware, logs and metrics cost),
+// BENCH_PATHS=gateway (only that path beside direct and the proxy; comma-separated: gateway, responses, nginx),
 // BENCH_DIST=1 (the mean and percentiles of each path's total time: at 1 stream the throughput is
 // 1 / mean, so a long tail costs throughput even when the p50 gap is small),
 // BENCH_PROFILE=gateway|proxy|sim with BENCH_PROFILE_DIR=dir (a --cpu-prof profile of that process,
@@ -455,7 +456,12 @@ async function runBench() {
       ...(process.env.BENCH_RESPONSES_STORE === 'off' ? { store: false } : {}),
     }),
   };
-  const contenders = [direct, proxied, ...(nginxed ? [nginxed] : []), viaGateway, viaResponses];
+  // BENCH_PATHS=gateway (or responses, nginx; comma-separated): only those beside direct and the proxy.
+  const onlyPaths = process.env.BENCH_PATHS?.split(',');
+  const contenders = [direct, proxied, ...(nginxed ? [nginxed] : []), viaGateway, viaResponses].filter(
+    (t) => !onlyPaths || t.name === 'proxy' || t.name === 'direct' || onlyPaths.includes(t.name),
+  );
+  const has = (name) => contenders.some((t) => t.name === name);
   const processOf = (name) =>
     name === 'proxy' ? proxy : name === 'nginx' ? nginx : name === 'direct' ? undefined : gateway;
 
@@ -471,7 +477,7 @@ async function runBench() {
     ...(nginx ? [['nginx', nginxed, nginx]] : []),
     ['gateway', viaGateway, gateway],
     ['responses', viaResponses, gateway],
-  ]) {
+  ].filter(([name]) => has(name))) {
     await sim.call('clear');
     const before = await proc.call('memory');
     await sim.call('stall', { n: openN });
@@ -486,9 +492,10 @@ async function runBench() {
     perOpen[name] = during.rss - before.rss;
   }
   const openRatio = perOpen.gateway / perOpen.proxy;
-  console.log(
-    `  gateway rss per open stream ${openRatio.toFixed(2)}x the proxy's (target <= 1.00x: ${openRatio <= 1 ? 'ok' : 'MISSED'})${perOpen.nginx === undefined ? '' : `, ${(perOpen.gateway / perOpen.nginx).toFixed(2)}x nginx's`}`,
-  );
+  if (has('gateway'))
+    console.log(
+      `  gateway rss per open stream ${openRatio.toFixed(2)}x the proxy's (target <= 1.00x: ${openRatio <= 1 ? 'ok' : 'MISSED'})${perOpen.nginx === undefined ? '' : `, ${(perOpen.gateway / perOpen.nginx).toFixed(2)}x nginx's`}`,
+    );
   console.log('');
 
   const only = process.env.BENCH_LEVELS?.split(',').map(Number);
@@ -575,6 +582,7 @@ async function runBench() {
       'proxy',
       'streams/s',
     );
+    if (!has('gateway')) continue;
     const gap = stats.gateway.ttfb50 - stats.proxy.ttfb50;
     const dataGap = stats.gateway.ttfd50 - stats.proxy.ttfd50;
     const totalGap = stats.gateway.total50 - stats.proxy.total50;
@@ -589,15 +597,16 @@ async function runBench() {
       nginx: stats.nginx && { rate: stats.nginx.rate / stats.proxy.rate, cpu: stats.nginx.cpu / stats.proxy.cpu },
     });
     const r = stats.responses;
-    responsesSummary.push({
-      concurrency,
-      gap: r.ttfb50 - stats.proxy.ttfb50,
-      dataGap: r.ttfd50 - stats.proxy.ttfd50,
-      totalGap: r.total50 - stats.proxy.total50,
-      ratio: r.rate / stats.proxy.rate,
-      vsChat: r.rate / stats.gateway.rate,
-      cpu: r.cpu / stats.proxy.cpu,
-    });
+    if (r)
+      responsesSummary.push({
+        concurrency,
+        gap: r.ttfb50 - stats.proxy.ttfb50,
+        dataGap: r.ttfd50 - stats.proxy.ttfd50,
+        totalGap: r.total50 - stats.proxy.total50,
+        ratio: r.rate / stats.proxy.rate,
+        vsChat: r.rate / stats.gateway.rate,
+        cpu: r.cpu / stats.proxy.cpu,
+      });
   }
 
   console.log(
@@ -626,7 +635,7 @@ async function runBench() {
     ['proxy', proxied],
     ...(nginxed ? [['nginx', nginxed]] : []),
     ['gateway', viaGateway],
-  ]) {
+  ].filter(([name]) => has(name))) {
     const proc = processOf(name);
     await sim.call('clear');
     const before = await quiet(proc);
