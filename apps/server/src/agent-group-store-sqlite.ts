@@ -103,6 +103,8 @@ function toRecord(row: Row): AgentGroupRecord {
  * mode with `synchronous = FULL`, in a worker thread shared with the conversation store on the same
  * file: statements and lock waits never block the event loop. Waiters in this process are woken at
  * once by an in-process emitter; a slow poll picks up results written by another process on the file.
+ * Reads (`get`, and the re-reads of `waitForFinal`) run on the file's reader worker, so they answer
+ * while a write waits for another process's lock (except on `:memory:`, where the writer reads too).
  * When the file is deleted or replaced, the next call notices (its inode changed) and recreates it.
  *
  * @throws ServerConfigError when the path cannot hold a database (a directory, `/proc`, unwritable).
@@ -122,7 +124,8 @@ export async function openSqliteAgentGroupStore(options: SqliteAgentGroupStoreOp
   let closed = false;
 
   const read = async (groupId: string): Promise<AgentGroupRecord | undefined> => {
-    const [row] = await db.all<Row>(SELECT, [groupId], busyMs);
+    // On the file's reader: a read never waits behind a write waiting for another process's lock.
+    const [row] = await db.read<Row>(SELECT, [groupId], busyMs);
     if (row === undefined) return undefined;
     const record = toRecord(row);
     if (!isExpired(record, expiryMs)) return record;

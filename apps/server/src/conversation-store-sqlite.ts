@@ -39,10 +39,11 @@ const DELETE_EXPIRED = `DELETE FROM conversations WHERE (namespace, key) IN
 
 /**
  * Opens (creating when missing) the conversation store in a SQLite file with Node's built-in
- * `node:sqlite`, in the worker thread shared with the agent group store on the same file: table `conversations` (`namespace`, `key`, `value`, `expires_at` in ms), keyed by
- * namespace and key, in WAL mode. It is the same file as the agent group results (its own
- * worker). A lookup is one read of the primary key; expired rows are never answered and are
- * deleted at open and then every `cleanupIntervalMs`.
+ * `node:sqlite`, in WAL mode: table `conversations` (`namespace`, `key`, `value`, `expires_at` in ms),
+ * keyed by namespace and key, in the same file as the agent group results and through the same worker
+ * threads. A lookup is one read of the primary key, on the file's reader worker: it does not wait
+ * behind a write waiting for another process's lock (on `:memory:` the writer reads). Expired rows are
+ * never answered and are deleted at open and then every `cleanupIntervalMs`.
  */
 export async function openSqliteConversationStore(
   options: SqliteConversationStoreOptions = {},
@@ -82,7 +83,7 @@ export async function openSqliteConversationStore(
   return {
     kind: 'sqlite',
     async get(namespace, key) {
-      const [row] = await db.all<{ value: string }>(SELECT, [namespace, key, now()], busyMs);
+      const [row] = await db.read<{ value: string }>(SELECT, [namespace, key, now()], busyMs);
       return row?.value;
     },
     async put(namespace, key, value, ttlMs) {

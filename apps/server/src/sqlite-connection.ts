@@ -6,8 +6,8 @@ import type { SqliteReply, SqliteRequest, SqliteRequestBody } from './sqlite-pro
 import { StoreUnavailableError } from './store-errors';
 
 /**
- * Internal: a connection to one SQLite file, served by a worker thread (one per file and process,
- * shared by every store on it). Every call rejects with {@link StoreUnavailableError} when SQLite
+ * Internal: a connection to one SQLite file, served by two worker threads (per file and process,
+ * shared by every store on it): the writer, and a reader for {@link SqliteConnection.read}. Every call rejects with {@link StoreUnavailableError} when SQLite
  * fails or the worker does not answer within the statement's lock wait plus a margin.
  */
 export interface SqliteConnection {
@@ -21,11 +21,27 @@ export interface SqliteConnection {
    * crash of the process, not from a power cut; for data that can be rebuilt).
    */
   run(sql: string, params: unknown[], busyMs: number, durable?: boolean): Promise<number>;
-  /** Runs a query (or a write with `RETURNING`); resolves with its rows once committed. */
+  /**
+   * Runs a statement that returns rows (a write with `RETURNING`, or a query that must run in order
+   * with the writes) on the writer; resolves with its rows once committed.
+   */
   all<Row>(sql: string, params: unknown[], busyMs: number, durable?: boolean): Promise<Row[]>;
+  /**
+   * Runs a read-only query (a `SELECT` without side effects) on the file's reader: a second worker
+   * with a read-only connection of its own. In WAL mode a reader needs no lock a writer holds, so a
+   * read never queues behind a write, not even one waiting for another process's lock. It sees every
+   * write committed before it was sent: a caller that awaited a write reads it back. A write sent to
+   * it is refused (the connection is read-only): writes, also those with `RETURNING`, use `run` /
+   * `all`. The reader reopens, like the writer, when the file is deleted or replaced; while the file
+   * is missing or lacks its tables the read runs on the writer, which recreates them.
+   *
+   * `:memory:`: a second connection would be a different, empty database, so reads run on the
+   * writer, in its queue (behind any write ahead of them).
+   */
+  read<Row>(sql: string, params: unknown[], busyMs: number): Promise<Row[]>;
   /** Proves the file takes a write now (a one-row upsert). */
   check(busyMs: number): Promise<void>;
-  /** Releases this user's share; the last one stops the worker. */
+  /** Releases this user's share; the last one stops both workers. */
   release(): Promise<void>;
 }
 
@@ -107,14 +123,25 @@ function unavailable(reply: Extract<SqliteReply, { ok: false }>): StoreUnavailab
   return new StoreUnavailableError('sqlite', `SQLite: ${reply.message}`, { cause: reply });
 }
 
-function startConnection(path: string, onLast: () => void): SqliteConnection {
+/** One worker thread and the requests it has not answered yet. */
+interface Channel {
+  request(message: SqliteRequestBody, busyMs: number): Promise<unknown>;
+  /** Asks the worker to close its connection, then stops it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts (on first request, and again after it died or was stuck) the worker of `path` in its role.
+ * The writer learns every schema in `schemas` first; the reader runs none.
+ */
+function startChannel(path: string, reader: boolean, schemas: ReadonlyArray<{ sql: string; busyMs: number }>): Channel {
   let worker: Worker | undefined;
   let nextId = 1;
   const pending = new Map<
     number,
     { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
   >();
-  const schemas: Array<{ sql: string; busyMs: number }> = [];
+  const name = reader ? 'SQLite reader' : 'SQLite worker';
 
   const failAll = (error: Error) => {
     for (const [id, p] of pending) {
@@ -125,7 +152,7 @@ function startConnection(path: string, onLast: () => void): SqliteConnection {
   };
 
   function spawn(): Worker {
-    const w = new Worker(workerUrl(), { workerData: { path } });
+    const w = new Worker(workerUrl(), { workerData: { path, reader } });
     w.unref();
     w.on('message', (reply: SqliteReply) => {
       const p = pending.get(reply.id);
@@ -139,7 +166,7 @@ function startConnection(path: string, onLast: () => void): SqliteConnection {
     const gone = (error: Error) => {
       if (worker !== w) return;
       worker = undefined;
-      failAll(new StoreUnavailableError('sqlite', `the SQLite worker stopped: ${error.message}`, { cause: error }));
+      failAll(new StoreUnavailableError('sqlite', `the ${name} stopped: ${error.message}`, { cause: error }));
     };
     w.on('error', gone);
     w.on('exit', (code) => gone(new Error(`exit code ${code}`)));
@@ -151,16 +178,17 @@ function startConnection(path: string, onLast: () => void): SqliteConnection {
     const timeoutMs = busyMs + QUEUE_MS + ANSWER_MARGIN_MS;
     if (!worker) {
       worker = spawn();
-      // A new worker (the first, or after one died) learns every schema again first.
-      for (const s of schemas)
-        if (message.op !== 'schema' || s.sql !== message.sql)
-          worker.postMessage({
-            id: 0,
-            op: 'schema',
-            sql: s.sql,
-            busyMs: s.busyMs,
-            deadline: Date.now() + s.busyMs + QUEUE_MS,
-          } satisfies SqliteRequest);
+      // A new writer (the first, or after one died) learns every schema again first.
+      if (!reader)
+        for (const s of schemas)
+          if (message.op !== 'schema' || s.sql !== message.sql)
+            worker.postMessage({
+              id: 0,
+              op: 'schema',
+              sql: s.sql,
+              busyMs: s.busyMs,
+              deadline: Date.now() + s.busyMs + QUEUE_MS,
+            } satisfies SqliteRequest);
     }
     const w = worker;
     const id = nextId++;
@@ -176,7 +204,7 @@ function startConnection(path: string, onLast: () => void): SqliteConnection {
         // A worker stuck past every lock wait is replaced; what it was doing is abandoned.
         if (running && worker === w) {
           worker = undefined;
-          failAll(new StoreUnavailableError('sqlite', 'the SQLite worker was restarted after a stuck statement'));
+          failAll(new StoreUnavailableError('sqlite', `the ${name} was restarted after a stuck statement`));
           void w.terminate();
         }
       }, timeoutMs);
@@ -185,6 +213,30 @@ function startConnection(path: string, onLast: () => void): SqliteConnection {
       w.postMessage({ ...message, ...(message.op === 'close' ? {} : { deadline }), id } as SqliteRequest);
     });
   }
+
+  return {
+    request,
+    async stop() {
+      const w = worker;
+      if (!w) return;
+      await request({ op: 'close' }, 0).catch(() => {});
+      worker = undefined;
+      await w.terminate().catch(() => {});
+    },
+  };
+}
+
+/** Whether the reader passed a read on to the writer (the file is missing or lacks its tables). */
+function askedWriter(error: unknown): boolean {
+  return (error as { cause?: { askWriter?: boolean } }).cause?.askWriter === true;
+}
+
+function startConnection(path: string, onLast: () => void): SqliteConnection {
+  const schemas: Array<{ sql: string; busyMs: number }> = [];
+  const writer = startChannel(path, false, schemas);
+  // A second connection to :memory: would be another, empty database: there the writer reads too.
+  const reader = path === ':memory:' ? undefined : startChannel(path, true, []);
+  const request = writer.request;
 
   const connection: SqliteConnection = {
     path,
@@ -198,13 +250,23 @@ function startConnection(path: string, onLast: () => void): SqliteConnection {
     async all<Row>(sql: string, params: unknown[], busyMs: number, durable = true) {
       return (await request({ op: 'all', sql, params, busyMs, durable }, busyMs)) as Row[];
     },
+    async read<Row>(sql: string, params: unknown[], busyMs: number) {
+      const message = { op: 'read', sql, params, busyMs } as const;
+      if (!reader) return (await writer.request(message, busyMs)) as Row[];
+      try {
+        return (await reader.request(message, busyMs)) as Row[];
+      } catch (error) {
+        if (!askedWriter(error)) throw error;
+        return (await writer.request(message, busyMs)) as Row[];
+      }
+    },
     async check(busyMs) {
       const write = (async () => {
         await connection.schema(HEALTH_SCHEMA, busyMs);
         await connection.run(HEALTH_WRITE, [Date.now()], busyMs);
       })();
       write.catch(() => {});
-      // The worker runs one statement at a time: behind a write waiting for a lock, the check would
+      // The writer runs one statement at a time: behind a write waiting for a lock, the check would
       // wait too. Past its own lock wait (plus a margin) the store counts as unable to write now.
       let timer: NodeJS.Timeout | undefined;
       const giveUp = new Promise<never>((_, reject) => {
@@ -229,11 +291,9 @@ function startConnection(path: string, onLast: () => void): SqliteConnection {
       const entry = shared.get(path);
       if (entry && --entry.users > 0) return;
       onLast();
-      const w = worker;
-      if (!w) return;
-      await request({ op: 'close' }, 0).catch(() => {});
-      worker = undefined;
-      await w.terminate().catch(() => {});
+      // The reader first: the writer, closing last, checkpoints the WAL into the file and removes it.
+      await reader?.stop();
+      await writer.stop();
     },
   };
   return connection;
@@ -241,7 +301,7 @@ function startConnection(path: string, onLast: () => void): SqliteConnection {
 
 /**
  * Internal: the connection to `path` (`:memory:` gets a database of its own each time), starting its
- * worker on first use. The path is checked first ({@link checkSqlitePath}), then the schema runs.
+ * workers on first use. The path is checked first ({@link checkSqlitePath}), then the schema runs.
  *
  * @throws ServerConfigError for a path that cannot hold a database.
  * @throws StoreUnavailableError when SQLite cannot open it.

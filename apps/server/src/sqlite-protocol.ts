@@ -1,7 +1,7 @@
 // The messages between a SQLite connection (sqlite-connection.ts) and its worker (sqlite-worker.ts).
 
 /**
- * A request to the SQLite worker. `busyMs` is the longest this statement waits for another process's
+ * A request to a SQLite worker (the writer, or the file's reader: see `reader` in sqlite-worker.ts). `busyMs` is the longest this statement waits for another process's
  * lock; `deadline` (ms since the epoch) the time after which the worker no longer starts it (it waited
  * too long in the queue) and never waits for a lock past.
  */
@@ -17,12 +17,32 @@ export type SqliteRequest =
       /** Commit with `synchronous = FULL` (true) or `NORMAL`. */
       durable: boolean;
     }
+  | {
+      id: number;
+      /** A read-only query: the only statement the reader runs (the writer runs it too, for `:memory:`). */
+      op: 'read';
+      sql: string;
+      params: unknown[];
+      busyMs: number;
+      deadline: number;
+    }
   | { id: number; op: 'close' };
 
 /** The worker's answer to one request. */
 export type SqliteReply =
   | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; message: string; code?: string; errcode?: number };
+  | {
+      id: number;
+      ok: false;
+      message: string;
+      code?: string;
+      errcode?: number;
+      /**
+       * The reader cannot answer it, but the writer can: the file is missing or lacks its tables (it
+       * was deleted, and the writer recreates it with its schema on its next statement).
+       */
+      askWriter?: true;
+    };
 
 /** A request without its id (distributes over the request kinds). */
 export type SqliteRequestBody = SqliteRequest extends infer R

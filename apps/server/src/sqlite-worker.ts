@@ -1,6 +1,9 @@
-// The SQLite worker thread: one per database file, shared by the agent group store and the conversation
-// store of this process (see sqlite-connection.ts). `node:sqlite` is synchronous, so every statement —
-// and every wait for another process's lock (the busy timeout) — happens here, off the event loop.
+// A SQLite worker thread: per database file and process, one writer shared by the agent group store and
+// the conversation store, and one reader beside it (see sqlite-connection.ts). `node:sqlite` is
+// synchronous, so every statement — and every wait for another process's lock (the busy timeout) —
+// happens here, off the event loop. The writer runs schemas, writes and (for `:memory:`) reads; the
+// reader only reads, on a read-only connection: in WAL mode a reader needs no lock a writer holds, so
+// reads never queue behind a write waiting for another process's lock.
 //
 // This file runs as a worker entry on its own (built as dist/sqlite-worker.js; under the tests Node
 // strips its types), so it imports nothing of the package but types.
@@ -10,7 +13,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SqliteReply, SqliteRequest } from './sqlite-protocol';
 
-const { path } = workerData as { path: string };
+const { path, reader } = workerData as { path: string; reader: boolean };
 const memory = path === ':memory:';
 const port = parentPort!;
 
@@ -45,7 +48,20 @@ function drop(): void {
   durable = undefined;
 }
 
+/** An error the reader replies with `askWriter`: the writer creates the file and its tables. */
+class AskWriter extends Error {}
+
+function openReader(): DatabaseSync {
+  // Read-only: it never creates the file (nor writes into it); a missing file is the writer's to recreate.
+  if (identityOfPath() === undefined) throw new AskWriter(`no database file at ${path} (yet)`);
+  const next = new DatabaseSync(path, { readOnly: true });
+  db = next;
+  openedAs = identityOfPath();
+  return next;
+}
+
 function open(): DatabaseSync {
+  if (reader) return openReader();
   if (!memory) mkdirSync(dirname(path), { recursive: true });
   const next = new DatabaseSync(path);
   try {
@@ -102,13 +118,19 @@ function handle(request: SqliteRequest): unknown {
     request.busyMs = Math.min(request.busyMs, left);
   }
   switch (request.op) {
+    case 'read':
+      connection();
+      setBusy(request.busyMs);
+      return statement(request.sql).all(...(request.params as SQLInputValue[]));
     case 'schema':
+      if (reader) throw new Error('the SQLite reader runs no schema');
       if (!schemas.includes(request.sql)) schemas.push(request.sql);
       setBusy(request.busyMs);
       setDurable(true);
       connection().exec(request.sql);
       return undefined;
     case 'run': {
+      if (reader) throw new Error('the SQLite reader runs no write');
       connection();
       setBusy(request.busyMs);
       setDurable(request.durable);
@@ -116,6 +138,7 @@ function handle(request: SqliteRequest): unknown {
       return Number(changes);
     }
     case 'all':
+      if (reader) throw new Error('the SQLite reader runs no write');
       connection();
       setBusy(request.busyMs);
       setDurable(request.durable);
@@ -135,12 +158,16 @@ port.on('message', (request: SqliteRequest) => {
     const e = error as { message?: string; code?: string; errcode?: number; errstr?: string };
     // Anything but a lock timeout may mean the connection is unusable (I/O error, file moved): reopen next time.
     if ((e.errcode ?? 0) % 256 !== 5) drop();
+    // The reader on a file the writer has not (re)created yet: missing, or without the table.
+    const askWriter =
+      reader && (error instanceof AskWriter || e.errcode === 14 || /^no such table/.test(String(e.message ?? '')));
     reply = {
       id: request.id,
       ok: false,
       message: String(e.message ?? error),
       ...(e.code === undefined ? {} : { code: e.code }),
       ...(e.errcode === undefined ? {} : { errcode: e.errcode }),
+      ...(askWriter ? { askWriter: true as const } : {}),
     };
   }
   port.postMessage(reply);
