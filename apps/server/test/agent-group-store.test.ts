@@ -1,4 +1,6 @@
+import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openPostgresAgentGroupStore, openSqliteAgentGroupStore, type AgentGroupStore } from '../src/index';
@@ -95,6 +97,53 @@ describe('SQLite store (two handles on one file, as two processes would be)', ()
       await openSqliteAgentGroupStore({ path, pollIntervalMs: 50 }),
       await openSqliteAgentGroupStore({ path, pollIntervalMs: 50 }),
     ];
+  });
+});
+
+describe('SQLite store on :memory: (reads run on the writer: a second connection would be another database)', () => {
+  storeContract(async () => {
+    const store = await openSqliteAgentGroupStore({ path: ':memory:', pollIntervalMs: 50 });
+    return [store, store];
+  });
+});
+
+describe('SQLite store: reads and the file deleted under it', () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+
+  it('a read right after the deletion answers from the recreated file; later reads see writes to the new file', async () => {
+    const path = join(dir.path, 'deleted.sqlite');
+    const store = await openSqliteAgentGroupStore({ path });
+    try {
+      await store.recordStart('d-1');
+      // Read-your-writes: each read is sent after the write it follows was acknowledged.
+      expect(await store.get('d-1')).toMatchObject({ status: 'started' });
+      await store.recordOutcome(completed('d-1', '消える前'));
+      expect(await store.get('d-1')).toMatchObject({ status: 'completed' });
+      for (const suffix of ['', '-wal', '-shm']) if (existsSync(path + suffix)) unlinkSync(path + suffix);
+
+      // The reader finds no file (it never creates one); the writer recreates it with its table.
+      expect(await store.get('d-1')).toBeUndefined();
+      expect(existsSync(path), 'the file was recreated').toBe(true);
+      await store.recordStart('d-2');
+      expect(await store.get('d-2')).toMatchObject({ status: 'started' });
+      await store.recordOutcome(completed('d-2', '新しいファイル'));
+      expect(await store.get('d-2')).toMatchObject({
+        status: 'completed',
+        result: { orchestrationResponse: { finalResponse: '新しいファイル' } },
+      });
+      // Written to (and read from) the file at the path, not the deleted one.
+      const raw = new DatabaseSync(path, { readOnly: true });
+      try {
+        expect(raw.prepare('SELECT group_id, status FROM agent_groups ORDER BY group_id').all()).toEqual([
+          { group_id: 'd-2', status: 'completed' },
+        ]);
+      } finally {
+        raw.close();
+      }
+    } finally {
+      await store.close();
+    }
   });
 });
 

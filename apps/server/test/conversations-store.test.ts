@@ -45,6 +45,17 @@ describe('SQLite conversation store', () => {
     }
   });
 
+  it(':memory: answers what was put (its reads run on the writer: a second connection would be another database)', async () => {
+    const store = await openSqliteConversationStore({ path: ':memory:' });
+    try {
+      expect(await store.get('session', 'm1')).toBeUndefined();
+      await store.put('session', 'm1', 'chat-m', 60_000);
+      expect(await store.get('session', 'm1')).toBe('chat-m');
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps its rows across a reopen of the same file (beside the agent group table)', async () => {
     const path = join(dir.path, 'b.sqlite');
     const { openSqliteAgentGroupStore } = await import('../src/index');

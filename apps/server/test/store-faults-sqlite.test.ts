@@ -13,6 +13,7 @@ import { closeSync, existsSync, mkdirSync, openSync, unlinkSync, writeSync } fro
 import { join } from 'node:path';
 import { startMiiboSimulator, type MiiboSimulator } from '@kakehashi/testkit';
 import type { Hono } from 'hono';
+import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type KakehashiServer,
@@ -21,6 +22,7 @@ import {
   openSqliteConversationStore,
   StoreUnavailableError,
 } from '../src/index';
+import { ask } from './conversations-helpers';
 import { groupStartBody, postJson, startInProcess, tempDir } from './server-harness';
 import {
   ADMIN_KEY,
@@ -180,8 +182,8 @@ describe('SQLite: another process holds the write lock', () => {
     await chat.waitFor(seen + 3);
     // A new chat turn streams too, and /healthz answers the truth (the store cannot write now: 503)
     // once its own check gives up behind the webhook's lock wait. A turn continuing a conversation
-    // answers once its lookup, queued behind that wait on the file's one worker, gives up (the chat goes
-    // on without it): those give-ups leave the webhook waiting.
+    // answers too: its lookup runs on the file's reader, and the write remembering it gives up behind
+    // the webhook on the writer (the chat goes on without it). Those give-ups leave the webhook waiting.
     const since = performance.now();
     const took = (name: string) => () => {
       measured[name] = Math.round(performance.now() - since);
@@ -194,7 +196,7 @@ describe('SQLite: another process holds the write lock', () => {
         { role: 'assistant', content: '前の答え' },
       ])
         .then((continued) => continued.done)
-        .finally(took('lock held: a continued chat turn (lookup queued behind the webhook)')),
+        .finally(took('lock held: a continued chat turn (lookup on the reader)')),
     ]);
     expect(health).toBe(503);
     expect(secondText).toBe('あ'.repeat(40));
@@ -209,6 +211,113 @@ describe('SQLite: another process holds the write lock', () => {
     expect(await chat.done).toBe('あ'.repeat(40));
     await expectAllReadable(url, [group]);
     await healthzBecomes(url, 200);
+  });
+
+  it('reads answer with the committed data while a webhook write waits on the lock (GET, a continued chat); released → the write commits and reads back', async () => {
+    // The holder takes the lock with BEGIN IMMEDIATE: the WAL write lock, which WAL readers do not need
+    // (in WAL mode BEGIN EXCLUSIVE is the same lock; `locking_mode = EXCLUSIVE` would shut readers out).
+    const sqlitePath = join(dir.path, 'locked-reads.sqlite');
+    /** What settled while the lock was held, in order. */
+    const order: string[] = [];
+    let locked = false;
+    const opened = await openSqliteAgentGroupStore({ path: sqlitePath, busyTimeoutMs: 60_000 });
+    const conversationStore = await openSqliteConversationStore({ path: sqlitePath });
+    let posted: () => void = () => {};
+    const writePosted = new Promise<void>((resolve) => {
+      posted = resolve;
+    });
+    let lookups = 0;
+    try {
+      const { url } = await server(sqlitePath, {
+        store: {
+          ...opened,
+          recordOutcome(outcome) {
+            const write = opened.recordOutcome(outcome);
+            // The call has posted the write to the file's writer: every statement sent from now on is behind it there.
+            if (!locked) return write;
+            posted();
+            const settled = () => order.push('webhook write');
+            write.then(settled, settled);
+            return write;
+          },
+        },
+        conversations: {
+          get: (namespace, key) =>
+            conversationStore.get(namespace, key).finally(() => {
+              if (locked) order.push(`conversation lookup ${++lookups}`);
+            }),
+          put: (namespace, key, value, ttlMs) => conversationStore.put(namespace, key, value, ttlMs),
+        },
+      });
+      const done = await startGroup(url, miibo);
+      expect((await deliver(url, done.delivery)).status).toBe(200);
+      const group = await startGroup(url, miibo);
+      // A finished turn, remembered (its history continues the same miibo session).
+      const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused-key-123456', maxRetries: 0 });
+      const first = await ask(openai, 'miibo', [{ role: 'user', content: 'ロック前の質問' }], false);
+      expect(first.session).toMatch(/\S/);
+      const history = [
+        { role: 'user' as const, content: 'ロック前の質問' },
+        { role: 'assistant' as const, content: first.text },
+      ];
+      // The put is acknowledged before the answer ends? Not promised: wait until the lookup finds it.
+      for (let i = 0; ; i++) {
+        const again = await ask(openai, 'miibo', [...history, { role: 'user', content: '確認' }], false);
+        if (again.session === first.session) break;
+        if (i >= 20) throw new Error('the finished turn was never remembered');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+
+      const lock = await holdSqliteWriteLock(sqlitePath);
+      let released = false;
+      try {
+        locked = true;
+        const webhook = deliver(url, group.delivery);
+        await writePosted;
+        const waited = fetch(`${url}/v1/agent-groups/${group.groupId}?wait=30`);
+        // A hang bound, not a speed target: behind the write they would wait until the lock is released.
+        const {
+          value: [doneRead, pendingRead, continued],
+        } = await answeredWithin(HANG_MS, () =>
+          Promise.all([
+            readGroup(url, done.groupId).finally(() => order.push('GET completed group')),
+            readGroup(url, group.groupId).finally(() => order.push('GET started group')),
+            ask(openai, 'miibo', [...history, { role: 'user', content: 'ロック中の続き' }], true),
+          ]),
+        );
+        expect(doneRead).toEqual({
+          status: 200,
+          body: { groupId: done.groupId, status: 'completed', result: done.result },
+        });
+        expect(pendingRead).toMatchObject({ status: 200, body: { groupId: group.groupId, status: 'started' } });
+        // The lookup found the remembered session while the write waited.
+        expect(continued.session).toBe(first.session);
+        expect(order, 'a read waited for the webhook write waiting on the lock').not.toContain('webhook write');
+        expect(order).toEqual(
+          expect.arrayContaining(['GET completed group', 'GET started group', 'conversation lookup 1']),
+        );
+
+        await lock.release();
+        released = true;
+        const answer = await answeredWithin(HANG_MS, () => webhook);
+        expect(answer.value.status).toBe(200);
+        expect(await answer.value.json()).toMatchObject({ received: true, stored: true });
+        expect(order.at(-1), 'the webhook write committed last').toBe('webhook write');
+        // Acknowledged means readable at once, through the reader: the waiter and a plain GET see it.
+        const wakened = await answeredWithin(HANG_MS, () => waited);
+        expect(wakened.value.status).toBe(200);
+        expect(await wakened.value.json()).toEqual({
+          groupId: group.groupId,
+          status: 'completed',
+          result: group.result,
+        });
+        await expectAllReadable(url, [done, group]);
+      } finally {
+        if (!released) await lock.release();
+      }
+    } finally {
+      await conversationStore.close();
+    }
   });
 
   it('held past the busy timeout → 503 with Retry-After, /healthz 503; released → the retry lands', async () => {
@@ -243,26 +352,40 @@ describe('SQLite: another process holds the write lock', () => {
 });
 
 describe('SQLite: a statement gives up in the worker queue behind a lock wait', () => {
-  it('the lock wait ahead of it goes on (the worker is not restarted) and commits once released', async () => {
-    // The agent group and the conversation store on one file share one worker: a conversation lookup
+  it('reads answer from the reader meanwhile; the lock wait ahead of a queued write goes on (the worker is not restarted) and commits once released', async () => {
+    // The agent group and the conversation store on one file share one writer: a conversation write
     // queued behind an agent group write that waits on another process's lock gives up on its own
-    // (much shorter) wait; that must not abandon the write.
+    // (much shorter) wait; that must not abandon the write. Reads go to the file's reader and answer
+    // with what was committed before the lock. The holder takes the lock with BEGIN IMMEDIATE: the
+    // WAL write lock, which WAL readers do not need (`locking_mode = EXCLUSIVE` would shut them out).
     const path = join(dir.path, 'queued.sqlite');
     const groups = await openSqliteAgentGroupStore({ path, busyTimeoutMs: 60_000 });
     const conversations = await openSqliteConversationStore({ path, busyTimeoutMs: 100 });
     try {
       await groups.recordStart('queued-1');
+      await conversations.put('session', 'queued-key', 'stored-session', 60_000);
       const lock = await holdSqliteWriteLock(path);
+      const order: string[] = [];
       let settled = false;
       const payloadText = JSON.stringify({ groupId: 'queued-1', status: 'completed', result: { ok: true } });
+      // The call posts the write to the writer before it returns: every statement below comes after it.
       const outcome = groups
         .recordOutcome({ groupId: 'queued-1', status: 'completed', result: { ok: true }, payloadText })
         .finally(() => {
           settled = true;
+          order.push('write');
         });
       outcome.catch(() => {}); // awaited below; a rejection before that is the failure being tested
       try {
-        const gaveUp = await conversations.get('session', 'queued-key').then(
+        const [session, group] = await Promise.all([
+          conversations.get('session', 'queued-key').finally(() => order.push('conversation read')),
+          groups.get('queued-1').finally(() => order.push('group read')),
+        ]);
+        expect(session).toBe('stored-session');
+        expect(group).toMatchObject({ groupId: 'queued-1', status: 'started', deliveries: 0 });
+        expect(order, 'the reads waited for the write waiting on the lock').not.toContain('write');
+
+        const gaveUp = await conversations.put('session', 'queued-key-2', 'later', 60_000).then(
           () => undefined,
           (error: unknown) => error,
         );
@@ -274,7 +397,10 @@ describe('SQLite: a statement gives up in the worker queue behind a lock wait', 
         await lock.release();
       }
       expect(await outcome).toMatchObject({ known: true, stored: true });
+      // Read-your-writes: the reader sees the write the moment it has been acknowledged.
       expect(await groups.get('queued-1')).toMatchObject({ status: 'completed', result: { ok: true } });
+      expect(order).toHaveLength(3);
+      expect(order.at(-1), 'the write committed after the reads').toBe('write');
     } finally {
       await conversations.close();
       await groups.close();
