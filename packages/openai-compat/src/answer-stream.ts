@@ -96,6 +96,8 @@ export interface StreamAnswerOptions {
 
 const PENDING = Symbol('pending');
 
+const SOURCE_DONE: IteratorResult<string> = Object.freeze({ done: true, value: undefined });
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof PENDING> {
   if (!Number.isFinite(ms)) return promise;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -159,35 +161,57 @@ class AnswerSource implements AsyncIterableIterator<string> {
     return { done: false, value };
   }
 
-  async next(): Promise<IteratorResult<string>> {
-    if (this.#head !== '') return this.#out('');
-    while (!this.#done) {
-      let r: IteratorResult<readonly AgentEvent[]>;
-      const pending = this.#pending;
-      this.#pending = undefined;
-      try {
-        r = await (pending ?? this.#batches.next());
-      } catch (error) {
-        if (this.#done) break;
-        const text = this.#failed(error);
-        if (text !== '') return this.#out(text);
-        break;
-      }
+  /**
+   * The next piece of SSE text: one upstream read encoded. Written as promise callbacks rather than
+   * an `async` function, so a read costs the reader one promise here (this runs once per network read).
+   */
+  next(): Promise<IteratorResult<string>> {
+    if (this.#head !== '') return Promise.resolve(this.#out(''));
+    if (this.#done) return Promise.resolve(SOURCE_DONE);
+    const pending = this.#pending;
+    this.#pending = undefined;
+    return Promise.resolve(pending ?? this.#batches.next()).then(this.#onBatch, this.#onReadError);
+  }
+
+  readonly #onBatch = (
+    r: IteratorResult<readonly AgentEvent[]>,
+  ): IteratorResult<string> | Promise<IteratorResult<string>> => {
+    if (this.#done) return SOURCE_DONE;
+    this.#o.observer.firstEvent();
+    if (r.done) return this.#settle(this.#error(CUT_MID_ANSWER));
+    return this.#encode(r.value, 0, '');
+  };
+
+  /** Encodes `events` from `from` on, after `text`; a finish's work is waited for, then the rest follows. */
+  #encode(
+    events: readonly AgentEvent[],
+    from: number,
+    text: string,
+  ): IteratorResult<string> | Promise<IteratorResult<string>> {
+    for (let i = from; i < events.length; i++) {
+      const piece = this.#take(events[i]!);
+      // Only a finish has work to wait for: every other event stays on the synchronous path.
+      if (typeof piece !== 'string')
+        return piece.then((last) =>
+          this.#done ? this.#settle(text + last) : this.#encode(events, i + 1, text + last),
+        );
+      text += piece;
       if (this.#done) break;
-      this.#o.observer.firstEvent();
-      let text = '';
-      if (r.done) text = this.#error(CUT_MID_ANSWER);
-      else {
-        for (const event of r.value) {
-          const piece = this.#take(event);
-          // Only a finish has work to wait for: every other event stays on the synchronous path.
-          text += typeof piece === 'string' ? piece : await piece;
-          if (this.#done) break;
-        }
-      }
-      if (text !== '') return this.#out(text);
     }
-    return { done: true, value: undefined };
+    return this.#settle(text);
+  }
+
+  readonly #onReadError = (error: unknown): IteratorResult<string> => {
+    if (this.#done) return SOURCE_DONE;
+    const text = this.#failed(error);
+    return text !== '' ? this.#out(text) : SOURCE_DONE;
+  };
+
+  /** Hands out the text of a read, or reads on when it encoded to nothing (and the turn goes on). */
+  #settle(text: string): IteratorResult<string> | Promise<IteratorResult<string>> {
+    if (text !== '') return this.#out(text);
+    if (this.#done) return SOURCE_DONE;
+    return this.#batches.next().then(this.#onBatch, this.#onReadError);
   }
 
   /** SSE text for one event ('' for none); ends the turn on finish or error. */

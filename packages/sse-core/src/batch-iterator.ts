@@ -42,36 +42,41 @@ export function flattenBatches<T>(
   let index = 0;
   let finished = false;
 
-  /** Reads to the next non-empty batch and hands over its first item (`whole`: all of it), or the end. */
-  async function fill(whole: false): Promise<IteratorResult<T, undefined>>;
-  async function fill(whole: true): Promise<IteratorResult<readonly T[], undefined>>;
-  async function fill(whole: boolean): Promise<IteratorResult<T | readonly T[], undefined>> {
-    for (;;) {
-      let r: IteratorResult<T[], void>;
-      try {
-        r = await source.next();
-      } catch (error) {
-        finished = true;
-        throw error;
-      }
-      if (r.done) {
-        finished = true;
-        return { done: true, value: undefined };
-      }
-      if (r.value.length > 0) {
-        batch = r.value;
-        index = whole ? batch.length : 1;
-        return { done: false, value: whole ? batch : batch[0]! };
-      }
+  const onError = (error: unknown): never => {
+    finished = true;
+    throw error;
+  };
+  const onBatch = (
+    r: IteratorResult<T[], void>,
+  ): IteratorResult<T, undefined> | Promise<IteratorResult<T, undefined>> => {
+    if (r.done) {
+      finished = true;
+      return { done: true, value: undefined };
     }
-  }
+    if (r.value.length === 0) return source.next().then(onBatch, onError);
+    batch = r.value;
+    index = 1;
+    return { done: false, value: batch[0]! };
+  };
+  const onWholeBatch = (
+    r: IteratorResult<T[], void>,
+  ): IteratorResult<readonly T[], undefined> | Promise<IteratorResult<readonly T[], undefined>> => {
+    if (r.done) {
+      finished = true;
+      return { done: true, value: undefined };
+    }
+    if (r.value.length === 0) return source.next().then(onWholeBatch, onError);
+    batch = r.value;
+    index = batch.length;
+    return { done: false, value: batch };
+  };
 
   return Object.assign(
     asyncIterator({
       next(): Promise<IteratorResult<T, undefined>> {
         if (index < batch.length) return Promise.resolve({ done: false, value: batch[index++]! });
         if (finished) return Promise.resolve({ done: true, value: undefined });
-        return fill(false);
+        return source.next().then(onBatch, onError);
       },
       async close() {
         batch = [];
@@ -90,7 +95,7 @@ export function flattenBatches<T>(
           return Promise.resolve({ done: false, value: rest });
         }
         if (finished) return Promise.resolve({ done: true, value: undefined });
-        return fill(true);
+        return source.next().then(onWholeBatch, onError);
       },
     },
   );

@@ -29,6 +29,8 @@ function cancelLater(handle: unknown): void {
   else clearTimeout(handle as ReturnType<typeof setTimeout>);
 }
 
+const BODY_END: IteratorResult<Uint8Array, undefined> = Object.freeze({ done: true, value: undefined });
+
 /** Longest wait, and most reads, spent checking whether an abandoned body was about to end anyway. */
 const END_GRACE_MS = 2;
 const END_GRACE_READS = 4;
@@ -133,33 +135,27 @@ export class HttpResponse {
     this.init.attempt.call.dispose();
   }
 
-  /** The raw body, chunk by chunk. After {@link cancel}, the next read rejects with `AbortError` and later ones end. */
-  async *body(): AsyncGenerator<Uint8Array, void, undefined> {
-    if (this.cancelled) throw this.cancelled;
-    if (this.consumed) throw new Error('kakehashi: the response body was already read');
-    this.consumed = true;
+  /**
+   * The raw body, chunk by chunk. After {@link cancel}, the next read rejects with `AbortError` and
+   * later ones end.
+   *
+   * Hand-written rather than an async generator (one promise per network read, where a generator's
+   * `await` and `yield` cost several microtask turns), with a generator's behaviour: nothing happens
+   * until the first `next()`; a `return()` or `throw()` while a read is in flight waits for it; when the
+   * reader stops before the end, a body about to end anyway is finished (its keep-alive connection is
+   * reused) and any other is closed.
+   */
+  body(): AsyncGenerator<Uint8Array, void, undefined> {
     const { head, rest, attempt } = this.init;
+    let started = false;
+    let done = false;
     let complete = !rest;
-    try {
-      for (const chunk of head) {
-        yield chunk;
-        if (this.cancelled) throw this.cancelled;
-      }
-      if (!rest) return;
-      for (;;) {
-        let r: IteratorResult<Uint8Array>;
-        try {
-          r = await rest.next();
-        } catch (error) {
-          throw attempt.classify(error, true);
-        }
-        if (r.done) break;
-        attempt.bytesReceived();
-        yield r.value;
-        if (this.cancelled) throw this.cancelled;
-      }
-      complete = true;
-    } finally {
+    let headIndex = 0;
+    let inflight: Promise<unknown> | undefined;
+    let closing: Promise<void> | undefined;
+
+    // What a generator's `finally` did, once, however the body ends.
+    const finish = async (): Promise<void> => {
       if (rest && !this.released) {
         // A reader that stops at its end signal (`[DONE]`, a final object) usually leaves only the
         // body's terminator unread: finishing it keeps the keep-alive connection for the next request.
@@ -167,7 +163,74 @@ export class HttpResponse {
         this.release(!complete);
         if (!complete) await rest.return?.().catch(() => {});
       }
-    }
+    };
+    const end = (): Promise<void> => {
+      done = true;
+      closing ??= finish();
+      return closing;
+    };
+    const fail = (error: unknown): Promise<never> => end().then(() => Promise.reject(error));
+    const onRead = (
+      r: IteratorResult<Uint8Array>,
+    ): IteratorResult<Uint8Array, undefined> | Promise<IteratorResult<Uint8Array, undefined>> => {
+      inflight = undefined;
+      if (r.done) {
+        complete = true;
+        return end().then(() => BODY_END);
+      }
+      attempt.bytesReceived();
+      return { done: false, value: r.value };
+    };
+    const onReadError = (error: unknown): Promise<never> => {
+      inflight = undefined;
+      return fail(attempt.classify(error, true));
+    };
+    // Closes the body as a generator's `return()` does (after a read in flight), then settles with `then`.
+    const close = <R>(then: () => R | Promise<R>): Promise<R> => {
+      const run = (): Promise<R> => {
+        if (!started) {
+          started = true;
+          done = true;
+        }
+        return (done ? (closing ?? Promise.resolve()) : end()).then(then);
+      };
+      return inflight === undefined ? run() : inflight.then(run, run);
+    };
+
+    const iterator: AsyncGenerator<Uint8Array, void, undefined> = {
+      next: (): Promise<IteratorResult<Uint8Array, undefined>> => {
+        if (inflight !== undefined) {
+          const again = () => iterator.next() as Promise<IteratorResult<Uint8Array, undefined>>;
+          return inflight.then(again, again);
+        }
+        if (done) return Promise.resolve(BODY_END);
+        if (!started) {
+          started = true;
+          // Before the generator's `try`: nothing to finish.
+          if (this.cancelled) {
+            done = true;
+            return Promise.reject(this.cancelled);
+          }
+          if (this.consumed) {
+            done = true;
+            return Promise.reject(new Error('kakehashi: the response body was already read'));
+          }
+          this.consumed = true;
+        } else if (this.cancelled) return fail(this.cancelled);
+        if (headIndex < head.length) return Promise.resolve({ done: false, value: head[headIndex++]! });
+        if (!rest) return end().then(() => BODY_END);
+        const read = rest.next().then(onRead, onReadError);
+        inflight = read;
+        return read;
+      },
+      return: () => close(() => BODY_END),
+      throw: (error: unknown) => close(() => Promise.reject(error)),
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+      [Symbol.asyncDispose]: () => close(() => undefined),
+    };
+    return iterator;
   }
 
   /** The whole body as text (UTF-8). */

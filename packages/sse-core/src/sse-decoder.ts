@@ -91,23 +91,39 @@ function jsonMessage(m: EventSourceMessage): SSEJsonMessage {
   return named ? { done: false, event: m.event, id: m.id, data: parsed } : { done: false, data: parsed };
 }
 
-/** The decoding loop: one batch of mapped events per network chunk. */
-async function* sseBatches<T>(
+const BATCHES_DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * The decoding loop: one batch of mapped events per network chunk. Hand-written rather than an async
+ * generator (see `asyncIterator`): a chunk is decoded, parsed and mapped in the callback of its own
+ * read, so a network read costs one promise here, not the several microtask turns of a generator's
+ * `for await` and `yield`. Semantics as a generator's:
+ *
+ * - a `map` (or buffer-overflow) failure hands over the events before it first, then closes the
+ *   source and rejects; a failed read rejects as it is (the source is not closed);
+ * - `return()` closes the source (after a read in flight has settled), and the iterator then ends.
+ */
+function sseBatches<T>(
   chunks: ByteSource,
   options: SSEDecodeOptions,
   map: (m: EventSourceMessage) => T,
-): AsyncGenerator<T[], void, undefined> {
+): AsyncIterator<T[], undefined, undefined> {
+  const source = byteChunks(chunks)[Symbol.asyncIterator]();
   const decoder = new TextDecoder();
   let raw: EventSourceMessage[] = [];
-  let overflow: ResponseDecodeError | undefined;
+  let failure: unknown;
+  let failed = false;
+  let finished = false;
+  let inflight: Promise<unknown> | undefined;
   const maxBufferSize = options.maxBufferSize ?? DEFAULT_MAX_BUFFER_SIZE;
   const parser = createParser({
     onEvent: (m) => raw.push(m),
     onComment: options.onComment ? (c) => options.onComment!(c.trim()) : undefined,
     onRetry: options.onRetry,
     onError: (e) => {
-      if (e.type === 'max-buffer-size-exceeded') {
-        overflow = new ResponseDecodeError(
+      if (e.type === 'max-buffer-size-exceeded' && !failed) {
+        failed = true;
+        failure = new ResponseDecodeError(
           'buffer-overflow',
           `Server-Sent Events stream has a line or event longer than ${maxBufferSize} characters`,
         );
@@ -116,9 +132,8 @@ async function* sseBatches<T>(
     maxBufferSize,
   });
 
-  // Maps the events parsed so far; if one fails, the ones before it are delivered first.
-  function* take(): Generator<T[], void, undefined> {
-    if (raw.length === 0) return;
+  // Maps the events parsed so far; a failing one is kept (in `failure`) and the ones before it handed over.
+  const take = (): T[] => {
     const ready = raw;
     raw = [];
     const out: T[] = [];
@@ -127,21 +142,74 @@ async function* sseBatches<T>(
       try {
         value = map(m);
       } catch (error) {
-        if (out.length > 0) yield out;
-        throw error;
+        failed = true;
+        failure = error;
+        break;
       }
       if (value !== undefined) out.push(value);
     }
-    if (out.length > 0) yield out;
-  }
+    return out;
+  };
+  // Closes the source, then rejects with the failure (as a generator's `for await` does when its body throws).
+  const reject = (): Promise<never> => {
+    finished = true;
+    const error = failure;
+    failure = undefined;
+    const closed = source.return?.();
+    return Promise.resolve(closed).then(
+      () => Promise.reject(error),
+      () => Promise.reject(error),
+    );
+  };
+  // `inflight` is the read a `return()` must wait for; it is cleared when that read hands over its result.
+  const settled = <R>(result: R): R => {
+    inflight = undefined;
+    return result;
+  };
+  const onRead = (
+    r: IteratorResult<Uint8Array>,
+  ): IteratorResult<T[], undefined> | Promise<IteratorResult<T[], undefined>> => {
+    if (finished) return settled(BATCHES_DONE);
+    // A clean end flushes a trailing partial character and a final event without its blank line.
+    parser.feed(r.done ? `${decoder.decode()}\n\n` : decoder.decode(r.value, { stream: true }));
+    const out = raw.length === 0 ? [] : take();
+    if (out.length > 0) {
+      if (r.done && !failed) finished = true;
+      return settled({ done: false, value: out });
+    }
+    if (failed) return settled(reject());
+    if (r.done) {
+      finished = true;
+      return settled(BATCHES_DONE);
+    }
+    return source.next().then(onRead, onReadError);
+  };
+  const onReadError = (error: unknown): never => {
+    inflight = undefined;
+    finished = true;
+    throw error;
+  };
 
-  for await (const chunk of byteChunks(chunks)) {
-    parser.feed(decoder.decode(chunk, { stream: true }));
-    yield* take();
-    if (overflow) throw overflow;
-  }
-  // Clean end: flush a trailing partial character and a final event without its blank line.
-  parser.feed(`${decoder.decode()}\n\n`);
-  yield* take();
-  if (overflow) throw overflow;
+  const iterator: AsyncIterator<T[], undefined, undefined> = {
+    next(): Promise<IteratorResult<T[], undefined>> {
+      if (inflight !== undefined) {
+        const again = () => iterator.next();
+        return inflight.then(again, again);
+      }
+      if (failed && failure !== undefined) return reject();
+      if (finished) return Promise.resolve(BATCHES_DONE);
+      const read = source.next().then(onRead, onReadError);
+      inflight = read;
+      return read;
+    },
+    return(): Promise<IteratorResult<T[], undefined>> {
+      const close = (): Promise<IteratorResult<T[], undefined>> => {
+        if (finished) return Promise.resolve(BATCHES_DONE);
+        finished = true;
+        return Promise.resolve(source.return?.()).then(() => BATCHES_DONE);
+      };
+      return inflight === undefined ? close() : inflight.then(close, close);
+    },
+  };
+  return iterator;
 }
