@@ -106,7 +106,10 @@ class DispatchedRequest implements DispatchHandler, AsyncIterableIterator<Uint8A
     else this.#signal.addEventListener('abort', this.#onAbort, { once: true });
   }
 
-  onResponseStart(_controller: DispatchController, statusCode: number, rawHeaders: IncomingHttpHeaders): void {
+  onResponseStart(controller: DispatchController, statusCode: number, rawHeaders: IncomingHttpHeaders): void {
+    // undici keeps the response's raw header buffers on the controller for the whole body; they are
+    // copied into `Headers` below and read by nobody after us (about 1.4 KiB per open stream).
+    controller.rawHeaders = null;
     if (statusCode < 200) return; // informational (100 Continue): the real response follows
     const start = this.#start;
     if (start === undefined) return;
