@@ -19,24 +19,55 @@ export interface IteratorParts<T> {
 /** An async iterator that is its own iterable and can be disposed with `await using`. */
 export type KakehashiAsyncIterator<T> = AsyncIterableIterator<T, undefined, undefined> & AsyncDisposable;
 
+/**
+ * The same protocol as a base class, for iterators that sit on every open stream: a subclass writes
+ * `next` (and `close`) as methods, so nothing is allocated per iterator beyond the instance itself,
+ * where {@link asyncIterator}'s parts are closures over their state.
+ */
+export abstract class HandWrittenIterator<T> {
+  #closed = false;
+
+  abstract next(): Promise<IteratorResult<T, undefined>>;
+
+  /** As {@link IteratorParts.close}: called at most once, by the first `return()`. */
+  protected close(): Promise<unknown> | unknown {
+    return undefined;
+  }
+
+  async return(): Promise<IteratorResult<T, undefined>> {
+    if (!this.#closed) {
+      this.#closed = true;
+      await this.close();
+    }
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
+}
+
+/** The iterator {@link asyncIterator} builds: the parts' `next` as it is, their `close` behind `return()`. */
+class PartsIterator<T> extends HandWrittenIterator<T> {
+  override readonly next: () => Promise<IteratorResult<T, undefined>>;
+  readonly #parts: IteratorParts<T>;
+
+  constructor(parts: IteratorParts<T>) {
+    super();
+    this.next = parts.next;
+    this.#parts = parts;
+  }
+
+  protected override close(): Promise<unknown> | unknown {
+    return this.#parts.close?.();
+  }
+}
+
 /** Builds an async iterator from a `next` and an optional `close` (see {@link IteratorParts}). */
 export function asyncIterator<T>(parts: IteratorParts<T>): KakehashiAsyncIterator<T> {
-  let closed = false;
-  const iterator: KakehashiAsyncIterator<T> = {
-    next: parts.next,
-    async return(): Promise<IteratorResult<T, undefined>> {
-      if (!closed) {
-        closed = true;
-        await parts.close?.();
-      }
-      return { done: true, value: undefined };
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-    async [Symbol.asyncDispose]() {
-      await iterator.return?.();
-    },
-  };
-  return iterator;
+  return new PartsIterator(parts) as KakehashiAsyncIterator<T>;
 }

@@ -1,4 +1,4 @@
-import { asyncIterator, type KakehashiAsyncIterator } from './async-iterator';
+import { HandWrittenIterator, type KakehashiAsyncIterator } from './async-iterator';
 
 /**
  * An async iterator that can also hand over everything one network read produced in one promise.
@@ -38,65 +38,76 @@ export function batchReader<T>(source: AsyncIterator<T>): () => Promise<Iterator
 export function flattenBatches<T>(
   source: AsyncIterator<T[], void, undefined>,
 ): KakehashiAsyncIterator<T> & BatchReadable<T> {
-  let batch: T[] = [];
-  let index = 0;
-  let finished = false;
+  return new BatchFlattener(source) as KakehashiAsyncIterator<T> & BatchReadable<T>;
+}
 
-  const onError = (error: unknown): never => {
-    finished = true;
-    throw error;
-  };
-  const onBatch = (
+/** {@link flattenBatches}' iterator: a class, so an open stream holds one object and no closures. */
+class BatchFlattener<T> extends HandWrittenIterator<T> implements BatchReadable<T> {
+  readonly #source: AsyncIterator<T[], void, undefined>;
+  #batch: T[] = [];
+  #index = 0;
+  #finished = false;
+
+  constructor(source: AsyncIterator<T[], void, undefined>) {
+    super();
+    this.#source = source;
+  }
+
+  next(): Promise<IteratorResult<T, undefined>> {
+    if (this.#index < this.#batch.length) return Promise.resolve({ done: false, value: this.#batch[this.#index++]! });
+    if (this.#finished) return Promise.resolve({ done: true, value: undefined });
+    return this.#fill(false);
+  }
+
+  nextBatch(): Promise<IteratorResult<readonly T[], undefined>> {
+    const batch = this.#batch;
+    const index = this.#index;
+    if (index < batch.length) {
+      const rest = index === 0 ? batch : batch.slice(index);
+      this.#index = batch.length;
+      return Promise.resolve({ done: false, value: rest });
+    }
+    if (this.#finished) return Promise.resolve({ done: true, value: undefined });
+    return this.#fill(true);
+  }
+
+  protected override async close(): Promise<void> {
+    this.#batch = [];
+    this.#index = 0;
+    if (!this.#finished) {
+      this.#finished = true;
+      await this.#source.return?.(undefined);
+    }
+  }
+
+  /**
+   * Reads to the next non-empty batch and hands over its first item (`whole`: all of it), or the end.
+   * Promise callbacks rather than an `async` method: one promise per read of the source.
+   */
+  #fill(whole: false): Promise<IteratorResult<T, undefined>>;
+  #fill(whole: true): Promise<IteratorResult<readonly T[], undefined>>;
+  #fill(whole: boolean): Promise<IteratorResult<T | readonly T[], undefined>> {
+    return this.#source.next().then(
+      (r) => this.#took(r, whole),
+      (error: unknown) => {
+        this.#finished = true;
+        throw error;
+      },
+    );
+  }
+
+  #took(
     r: IteratorResult<T[], void>,
-  ): IteratorResult<T, undefined> | Promise<IteratorResult<T, undefined>> => {
+    whole: boolean,
+  ): IteratorResult<T | readonly T[], undefined> | Promise<IteratorResult<T | readonly T[], undefined>> {
     if (r.done) {
-      finished = true;
+      this.#finished = true;
       return { done: true, value: undefined };
     }
-    if (r.value.length === 0) return source.next().then(onBatch, onError);
-    batch = r.value;
-    index = 1;
-    return { done: false, value: batch[0]! };
-  };
-  const onWholeBatch = (
-    r: IteratorResult<T[], void>,
-  ): IteratorResult<readonly T[], undefined> | Promise<IteratorResult<readonly T[], undefined>> => {
-    if (r.done) {
-      finished = true;
-      return { done: true, value: undefined };
-    }
-    if (r.value.length === 0) return source.next().then(onWholeBatch, onError);
-    batch = r.value;
-    index = batch.length;
-    return { done: false, value: batch };
-  };
-
-  return Object.assign(
-    asyncIterator({
-      next(): Promise<IteratorResult<T, undefined>> {
-        if (index < batch.length) return Promise.resolve({ done: false, value: batch[index++]! });
-        if (finished) return Promise.resolve({ done: true, value: undefined });
-        return source.next().then(onBatch, onError);
-      },
-      async close() {
-        batch = [];
-        index = 0;
-        if (!finished) {
-          finished = true;
-          await source.return?.(undefined);
-        }
-      },
-    }),
-    {
-      nextBatch(): Promise<IteratorResult<readonly T[], undefined>> {
-        if (index < batch.length) {
-          const rest = index === 0 ? batch : batch.slice(index);
-          index = batch.length;
-          return Promise.resolve({ done: false, value: rest });
-        }
-        if (finished) return Promise.resolve({ done: true, value: undefined });
-        return source.next().then(onWholeBatch, onError);
-      },
-    },
-  );
+    const batch = r.value;
+    if (batch.length === 0) return whole ? this.#fill(true) : this.#fill(false);
+    this.#batch = batch;
+    this.#index = whole ? batch.length : 1;
+    return { done: false, value: whole ? batch : batch[0]! };
+  }
 }
