@@ -1,5 +1,5 @@
 import { applyAgentEvent, type AgentEvent, type CollectedAgentAnswer } from './agent-event';
-import { asyncIterator, type KakehashiAsyncIterator } from './async-iterator';
+import { HandWrittenIterator, type KakehashiAsyncIterator } from './async-iterator';
 import { batchReader, type BatchReadable } from './batch-iterator';
 import { AbortError, AgentStreamError, KakehashiError } from './errors';
 
@@ -22,107 +22,127 @@ export function guardAgentStream(
   provider: string,
   source: AsyncIterable<AgentEvent>,
 ): AgentEventStream & BatchReadable<AgentEvent> {
-  // A hand-written iterator rather than an async generator: this sits on every event of every
-  // provider stream, and a generator's resumption costs several microtask turns per event.
-  const upstream = source[Symbol.asyncIterator]();
-  let started = false;
-  let ended = false;
-  let finished = false;
-  const done = (): IteratorResult<AgentEvent, undefined> => {
-    finished = true;
-    return { done: true, value: undefined };
-  };
+  return new GuardedStream(provider, source[Symbol.asyncIterator]()) as AgentEventStream & BatchReadable<AgentEvent>;
+}
 
-  const onValue = (r: IteratorResult<AgentEvent>): IteratorResult<AgentEvent, undefined> => {
+function single(r: IteratorResult<AgentEvent, undefined>): IteratorResult<readonly AgentEvent[], undefined> {
+  return r.done ? r : { done: false, value: [r.value] };
+}
+
+/**
+ * {@link guardAgentStream}'s iterator. A hand-written iterator rather than an async generator: this
+ * sits on every event of every provider stream, and a generator's resumption costs several microtask
+ * turns per event. A class rather than closures over shared state: an open stream holds one object.
+ */
+class GuardedStream extends HandWrittenIterator<AgentEvent> implements BatchReadable<AgentEvent> {
+  readonly #provider: string;
+  readonly #upstream: AsyncIterator<AgentEvent>;
+  #started = false;
+  #ended = false;
+  #finished = false;
+  #readBatch: (() => Promise<IteratorResult<readonly AgentEvent[], undefined>>) | undefined;
+
+  constructor(provider: string, upstream: AsyncIterator<AgentEvent>) {
+    super();
+    this.#provider = provider;
+    this.#upstream = upstream;
+  }
+
+  next(): Promise<IteratorResult<AgentEvent, undefined>> {
+    if (this.#finished) return Promise.resolve(this.#done());
+    let pending: Promise<IteratorResult<AgentEvent>>;
+    try {
+      pending = this.#upstream.next();
+    } catch (error) {
+      return Promise.resolve().then(() => this.#onError(error));
+    }
+    return pending.then(
+      (r) => this.#onValue(r),
+      (error: unknown) => this.#onError(error),
+    );
+  }
+
+  nextBatch(): Promise<IteratorResult<readonly AgentEvent[], undefined>> {
+    if (this.#finished) return Promise.resolve(single(this.#done()));
+    let pending: Promise<IteratorResult<readonly AgentEvent[], undefined>>;
+    try {
+      this.#readBatch ??= batchReader(this.#upstream);
+      pending = this.#readBatch();
+    } catch (error) {
+      return Promise.resolve().then(() => single(this.#onError(error)));
+    }
+    return pending.then(
+      (r) => this.#onBatch(r),
+      (error: unknown) => single(this.#onError(error)),
+    );
+  }
+
+  protected override async close(): Promise<void> {
+    if (!this.#finished) {
+      this.#finished = true;
+      await this.#upstream.return?.();
+    }
+  }
+
+  #done(): IteratorResult<AgentEvent, undefined> {
+    this.#finished = true;
+    return { done: true, value: undefined };
+  }
+
+  #onValue(r: IteratorResult<AgentEvent>): IteratorResult<AgentEvent, undefined> {
     if (r.done) {
-      if (ended) return done();
-      ended = true;
+      if (this.#ended) return this.#done();
+      this.#ended = true;
       return {
         done: false,
         value: {
           type: 'error',
-          message: `${provider} stream ended before its finish signal (connection cut?)`,
+          message: `${this.#provider} stream ended before its finish signal (connection cut?)`,
           code: 'stream-cut',
           retryable: true,
         },
       };
     }
-    started = true;
+    this.#started = true;
     const type = r.value.type;
-    if (type === 'finish' || type === 'error') ended = true;
+    if (type === 'finish' || type === 'error') this.#ended = true;
     return r as IteratorResult<AgentEvent, undefined>;
-  };
+  }
 
-  const onError = (error: unknown): IteratorResult<AgentEvent, undefined> => {
+  #onError(error: unknown): IteratorResult<AgentEvent, undefined> {
     if (AbortError.isInstance(error) || (error instanceof Error && error.name === 'AbortError')) {
-      finished = true; // an aborted stream is over: later reads end, they never report a cut
+      this.#finished = true; // an aborted stream is over: later reads end, they never report a cut
       throw error;
     }
-    if (!started || ended) {
-      finished = true; // a thrown failure ends the stream: a later read must not send the request again
+    if (!this.#started || this.#ended) {
+      this.#finished = true; // a thrown failure ends the stream: a later read must not send the request again
       throw error;
     }
-    ended = true;
-    finished = true;
+    this.#ended = true;
+    this.#finished = true;
     const k = KakehashiError.isInstance(error) ? error : undefined;
     return {
       done: false,
       value: {
         type: 'error',
         message:
-          error instanceof Error ? (k ? error.message : `${provider} stream failed: ${error.message}`) : String(error),
+          error instanceof Error
+            ? k
+              ? error.message
+              : `${this.#provider} stream failed: ${error.message}`
+            : String(error),
         code: k ? ((error as { code?: string | number }).code ?? k.kind) : undefined,
         retryable: k?.retryable ?? false,
       },
     };
-  };
+  }
 
-  const single = (r: IteratorResult<AgentEvent, undefined>): IteratorResult<readonly AgentEvent[], undefined> =>
-    r.done ? r : { done: false, value: [r.value] };
-  const onBatch = (
-    r: IteratorResult<readonly AgentEvent[], undefined>,
-  ): IteratorResult<readonly AgentEvent[], undefined> => {
-    if (r.done) return single(onValue(r));
-    started = true;
-    for (const event of r.value) if (event.type === 'finish' || event.type === 'error') ended = true;
+  #onBatch(r: IteratorResult<readonly AgentEvent[], undefined>): IteratorResult<readonly AgentEvent[], undefined> {
+    if (r.done) return single(this.#onValue(r));
+    this.#started = true;
+    for (const event of r.value) if (event.type === 'finish' || event.type === 'error') this.#ended = true;
     return r;
-  };
-  const onBatchError = (error: unknown): IteratorResult<readonly AgentEvent[], undefined> => single(onError(error));
-  let readBatch: (() => Promise<IteratorResult<readonly AgentEvent[], undefined>>) | undefined;
-
-  return Object.assign(
-    asyncIterator({
-      next() {
-        if (finished) return Promise.resolve(done());
-        let pending: Promise<IteratorResult<AgentEvent>>;
-        try {
-          pending = upstream.next();
-        } catch (error) {
-          return Promise.resolve().then(() => onError(error));
-        }
-        return pending.then(onValue, onError);
-      },
-      async close() {
-        if (!finished) {
-          finished = true;
-          await upstream.return?.();
-        }
-      },
-    }),
-    {
-      nextBatch(): Promise<IteratorResult<readonly AgentEvent[], undefined>> {
-        if (finished) return Promise.resolve(single(done()));
-        let pending: Promise<IteratorResult<readonly AgentEvent[], undefined>>;
-        try {
-          readBatch ??= batchReader(upstream);
-          pending = readBatch();
-        } catch (error) {
-          return Promise.resolve().then(() => onBatchError(error));
-        }
-        return pending.then(onBatch, onBatchError);
-      },
-    },
-  );
+  }
 }
 
 /**

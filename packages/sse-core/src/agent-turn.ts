@@ -105,7 +105,7 @@ export function createAgentTurn(source: AgentTurnSource): AgentTurn {
       'invalid-state',
       `the ${source.provider} turn is already read ${used === 'events' ? 'per event (next(), for await or collect())' : 'in batches (batches())'}: read a turn one way only`,
     );
-  const readEvent = guarded.next;
+  const readEvent = guarded.next.bind(guarded);
   guarded.next = () => {
     if (readBy !== 'events') {
       if (readBy === 'batches') return Promise.reject(mixed('batches'));
@@ -121,7 +121,7 @@ export function createAgentTurn(source: AgentTurnSource): AgentTurn {
     batches() {
       if (readBy === 'events') throw mixed('events');
       readBy = 'batches';
-      batches ??= asyncIterator({ next: guarded.nextBatch, close: () => guarded.return?.() });
+      batches ??= asyncIterator({ next: () => guarded.nextBatch(), close: () => guarded.return?.() });
       return batches;
     },
     cancel(reason?: unknown) {
