@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatCompletionsHandler } from '@kakehashi/openai-compat';
 import {
   MIIBO_TEST_AGENT,
-  MIIBO_TEST_KEY,
   simulatorEnv,
   startGateway,
   startSimulators,
@@ -208,7 +207,8 @@ describe('configuration', () => {
   });
 
   it('a bare miibo model without MIIBO_AGENT_ID names that variable', async () => {
-    const noAgent = await startGateway({ env: { MIIBO_API_KEY: MIIBO_TEST_KEY, MIIBO_BASE_URL: sims.miibo.url } });
+    const { MIIBO_AGENT_ID: _agentId, ...withoutAgent } = simulatorEnv({ miibo: sims.miibo });
+    const noAgent = await startGateway({ env: withoutAgent });
     try {
       const r = await post({ model: 'miibo', messages: user('hi') }, noAgent.baseURL);
       expect(r.status).toBe(400);
@@ -228,15 +228,10 @@ describe('upstream failures before the answer starts get a real HTTP status', ()
   let strict: Gateway;
   beforeAll(async () => {
     strict = await startGateway({
-      agenticstar: {
-        baseURL: sims.agenticstar.url,
-        tokenUrl: sims.agenticstar.tokenUrl,
-        clientId: sims.agenticstar.clientId,
-        clientSecret: sims.agenticstar.clientSecret,
-        maxRetries: 0,
-      },
-      codeer: { baseURL: sims.codeer.url, apiKey: sims.codeer.apiKey, agentId: sims.codeer.agentId, maxRetries: 0 },
-      miibo: { baseURL: sims.miibo.url, apiKey: MIIBO_TEST_KEY, agentId: MIIBO_TEST_AGENT, maxRetries: 0 },
+      env: simulatorEnv(sims),
+      agenticstar: { maxRetries: 0 },
+      codeer: { maxRetries: 0 },
+      miibo: { maxRetries: 0 },
     });
   });
   afterAll(() => strict?.close());
@@ -268,13 +263,8 @@ describe('upstream failures before the answer starts get a real HTTP status', ()
 
   it('credentials the platform refuses are 502, and the secret never shows', async () => {
     const wrong = await startGateway({
-      agenticstar: {
-        baseURL: sims.agenticstar.url,
-        tokenUrl: sims.agenticstar.tokenUrl,
-        clientId: sims.agenticstar.clientId,
-        clientSecret: 'wrong-secret-value-123',
-        maxRetries: 0,
-      },
+      env: { ...simulatorEnv({ agenticstar: sims.agenticstar }), AGENTICSTAR_CLIENT_SECRET: 'wrong-secret-value-123' },
+      agenticstar: { maxRetries: 0 },
     });
     try {
       const r = await post({ model: 'agenticstar', stream: true, messages: user('hi') }, wrong.baseURL);

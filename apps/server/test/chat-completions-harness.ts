@@ -6,6 +6,8 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import {
+  MIIBO_SIM_AGENT_ID,
+  simulatorEnv as testkitSimulatorEnv,
   startAgenticStarSimulator,
   startCodeerSimulator,
   startMiiboSimulator,
@@ -15,6 +17,8 @@ import {
   type CodeerSimulatorOptions,
   type MiiboSimulator,
   type MiiboSimulatorOptions,
+  type SimulatorEnv,
+  type SimulatorEnvSources,
 } from '@kakehashi/testkit';
 import { Hono } from 'hono';
 import {
@@ -32,8 +36,8 @@ export interface Simulators {
   close(): Promise<void>;
 }
 
-export const MIIBO_TEST_KEY = 'sim-miibo-key';
-export const MIIBO_TEST_AGENT = 'sim-miibo-agent';
+/** The miibo agent {@link simulatorEnv} names (`MIIBO_AGENT_ID`): the simulator's default, as it is started here. */
+export const MIIBO_TEST_AGENT = MIIBO_SIM_AGENT_ID;
 
 export async function startSimulators(
   options: {
@@ -57,20 +61,16 @@ export async function startSimulators(
   };
 }
 
-/** The environment a server would have, pointing every platform at the simulators. */
-export function simulatorEnv(sims: Simulators): Record<string, string> {
-  return {
-    AGENTICSTAR_CLIENT_ID: sims.agenticstar.clientId,
-    AGENTICSTAR_CLIENT_SECRET: sims.agenticstar.clientSecret,
-    AGENTICSTAR_BASE_URL: sims.agenticstar.url,
-    AGENTICSTAR_TOKEN_URL: sims.agenticstar.tokenUrl,
-    CODEER_API_KEY: sims.codeer.apiKey,
-    CODEER_BASE_URL: sims.codeer.url,
-    CODEER_AGENT_ID: sims.codeer.agentId,
-    MIIBO_API_KEY: MIIBO_TEST_KEY,
-    MIIBO_AGENT_ID: MIIBO_TEST_AGENT,
-    MIIBO_BASE_URL: sims.miibo.url,
-  };
+/**
+ * The environment a server would have, pointing every platform at the simulators: testkit's
+ * `simulatorEnv`, taking this harness's bundle as it is (its `close` is left out), so
+ * `simulatorEnv(sims)`, or `simulatorEnv({ ...sims, ice })` with further simulators.
+ */
+export function simulatorEnv<S extends SimulatorEnvSources & { close?: unknown }>(
+  sims: S,
+): SimulatorEnv<Omit<S, 'close'>> {
+  const { close: _close, ...simulators } = sims;
+  return testkitSimulatorEnv(simulators);
 }
 
 export interface Gateway {

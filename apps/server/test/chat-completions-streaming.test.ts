@@ -190,12 +190,7 @@ describe.each(GATEWAY_MOUNTS)('heartbeats while the agent is silent (%s mount)',
       const g = await gateway(
         {
           heartbeatMs: 30,
-          agenticstar: {
-            baseURL: slow.url,
-            tokenUrl: slow.tokenUrl,
-            clientId: slow.clientId,
-            clientSecret: slow.clientSecret,
-          },
+          env: simulatorEnv({ ...sims, agenticstar: slow }),
         },
         mount,
       );

@@ -37,7 +37,6 @@ async function gateway(config: KakehashiServerConfig = {}) {
   const started = await startInProcess({
     env: simulatorEnv(sims),
     logger: { level: 'debug', destination: log.destination },
-    miibo: { baseURL: sims.miibo.url, adminApiKey: 'sim-miibo-admin-key-123' },
     ...config,
   });
   servers.push(started.server);
@@ -237,12 +236,7 @@ describe('an upstream timeout is 504', () => {
 
   it('the agent group start whose platform sends no headers in time', async () => {
     const { url } = await gateway({
-      miibo: {
-        baseURL: sims.miibo.url,
-        adminApiKey: 'sim-miibo-admin-key-123',
-        timeouts: { headersMs: 200 },
-        maxRetries: 0,
-      },
+      miibo: { timeouts: { headersMs: 200 }, maxRetries: 0 },
     });
     sims.miibo.delayHeaders(1, { delayMs: 2000 });
     const res = await postJson(`${url}/v1/agent-groups`, groupStartBody());

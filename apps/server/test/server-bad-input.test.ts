@@ -264,13 +264,9 @@ for (const mode of ['API keys', 'keyless'] as const) {
         agentGroupMaxWaitSeconds: 1,
         bodyLimitBytes: BODY_LIMIT,
         env: {
-          ...simulatorEnv(sims),
-          MIIBO_ADMIN_API_KEY: ADMIN_KEY,
+          ...simulatorEnv({ ...sims, ice }),
           ALIYUN_RTC_APP_ID: 'bad-input-rtc-app',
           ALIYUN_RTC_APP_KEY: RTC_APP_KEY,
-          ALIBABA_CLOUD_ACCESS_KEY_ID: ice.accessKeyId,
-          ALIBABA_CLOUD_ACCESS_KEY_SECRET: ice.accessKeySecret,
-          ALIYUN_ICE_ENDPOINT: ice.url,
         },
         appServer: { defaultRegion: 'cn-shanghai' },
       });

@@ -116,13 +116,9 @@ describe.skipIf(!hasChromium)('keyless server against pages on other origins (he
       webhookSecret: 'browser-origin-webhook-secret',
       logger: { level: 'info', destination: sink.destination },
       env: {
-        ...simulatorEnv(sims),
-        MIIBO_ADMIN_API_KEY: ADMIN_KEY,
+        ...simulatorEnv({ ...sims, ice }),
         ALIYUN_RTC_APP_ID: 'browser-origin-rtc-app',
         ALIYUN_RTC_APP_KEY: 'browser-origin-rtc-key',
-        ALIBABA_CLOUD_ACCESS_KEY_ID: ice.accessKeyId,
-        ALIBABA_CLOUD_ACCESS_KEY_SECRET: ice.accessKeySecret,
-        ALIYUN_ICE_ENDPOINT: ice.url,
       },
       appServer: { defaultRegion: 'cn-shanghai' },
     }));
