@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { startMiiboSimulator, type MiiboSimulator } from '@kakehashi/testkit';
+import { simulatorEnv, startMiiboSimulator, type MiiboSimulator } from '@kakehashi/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KakehashiServer } from '../src/index';
 import { deliveryFor, groupStartBody, logSink, postJson, startInProcess } from './server-harness';
@@ -22,7 +22,7 @@ afterEach(async () => {
 
 async function server(extra: Parameters<typeof startInProcess>[0] = {}) {
   const started = await startInProcess({
-    env: { MIIBO_ADMIN_API_KEY: ADMIN_KEY, MIIBO_BASE_URL: miibo.url },
+    env: simulatorEnv({ miibo }),
     ...extra,
   });
   servers.push(started.server);
@@ -151,7 +151,7 @@ describe('miibo agent groups', () => {
     const signing = await startMiiboSimulator({ adminApiKey: ADMIN_KEY, webhookSigningSecret: hmac });
     try {
       const signed = await startInProcess({
-        env: { MIIBO_ADMIN_API_KEY: ADMIN_KEY, MIIBO_BASE_URL: signing.url },
+        env: simulatorEnv({ miibo: signing }),
         webhookHmacSecret: hmac,
       });
       servers.push(signed.server);
@@ -245,12 +245,13 @@ describe('miibo agent groups', () => {
   });
 
   it('maps miibo failures: missing admin key → 500 naming the variable; refused key → 502', async () => {
-    const unconfigured = await server({ env: { MIIBO_BASE_URL: miibo.url } });
+    const { MIIBO_ADMIN_API_KEY: _adminKey, ...withoutAdminKey } = simulatorEnv({ miibo });
+    const unconfigured = await server({ env: withoutAdminKey });
     const res = await postJson(`${unconfigured.url}/v1/agent-groups`, groupStartBody());
     expect(res.status).toBe(500);
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain('MIIBO_ADMIN_API_KEY');
 
-    const wrongKey = await server({ env: { MIIBO_BASE_URL: miibo.url, MIIBO_ADMIN_API_KEY: 'wrong-admin-key-123' } });
+    const wrongKey = await server({ env: { ...simulatorEnv({ miibo }), MIIBO_ADMIN_API_KEY: 'wrong-admin-key-123' } });
     const refused = await postJson(`${wrongKey.url}/v1/agent-groups`, groupStartBody());
     expect(refused.status).toBe(502);
     const text = await refused.text();

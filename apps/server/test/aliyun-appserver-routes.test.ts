@@ -2,6 +2,7 @@ import {
   ALIYUN_ICE_SIM_AGENT_ID,
   ALIYUN_ICE_SIM_INSTANCE_ID,
   simulatorArtcToken,
+  simulatorEnv,
   startAliyunIceSimulator,
   type AliyunIceSimulator,
 } from '@kakehashi/testkit';
@@ -30,9 +31,7 @@ function aliyunEnv(): Record<string, string> {
   return {
     ALIYUN_RTC_APP_ID: RTC_APP_ID,
     ALIYUN_RTC_APP_KEY: RTC_APP_KEY,
-    ALIBABA_CLOUD_ACCESS_KEY_ID: ice.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: ice.accessKeySecret,
-    ALIYUN_ICE_ENDPOINT: ice.url,
+    ...simulatorEnv({ ice }),
   };
 }
 

@@ -3,7 +3,7 @@
  * started as a real process with an environment.
  */
 import { join } from 'node:path';
-import { startAliyunIceSimulator, startMiiboSimulator, type MiiboSimulator } from '@kakehashi/testkit';
+import { simulatorEnv, startAliyunIceSimulator, startMiiboSimulator, type MiiboSimulator } from '@kakehashi/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   deliveryFor,
@@ -106,9 +106,7 @@ describe('kakehashi-server binary', () => {
         KAKEHASHI_API_KEYS: 'app-login-key-123456',
         ALIYUN_RTC_APP_ID: 'rtc-app',
         ALIYUN_RTC_APP_KEY: 'rtc-app-key-secret',
-        ALIBABA_CLOUD_ACCESS_KEY_ID: ice.accessKeyId,
-        ALIBABA_CLOUD_ACCESS_KEY_SECRET: ice.accessKeySecret,
-        ALIYUN_ICE_ENDPOINT: ice.url,
+        ...simulatorEnv({ ice }),
         ALIYUN_REGION: 'cn-shanghai',
       });
       const rtc = await postJson(
@@ -144,7 +142,7 @@ describe('kakehashi-server binary', () => {
 
   it('agent group: started → the simulator delivers the webhook → GET ?wait answers completed; served again after a restart (SQLite file)', async () => {
     const sqlite = join(dir.path, 'restart.sqlite');
-    const env = { KAKEHASHI_SQLITE_PATH: sqlite, MIIBO_ADMIN_API_KEY: 'admin-key-123456', MIIBO_BASE_URL: miibo.url };
+    const env = { KAKEHASHI_SQLITE_PATH: sqlite, ...simulatorEnv({ miibo }) };
     const first = await start(env);
     const started = await postJson(`${first.url}/v1/agent-groups`, groupStartBody());
     expect(started.status).toBe(200);
@@ -174,8 +172,7 @@ describe('kakehashi-server binary', () => {
       PORT: port,
       KAKEHASHI_SQLITE_PATH: join(dir.path, 'inflight.sqlite'),
       KAKEHASHI_WEBHOOK_SECRET: 'shared-webhook-secret-0001',
-      MIIBO_ADMIN_API_KEY: 'admin-key-123456',
-      MIIBO_BASE_URL: miibo.url,
+      ...simulatorEnv({ miibo }),
     };
     // The result is POSTed 5 s after the start: after the first process has gone and the second is up,
     // with room for slow process starts on a loaded 2-core machine (the simulator delivers once, no retry).
@@ -194,9 +191,7 @@ describe('kakehashi-server binary', () => {
   it('on SIGTERM, answers /healthz 503 while draining, lets an open chat stream finish, then exits', async () => {
     miibo.configure({ eventDelayMs: 100 });
     const proc = await start({
-      MIIBO_API_KEY: 'miibo-chat-key-123456',
-      MIIBO_AGENT_ID: 'agent-1',
-      MIIBO_BASE_URL: miibo.url,
+      ...simulatorEnv({ miibo }),
       KAKEHASHI_SHUTDOWN_DRAIN_MS: '1500',
     });
     const res = await postJson(`${proc.url}/v1/chat/completions`, {

@@ -5,7 +5,7 @@
  * same server with API keys (no guard), and IPv6 loopback hosts.
  */
 import { request as httpRequest } from 'node:http';
-import { startCodeerSimulator, type CodeerSimulator } from '@kakehashi/testkit';
+import { simulatorEnv, startCodeerSimulator, type CodeerSimulator } from '@kakehashi/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createKakehashiServer, isLoopbackHost, type KakehashiServer, ServerConfigError } from '../src/index';
 import { bindHost, urlHost } from '../src/server-config';
@@ -74,7 +74,7 @@ afterEach(async () => {
 async function keyless(config: Parameters<typeof startInProcess>[0] = {}) {
   const started = await startInProcess({
     webhookSecret: WEBHOOK_SECRET,
-    env: { CODEER_API_KEY: codeer.apiKey, CODEER_BASE_URL: codeer.url, CODEER_AGENT_ID: codeer.agentId },
+    env: simulatorEnv({ codeer }),
     ...config,
   });
   servers.push(started.server);

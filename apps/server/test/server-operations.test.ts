@@ -1,4 +1,4 @@
-import { startAgenticStarSimulator } from '@kakehashi/testkit';
+import { simulatorEnv, startAgenticStarSimulator } from '@kakehashi/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument, createKakehashiServer, ServerConfigError, type KakehashiServer } from '../src/index';
 import { logSink, postJson, startInProcess } from './server-harness';
@@ -231,16 +231,8 @@ describe('operations', () => {
     });
     try {
       const { url, server: s } = await server({
-        chat: {
-          agenticstar: {
-            baseURL: sim.url,
-            tokenUrl: sim.tokenUrl,
-            clientId: sim.clientId,
-            clientSecret: sim.clientSecret,
-          },
-          codeer: false,
-          miibo: false,
-        },
+        env: simulatorEnv({ agenticstar: sim }),
+        chat: { codeer: false, miibo: false },
       });
       const res = await fetch(`${url}/v1/chat/completions`, {
         method: 'POST',

@@ -2,7 +2,7 @@
  * Two real `kakehashi-server` processes sharing one PostgreSQL database (the throwaway cluster from
  * postgres-global-setup.ts): miibo's webhook lands on instance B while the caller waits on instance A.
  */
-import { startMiiboSimulator, type MiiboSimulator } from '@kakehashi/testkit';
+import { simulatorEnv, startMiiboSimulator, type MiiboSimulator } from '@kakehashi/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deliveryFor, groupStartBody, postJson, startServer, type ServerProcess } from './server-harness';
@@ -37,8 +37,7 @@ describe.skipIf(!databaseUrl)(
       const shared = {
         DATABASE_URL: url,
         KAKEHASHI_WEBHOOK_SECRET: 'shared-secret-between-instances',
-        MIIBO_ADMIN_API_KEY: 'admin-key-123456',
-        MIIBO_BASE_URL: miibo.url,
+        ...simulatorEnv({ miibo }),
       };
       const b = await startServer(shared);
       running.push(b);

@@ -4,7 +4,7 @@
  * protocol's final error event (Chat Completions: an `error` chunk; Responses: `response.failed`)
  * instead of a cut connection.
  */
-import { startAgenticStarSimulator, type AgenticStarSimulator } from '@kakehashi/testkit';
+import { simulatorEnv, startAgenticStarSimulator, type AgenticStarSimulator } from '@kakehashi/testkit';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverConfigFromEnv, type KakehashiServerConfig } from '../src/index';
@@ -25,11 +25,8 @@ afterAll(async () => {
 
 async function server(config: KakehashiServerConfig = {}) {
   return startInProcess({
-    chat: {
-      agenticstar: { baseURL: sim.url, tokenUrl: sim.tokenUrl, clientId: sim.clientId, clientSecret: sim.clientSecret },
-      codeer: false,
-      miibo: false,
-    },
+    env: simulatorEnv({ agenticstar: sim }),
+    chat: { codeer: false, miibo: false },
     ...config,
   });
 }

@@ -12,23 +12,11 @@ import { freePort } from './postgres-cluster';
 import { deliveryFor, groupStartBody, postJson } from './server-harness';
 
 export const ADMIN_KEY = 'sim-admin-api-key-0001';
-export const MIIBO_CHAT_KEY = 'sim-miibo-chat-key';
-export const MIIBO_CHAT_AGENT = 'sim-miibo-chat-agent';
 export const WEBHOOK_PATH = '/webhooks/miibo/agent-groups';
 
 /** A loopback URL nothing listens on: the server's public URL, so miibo's own delivery fails and the test delivers it when it chooses. */
 export async function unreachableUrl(): Promise<string> {
   return `http://127.0.0.1:${await freePort()}`;
-}
-
-/** The environment the server reads miibo's settings from, pointing at the simulator. */
-export function miiboEnv(miibo: MiiboSimulator): Record<string, string> {
-  return {
-    MIIBO_ADMIN_API_KEY: ADMIN_KEY,
-    MIIBO_BASE_URL: miibo.url,
-    MIIBO_API_KEY: MIIBO_CHAT_KEY,
-    MIIBO_AGENT_ID: MIIBO_CHAT_AGENT,
-  };
 }
 
 /** A started group and miibo's (failed) delivery of its result, ready to be delivered again. */

@@ -9,7 +9,7 @@
  * miibo's own delivery goes to an unreachable URL (the server's public URL): the test delivers the
  * exact same request itself, during the fault and after it, as miibo's retries would.
  */
-import { startMiiboSimulator, type MiiboSimulator } from '@kakehashi/testkit';
+import { simulatorEnv, startMiiboSimulator, type MiiboSimulator } from '@kakehashi/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCI, type PostgresCluster, postgresUnavailableReason, startPostgresCluster } from './postgres-cluster';
 import { groupStartBody, postJson, startServer, type ServerProcess } from './server-harness';
@@ -21,7 +21,6 @@ import {
   expectAllReadable,
   expectUnavailable,
   healthzBecomes,
-  miiboEnv,
   openChatStream,
   readGroup,
   startGroup,
@@ -50,7 +49,7 @@ describe.skipIf(unavailable)(`PostgreSQL faults${unavailable ? ` — skipped: ${
   beforeAll(async () => {
     [cluster, miibo] = await Promise.all([startPostgresCluster(), startMiiboSimulator({ adminApiKey: ADMIN_KEY })]);
     env = {
-      ...miiboEnv(miibo),
+      ...simulatorEnv({ miibo }),
       DATABASE_URL: cluster.url,
       KAKEHASHI_DATABASE_CONNECT_TIMEOUT_MS: String(TIMEOUT_MS),
       KAKEHASHI_DATABASE_STATEMENT_TIMEOUT_MS: String(TIMEOUT_MS),

@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { startMiiboSimulator, type MiiboSimulator } from '@kakehashi/testkit';
+import { simulatorEnv, startMiiboSimulator, type MiiboSimulator } from '@kakehashi/testkit';
 import type { Hono } from 'hono';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +34,6 @@ import {
   healthz,
   healthzBecomes,
   holdSqliteWriteLock,
-  miiboEnv,
   openChatStream,
   readGroup,
   startGroup,
@@ -69,7 +68,7 @@ afterEach(async () => {
 
 async function server(sqlitePath: string, extra: KakehashiServerConfig = {}) {
   const started = await startInProcess({
-    env: miiboEnv(miibo),
+    env: simulatorEnv({ miibo }),
     publicUrl: await unreachableUrl(),
     store: { sqlitePath },
     ...extra,
