@@ -150,10 +150,9 @@ function handle(request: SqliteRequest): unknown {
   }
 }
 
-port.on('message', (request: SqliteRequest) => {
-  let reply: SqliteReply;
+function answer(request: SqliteRequest): SqliteReply {
   try {
-    reply = { id: request.id, ok: true, value: handle(request) };
+    return { id: request.id, ok: true, value: handle(request) };
   } catch (error) {
     const e = error as { message?: string; code?: string; errcode?: number; errstr?: string };
     // Anything but a lock timeout may mean the connection is unusable (I/O error, file moved): reopen next time.
@@ -161,7 +160,7 @@ port.on('message', (request: SqliteRequest) => {
     // The reader on a file the writer has not (re)created yet: missing, or without the table.
     const askWriter =
       reader && (error instanceof AskWriter || e.errcode === 14 || /^no such table/.test(String(e.message ?? '')));
-    reply = {
+    return {
       id: request.id,
       ok: false,
       message: String(e.message ?? error),
@@ -170,6 +169,17 @@ port.on('message', (request: SqliteRequest) => {
       ...(askWriter ? { askWriter: true as const } : {}),
     };
   }
-  port.postMessage(reply);
-  if (request.op === 'close') port.close();
+}
+
+// One request, or the requests of one turn of the caller's event loop, run in order. Each is answered
+// as soon as it has run (a statement waiting for a lock holds back none before it); answers that follow
+// each other quickly reach the caller in one wake-up of its event loop.
+port.on('message', (message: SqliteRequest | SqliteRequest[]) => {
+  for (const request of Array.isArray(message) ? message : [message]) {
+    port.postMessage(answer(request));
+    if (request.op === 'close') {
+      port.close();
+      return;
+    }
+  }
 });

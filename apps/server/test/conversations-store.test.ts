@@ -45,6 +45,24 @@ describe('SQLite conversation store', () => {
     }
   });
 
+  it('requests made in one turn (sent to the worker together) are each answered on their own, a failing one alone', async () => {
+    const store = await openSqliteConversationStore({ path: join(dir.path, 'batch.sqlite') });
+    try {
+      // All issued before anything is awaited: the writer gets them in one message.
+      const puts = Array.from({ length: 60 }, (_, i) => store.put('session', `k${i}`, `chat-${i}`, 60_000));
+      // expires_at NaN cannot be stored (NOT NULL): that statement fails, the others in its batch do not.
+      const bad = store.put('session', 'bad', 'chat-bad', Number.NaN);
+      const results = await Promise.allSettled([...puts, bad]);
+      expect(results.slice(0, 60).every((r) => r.status === 'fulfilled')).toBe(true);
+      expect(results[60]!.status).toBe('rejected');
+      const reads = await Promise.all(Array.from({ length: 60 }, (_, i) => store.get('session', `k${i}`)));
+      expect(reads).toEqual(Array.from({ length: 60 }, (_, i) => `chat-${i}`));
+      expect(await store.get('session', 'bad')).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
   it(':memory: answers what was put (its reads run on the writer: a second connection would be another database)', async () => {
     const store = await openSqliteConversationStore({ path: ':memory:' });
     try {
