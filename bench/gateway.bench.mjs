@@ -10,6 +10,10 @@
 //   responses: POST /v1/responses {model: 'agenticstar', input, stream: true} through the same server: the
 //            same answer as Responses API events (response.created … response.completed), stored in
 //            the server's conversation store as by default (SQLite in memory here)
+//   translate: the least a translating gateway does, by hand (runTranslate): node:http + undici.request,
+//            eventsource-parser + JSON.parse per event, one JSON.stringify'd chunk per event, one write
+//            per read; no validation, ids, tasks, timers, metrics or logs: what decoding and
+//            re-encoding alone cost over the byte pipe
 //   nginx:   Debian's nginx (/usr/sbin/nginx, one worker process), started by the bench on loopback with a
 //            temporary configuration as a reverse proxy to the same simulator (proxy_buffering off,
 //            keep-alive upstream connections): the physical limit of a proxy on this machine. Left
@@ -28,7 +32,8 @@
 // stream counts, not scaled when given), BENCH_ROUNDS=3, BENCH_LEVELS=1,500 (some levels only),
 // BENCH_LOG_LEVEL=warn (the gateway without its per-request access log line), BENCH_GATEWAY=handler
 // (the chat handler alone on @hono/node-server: what the server's middleware, logs and metrics cost),
-// BENCH_PATHS=gateway (only that path beside direct and the proxy; comma-separated: gateway, responses, nginx),
+// BENCH_PATHS=gateway (only that path beside direct and the proxy; comma-separated: gateway, responses, nginx,
+// translate),
 // BENCH_DIST=1 (the mean and percentiles of each path's total time: at 1 stream the throughput is
 // 1 / mean, so a long tail costs throughput even when the p50 gap is small),
 // BENCH_PROFILE=gateway|proxy|sim with BENCH_PROFILE_DIR=dir (a --cpu-prof profile of that process,
@@ -57,6 +62,7 @@ const NGINX = '/usr/sbin/nginx';
 if (role === 'sim') await runSimulator();
 else if (role === 'proxy') await runProxy(process.argv[3]);
 else if (role === 'gateway') await runGateway(JSON.parse(process.argv[3]));
+else if (role === 'translate') await runTranslate(JSON.parse(process.argv[3]));
 else await runBench();
 
 // ---------------------------------------------------------------------------------------------------
@@ -112,6 +118,69 @@ async function runProxy(upstream) {
       res.writeHead(up.statusCode, out);
       res.flushHeaders();
       await pipeline(up.body, res);
+    } catch {
+      res.destroy();
+    }
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  onCommand({ memory: () => memory(), cpu: () => process.cpuUsage() });
+  process.send({ ready: true, url: `http://127.0.0.1:${server.address().port}` });
+}
+
+async function runTranslate(sim) {
+  // The least a translating gateway does, written by hand: node:http + undici.request (token fetched
+  // once), the caller's messages into the platform's body, eventsource-parser + JSON.parse of every
+  // event, one JSON.stringify'd chat.completion.chunk per event, one write per upstream read. No
+  // validation, ids, tasks, timeouts, heartbeats, metrics or logs.
+  const { createParser } = await import('eventsource-parser');
+  const tokenRes = await request(sim.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: sim.clientId,
+      client_secret: sim.clientSecret,
+    }).toString(),
+  });
+  const { access_token: token } = await tokenRes.body.json();
+  const upstream = `${sim.url.replace(/\/$/, '')}/v1/chat/completions`;
+  const prefix = '{"id":"chatcmpl-0","object":"chat.completion.chunk","created":0,"model":"agenticstar","choices":[';
+  const server = createServer(async (req, res) => {
+    try {
+      let text = '';
+      for await (const c of req) text += c;
+      const { messages } = JSON.parse(text);
+      const ac = new AbortController();
+      res.on('close', () => ac.abort());
+      const up = await request(upstream, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ model: 'AGENTIC STAR', stream: true, messages }),
+        signal: ac.signal,
+      });
+      res.writeHead(up.statusCode === 200 ? 200 : 502, { 'content-type': 'text/event-stream; charset=utf-8' });
+      let out = '';
+      const parser = createParser({
+        onEvent(e) {
+          if (e.data === '[DONE]') {
+            out += 'data: [DONE]\n\n';
+            return;
+          }
+          const choice = JSON.parse(e.data).choices?.[0];
+          const delta = choice?.delta?.content === undefined ? {} : { content: choice.delta.content };
+          out += `data: ${prefix}{"index":0,"delta":${JSON.stringify(delta)},"finish_reason":${JSON.stringify(choice?.finish_reason ?? null)}}]}\n\n`;
+        },
+      });
+      const decoder = new TextDecoder();
+      for await (const chunk of up.body) {
+        parser.feed(decoder.decode(chunk, { stream: true }));
+        if (out !== '') {
+          res.write(out);
+          out = '';
+        }
+      }
+      res.end();
     } catch {
       res.destroy();
     }
@@ -384,7 +453,8 @@ async function runBench() {
   const simInfo = await sim.ready;
   const proxy = start(['proxy', simInfo.url]);
   const gateway = start(['gateway', JSON.stringify(simInfo)]);
-  const [proxyInfo, gatewayInfo] = await Promise.all([proxy.ready, gateway.ready]);
+  const translate = start(['translate', JSON.stringify(simInfo)]);
+  const [proxyInfo, gatewayInfo, translateInfo] = await Promise.all([proxy.ready, gateway.ready, translate.ready]);
   const nginx = existsSync(NGINX) ? await startNginx(new URL(simInfo.url).origin) : undefined;
   if (!nginx) console.log(`nginx: ${NGINX} not found (apt-get install -y nginx), its row is left out`);
 
@@ -456,14 +526,23 @@ async function runBench() {
       ...(process.env.BENCH_RESPONSES_STORE === 'off' ? { store: false } : {}),
     }),
   };
-  // BENCH_PATHS=gateway (or responses, nginx; comma-separated): only those beside direct and the proxy.
+  // BENCH_PATHS=gateway (or responses, nginx, translate; comma-separated): only those beside direct and the proxy.
   const onlyPaths = process.env.BENCH_PATHS?.split(',');
-  const contenders = [direct, proxied, ...(nginxed ? [nginxed] : []), viaGateway, viaResponses].filter(
+  const translated = { ...viaGateway, name: 'translate', origin: translateInfo.url };
+  const contenders = [direct, proxied, ...(nginxed ? [nginxed] : []), translated, viaGateway, viaResponses].filter(
     (t) => !onlyPaths || t.name === 'proxy' || t.name === 'direct' || onlyPaths.includes(t.name),
   );
   const has = (name) => contenders.some((t) => t.name === name);
   const processOf = (name) =>
-    name === 'proxy' ? proxy : name === 'nginx' ? nginx : name === 'direct' ? undefined : gateway;
+    name === 'proxy'
+      ? proxy
+      : name === 'nginx'
+        ? nginx
+        : name === 'translate'
+          ? translate
+          : name === 'direct'
+            ? undefined
+            : gateway;
 
   // Warm-up: JIT, keep-alive pools, the gateway's token cache.
   for (const t of contenders) await load(t, 10, Math.max(50, Math.round(300 * scale)));
@@ -475,6 +554,7 @@ async function runBench() {
   for (const [name, target, proc] of [
     ['proxy', proxied, proxy],
     ...(nginx ? [['nginx', nginxed, nginx]] : []),
+    ['translate', translated, translate],
     ['gateway', viaGateway, gateway],
     ['responses', viaResponses, gateway],
   ].filter(([name]) => has(name))) {
@@ -595,6 +675,11 @@ async function runBench() {
       ratio,
       cpu: stats.gateway.cpu / stats.proxy.cpu,
       nginx: stats.nginx && { rate: stats.nginx.rate / stats.proxy.rate, cpu: stats.nginx.cpu / stats.proxy.cpu },
+      translate: stats.translate && {
+        rate: stats.translate.rate / stats.proxy.rate,
+        cpu: stats.translate.cpu / stats.proxy.cpu,
+        gatewayCpu: stats.gateway.cpu / stats.translate.cpu,
+      },
     });
     const r = stats.responses;
     if (r)
@@ -657,6 +742,12 @@ async function runBench() {
       `  ${String(s.concurrency).padStart(3)} streams: nginx ${s.nginx.rate.toFixed(2)}x the proxy's streams/s, ${s.nginx.cpu.toFixed(2)}x its cpu/stream; gateway ${(s.ratio / s.nginx.rate).toFixed(2)}x nginx's streams/s`,
     );
   }
-  for (const p of [sim, proxy, gateway]) p.child.send({ cmd: 'exit' });
+  for (const s of summary) {
+    if (!s.translate) continue;
+    console.log(
+      `  ${String(s.concurrency).padStart(3)} streams: hand-written translate ${s.translate.rate.toFixed(2)}x the proxy's streams/s, ${s.translate.cpu.toFixed(2)}x its cpu/stream; gateway ${(s.ratio / s.translate.rate).toFixed(2)}x translate's streams/s, ${s.translate.gatewayCpu.toFixed(2)}x its cpu/stream`,
+    );
+  }
+  for (const p of [sim, proxy, gateway, translate]) p.child.send({ cmd: 'exit' });
   await nginx?.stop();
 }
