@@ -1,5 +1,5 @@
 import type { AgentEvent } from './agent-event';
-import { asyncIterator, type KakehashiAsyncIterator } from './async-iterator';
+import { HandWrittenIterator, type KakehashiAsyncIterator } from './async-iterator';
 import { batchReader, type BatchReadable } from './batch-iterator';
 
 /** How {@link mapAgentEvents} turns a provider's items into `AgentEvent`s. */
@@ -28,82 +28,114 @@ export function mapAgentEvents<T>(
   source: AsyncIterator<T>,
   mapping: AgentEventMapping<T>,
 ): KakehashiAsyncIterator<AgentEvent> & BatchReadable<AgentEvent> {
-  let queue: AgentEvent[] = [];
-  let index = 0;
-  let finished = false;
+  return new AgentEventMapper(source, mapping) as KakehashiAsyncIterator<AgentEvent> & BatchReadable<AgentEvent>;
+}
 
-  const close = (): void => {
-    finished = true;
-    void source.return?.()?.catch(() => {});
-  };
-  const onError = (error: unknown): never => {
-    finished = true;
-    throw error;
-  };
-  const step = (
-    r: IteratorResult<T>,
-  ): IteratorResult<AgentEvent, undefined> | Promise<IteratorResult<AgentEvent, undefined>> => {
-    if (r.done) {
-      finished = true;
-      mapping.end?.(queue);
-    } else if (mapping.push(r.value, queue)) {
-      close();
+/**
+ * {@link mapAgentEvents}' iterator: a class, so an open stream holds one object and no closures. The
+ * callbacks of a read are arrow functions made per read of the source (short-lived, as in
+ * `guardAgentStream`), not bound fields kept for the stream's whole life.
+ */
+class AgentEventMapper<T> extends HandWrittenIterator<AgentEvent> implements BatchReadable<AgentEvent> {
+  readonly #source: AsyncIterator<T>;
+  readonly #mapping: AgentEventMapping<T>;
+  #queue: AgentEvent[] = [];
+  #index = 0;
+  #finished = false;
+  #readBatch: (() => Promise<IteratorResult<readonly T[], undefined>>) | undefined;
+
+  constructor(source: AsyncIterator<T>, mapping: AgentEventMapping<T>) {
+    super();
+    this.#source = source;
+    this.#mapping = mapping;
+  }
+
+  next(): Promise<IteratorResult<AgentEvent, undefined>> {
+    if (this.#index < this.#queue.length) return Promise.resolve({ done: false, value: this.#queue[this.#index++]! });
+    if (this.#finished) return Promise.resolve({ done: true, value: undefined });
+    this.#queue = [];
+    this.#index = 0;
+    return this.#read();
+  }
+
+  nextBatch(): Promise<IteratorResult<readonly AgentEvent[], undefined>> {
+    const queue = this.#queue;
+    if (this.#index < queue.length) {
+      const rest = queue.slice(this.#index);
+      this.#index = queue.length;
+      return Promise.resolve({ done: false, value: rest });
     }
-    if (index < queue.length) return { done: false, value: queue[index++]! };
-    if (finished) return { done: true, value: undefined };
-    return source.next().then(step, onError);
-  };
+    if (this.#finished) return Promise.resolve({ done: true, value: undefined });
+    this.#readBatch ??= batchReader(this.#source);
+    return this.#readMany();
+  }
 
-  let readBatch: (() => Promise<IteratorResult<readonly T[], undefined>>) | undefined;
-  const stepBatch = (
+  protected override async close(): Promise<void> {
+    this.#queue = [];
+    this.#index = 0;
+    if (!this.#finished) {
+      this.#finished = true;
+      await this.#source.return?.();
+    }
+  }
+
+  /** One read of the source for `next`: its events go to the queue, the first is handed over. */
+  #read(): Promise<IteratorResult<AgentEvent, undefined>> {
+    return this.#source.next().then(
+      (r) => this.#step(r),
+      (error: unknown) => this.#fail(error),
+    );
+  }
+
+  /** One batch read of the source for `nextBatch`: all its events are handed over at once. */
+  #readMany(): Promise<IteratorResult<readonly AgentEvent[], undefined>> {
+    return this.#readBatch!().then(
+      (r) => this.#stepBatch(r),
+      (error: unknown) => this.#fail(error),
+    );
+  }
+
+  #step(r: IteratorResult<T>): IteratorResult<AgentEvent, undefined> | Promise<IteratorResult<AgentEvent, undefined>> {
+    const queue = this.#queue;
+    if (r.done) {
+      this.#finished = true;
+      this.#mapping.end?.(queue);
+    } else if (this.#mapping.push(r.value, queue)) {
+      this.#closeSource();
+    }
+    if (this.#index < queue.length) return { done: false, value: queue[this.#index++]! };
+    if (this.#finished) return { done: true, value: undefined };
+    return this.#read();
+  }
+
+  #stepBatch(
     r: IteratorResult<readonly T[], undefined>,
-  ): IteratorResult<readonly AgentEvent[], undefined> | Promise<IteratorResult<readonly AgentEvent[], undefined>> => {
+  ): IteratorResult<readonly AgentEvent[], undefined> | Promise<IteratorResult<readonly AgentEvent[], undefined>> {
     const out: AgentEvent[] = [];
     if (r.done) {
-      finished = true;
-      mapping.end?.(out);
+      this.#finished = true;
+      this.#mapping.end?.(out);
     } else {
       for (const item of r.value) {
-        if (mapping.push(item, out)) {
-          close();
+        if (this.#mapping.push(item, out)) {
+          this.#closeSource();
           break;
         }
       }
     }
     if (out.length > 0) return { done: false, value: out };
-    if (finished) return { done: true, value: undefined };
-    return readBatch!().then(stepBatch, onError);
-  };
+    if (this.#finished) return { done: true, value: undefined };
+    return this.#readMany();
+  }
 
-  return Object.assign(
-    asyncIterator({
-      next() {
-        if (index < queue.length) return Promise.resolve({ done: false, value: queue[index++]! });
-        if (finished) return Promise.resolve({ done: true, value: undefined });
-        queue = [];
-        index = 0;
-        return source.next().then(step, onError);
-      },
-      async close() {
-        queue = [];
-        index = 0;
-        if (!finished) {
-          finished = true;
-          await source.return?.();
-        }
-      },
-    }),
-    {
-      nextBatch(): Promise<IteratorResult<readonly AgentEvent[], undefined>> {
-        if (index < queue.length) {
-          const rest = queue.slice(index);
-          index = queue.length;
-          return Promise.resolve({ done: false, value: rest });
-        }
-        if (finished) return Promise.resolve({ done: true, value: undefined });
-        readBatch ??= batchReader(source);
-        return readBatch().then(stepBatch, onError);
-      },
-    },
-  );
+  /** `push` reported the end: nothing more is read, and the source is let go at once. */
+  #closeSource(): void {
+    this.#finished = true;
+    void this.#source.return?.()?.catch(() => {});
+  }
+
+  #fail(error: unknown): never {
+    this.#finished = true;
+    throw error;
+  }
 }
