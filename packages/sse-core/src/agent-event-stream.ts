@@ -33,8 +33,9 @@ function single(r: IteratorResult<AgentEvent, undefined>): IteratorResult<readon
  * {@link guardAgentStream}'s iterator. A hand-written iterator rather than an async generator: this
  * sits on every event of every provider stream, and a generator's resumption costs several microtask
  * turns per event. A class rather than closures over shared state: an open stream holds one object.
+ * `createAgentTurn`'s turn extends it (inside the package only).
  */
-class GuardedStream extends HandWrittenIterator<AgentEvent> implements BatchReadable<AgentEvent> {
+export class GuardedStream extends HandWrittenIterator<AgentEvent> implements BatchReadable<AgentEvent> {
   readonly #provider: string;
   readonly #upstream: AsyncIterator<AgentEvent>;
   #started = false;

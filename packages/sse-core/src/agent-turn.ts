@@ -1,8 +1,8 @@
 import type { AgentSession, AgentTurn, AgentTurnAnswer } from './agent-contract';
 import type { AgentEvent, AgentStartEvent } from './agent-event';
-import { collectAgentAnswer, guardAgentStream } from './agent-event-stream';
+import { collectAgentAnswer, GuardedStream } from './agent-event-stream';
 import { signalList, type AbortSignals } from './abort-signals';
-import { asyncIterator, type KakehashiAsyncIterator } from './async-iterator';
+import { HandWrittenIterator, type KakehashiAsyncIterator } from './async-iterator';
 import { batchReader, type BatchReadable } from './batch-iterator';
 import { AbortError, KakehashiError } from './errors';
 
@@ -46,94 +46,148 @@ export interface AgentTurnSource {
  * and the connection closes).
  */
 export function createAgentTurn(source: AgentTurnSource): AgentTurn {
-  const controller = new AbortController();
-  const signals = [...signalList(source.signal), controller.signal];
-  let session = source.session;
-  let upstream: AsyncIterator<AgentEvent> | undefined;
-  let closed = false;
-  const opening: AgentTurnOpening = {
-    setSession(value) {
-      session = value;
-    },
-  };
+  return new Turn(source);
+}
 
-  const aborted = (): never => {
-    const reason: unknown = controller.signal.reason ?? signals.find((s) => s.aborted)?.reason;
+function mixed(provider: string, used: 'events' | 'batches'): KakehashiError {
+  return new KakehashiError(
+    'invalid-state',
+    `the ${provider} turn is already read ${used === 'events' ? 'per event (next(), for await or collect())' : 'in batches (batches())'}: read a turn one way only`,
+  );
+}
+
+/**
+ * A turn: `guardAgentStream`'s iterator over a {@link LazyUpstream}, plus the turn's own methods. Both
+ * are classes (methods on the prototype), so an open turn holds two objects and no closures.
+ */
+class Turn extends GuardedStream implements AgentTurn {
+  readonly provider: string;
+  readonly #upstream: LazyUpstream;
+  /** A turn is read one way: per event (`next`, `for await`, `collect`) or in batches, never both. */
+  #readBy: 'events' | 'batches' | undefined;
+  #batches: TurnBatches | undefined;
+
+  constructor(source: AgentTurnSource) {
+    const upstream = new LazyUpstream(source);
+    super(source.provider, upstream);
+    this.provider = source.provider;
+    this.#upstream = upstream;
+  }
+
+  override next(): Promise<IteratorResult<AgentEvent, undefined>> {
+    if (this.#readBy !== 'events') {
+      if (this.#readBy === 'batches') return Promise.reject(mixed(this.provider, 'batches'));
+      this.#readBy = 'events';
+    }
+    return super.next();
+  }
+
+  session(): AgentSession | undefined {
+    return this.#upstream.session;
+  }
+
+  batches(): KakehashiAsyncIterator<readonly AgentEvent[]> {
+    if (this.#readBy === 'events') throw mixed(this.provider, 'events');
+    this.#readBy = 'batches';
+    this.#batches ??= new TurnBatches(this);
+    return this.#batches as KakehashiAsyncIterator<readonly AgentEvent[]>;
+  }
+
+  cancel(reason?: unknown): void {
+    this.#upstream.cancel(reason);
+  }
+
+  async collect(): Promise<AgentTurnAnswer> {
+    const answer = await collectAgentAnswer(this.provider, this);
+    return { ...answer, session: this.#upstream.session };
+  }
+}
+
+/** {@link AgentTurn.batches}' iterator: the turn's `nextBatch`; leaving early returns the turn. */
+class TurnBatches extends HandWrittenIterator<readonly AgentEvent[]> {
+  readonly #turn: Turn;
+
+  constructor(turn: Turn) {
+    super();
+    this.#turn = turn;
+  }
+
+  next(): Promise<IteratorResult<readonly AgentEvent[], undefined>> {
+    return this.#turn.nextBatch();
+  }
+
+  protected override close(): Promise<unknown> {
+    return this.#turn.return();
+  }
+}
+
+/**
+ * What the turn's guard reads: sends the request on the first read, keeps the session the events
+ * reveal, and is what `open` may tell the session to ({@link AgentTurnOpening}).
+ */
+class LazyUpstream implements AsyncIterator<AgentEvent>, BatchReadable<AgentEvent>, AgentTurnOpening {
+  readonly #source: AgentTurnSource;
+  readonly #controller = new AbortController();
+  readonly #signals: readonly AbortSignal[];
+  session: AgentSession | undefined;
+  #upstream: AsyncIterator<AgentEvent> | undefined;
+  #closed = false;
+  #readBatch: (() => Promise<IteratorResult<readonly AgentEvent[], undefined>>) | undefined;
+
+  constructor(source: AgentTurnSource) {
+    this.#source = source;
+    this.#signals = [...signalList(source.signal), this.#controller.signal];
+    this.session = source.session;
+  }
+
+  setSession(value: AgentSession): void {
+    this.session = value;
+  }
+
+  async next(): Promise<IteratorResult<AgentEvent>> {
+    if (this.#controller.signal.aborted) this.#aborted(); // cancelled: every later read is an abort, never a cut
+    const r = await (this.#upstream ?? (await this.#open())).next();
+    if (!r.done && r.value.type === 'start') this.session = this.#source.sessionOf?.(r.value) ?? this.session;
+    return r;
+  }
+
+  async nextBatch(): Promise<IteratorResult<readonly AgentEvent[], undefined>> {
+    if (this.#controller.signal.aborted) this.#aborted();
+    this.#readBatch ??= batchReader(this.#upstream ?? (await this.#open()));
+    const r = await this.#readBatch();
+    if (!r.done)
+      for (const event of r.value)
+        if (event.type === 'start') this.session = this.#source.sessionOf?.(event) ?? this.session;
+    return r;
+  }
+
+  async return(): Promise<IteratorResult<AgentEvent, undefined>> {
+    this.#closed = true;
+    await this.#upstream?.return?.();
+    return { done: true, value: undefined };
+  }
+
+  cancel(reason?: unknown): void {
+    if (this.#controller.signal.aborted) return;
+    this.#controller.abort(reason ?? new AbortError(new Error('the turn was cancelled')));
+    this.#closed = true;
+    void Promise.resolve(this.#upstream?.return?.()).catch(() => {});
+  }
+
+  #aborted(): never {
+    const reason: unknown = this.#controller.signal.reason ?? this.#signals.find((s) => s.aborted)?.reason;
     throw AbortError.isInstance(reason) ? reason : new AbortError(reason);
-  };
+  }
 
   /** Sends the request (first read only); a turn cancelled meanwhile closes what opened and aborts. */
-  const openUpstream = async (): Promise<AsyncIterator<AgentEvent>> => {
-    if (signals.some((s) => s.aborted)) aborted();
-    const opened = await source.open(signals, opening);
-    if (closed || controller.signal.aborted) {
+  async #open(): Promise<AsyncIterator<AgentEvent>> {
+    if (this.#signals.some((s) => s.aborted)) this.#aborted();
+    const opened = await this.#source.open(this.#signals, this);
+    if (this.#closed || this.#controller.signal.aborted) {
       void Promise.resolve(opened.return?.()).catch(() => {});
-      aborted();
+      this.#aborted();
     }
-    upstream = opened;
+    this.#upstream = opened;
     return opened;
-  };
-  let readBatch: (() => Promise<IteratorResult<readonly AgentEvent[], undefined>>) | undefined;
-
-  const lazy: AsyncIterator<AgentEvent> & BatchReadable<AgentEvent> = {
-    async next() {
-      if (controller.signal.aborted) aborted(); // cancelled: every later read is an abort, never a cut
-      const r = await (upstream ?? (await openUpstream())).next();
-      if (!r.done && r.value.type === 'start') session = source.sessionOf?.(r.value) ?? session;
-      return r;
-    },
-    async nextBatch() {
-      if (controller.signal.aborted) aborted();
-      readBatch ??= batchReader(upstream ?? (await openUpstream()));
-      const r = await readBatch();
-      if (!r.done)
-        for (const event of r.value) if (event.type === 'start') session = source.sessionOf?.(event) ?? session;
-      return r;
-    },
-    async return() {
-      closed = true;
-      await upstream?.return?.();
-      return { done: true, value: undefined };
-    },
-  };
-  const guarded = guardAgentStream(source.provider, { [Symbol.asyncIterator]: () => lazy });
-
-  // A turn is read one way: per event (`next`, `for await`, `collect`) or in batches, never both.
-  let readBy: 'events' | 'batches' | undefined;
-  const mixed = (used: 'events' | 'batches') =>
-    new KakehashiError(
-      'invalid-state',
-      `the ${source.provider} turn is already read ${used === 'events' ? 'per event (next(), for await or collect())' : 'in batches (batches())'}: read a turn one way only`,
-    );
-  const readEvent = guarded.next.bind(guarded);
-  guarded.next = () => {
-    if (readBy !== 'events') {
-      if (readBy === 'batches') return Promise.reject(mixed('batches'));
-      readBy = 'events';
-    }
-    return readEvent();
-  };
-  let batches: KakehashiAsyncIterator<readonly AgentEvent[]> | undefined;
-
-  const turn: AgentTurn = Object.assign(guarded, {
-    provider: source.provider,
-    session: () => session,
-    batches() {
-      if (readBy === 'events') throw mixed('events');
-      readBy = 'batches';
-      batches ??= asyncIterator({ next: () => guarded.nextBatch(), close: () => guarded.return?.() });
-      return batches;
-    },
-    cancel(reason?: unknown) {
-      if (controller.signal.aborted) return;
-      controller.abort(reason ?? new AbortError(new Error('the turn was cancelled')));
-      closed = true;
-      void Promise.resolve(upstream?.return?.()).catch(() => {});
-    },
-    async collect(): Promise<AgentTurnAnswer> {
-      const answer = await collectAgentAnswer(source.provider, turn);
-      return { ...answer, session };
-    },
-  });
-  return turn;
+  }
 }
