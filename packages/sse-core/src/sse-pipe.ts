@@ -1,10 +1,13 @@
 import { encodeSSE, HeartbeatClock, type SSEOutgoingEvent, type SSEStreamOptions } from './sse-encoder';
 
-/** `process.nextTick` on Node (and Bun, Deno); a microtask where there is no `process`. */
-function nextTick(fn: () => void): void {
-  const p = (globalThis as { process?: { nextTick?: (fn: () => void) => void } }).process;
-  if (typeof p?.nextTick === 'function') p.nextTick(fn);
-  else queueMicrotask(fn);
+/**
+ * `process.nextTick(fn, arg)` on Node (and Bun, Deno); a microtask where there is no `process`. The
+ * argument is passed along, so a caller needs no closure per call.
+ */
+function nextTick<A>(fn: (arg: A) => void, arg: A): void {
+  const p = (globalThis as { process?: { nextTick?: <B>(fn: (arg: B) => void, arg: B) => void } }).process;
+  if (typeof p?.nextTick === 'function') p.nextTick(fn, arg);
+  else queueMicrotask(() => fn(arg));
 }
 
 /**
@@ -57,84 +60,114 @@ export function pipeSSE(
   target: SSEWritable,
   options: SSEStreamOptions = {},
 ): Promise<SSEPipeOutcome> {
-  const iterator = source[Symbol.asyncIterator]();
-  let closed = false;
-  let wake: (() => void) | undefined;
-  const heartbeat = new HeartbeatClock(options, (comment) => {
-    if (!closed && !target.writableNeedDrain) target.write(comment);
-  });
-  const onClose = () => {
-    if (closed) return;
-    closed = true;
-    heartbeat.stop();
-    wake?.();
-    options.onCancel?.(new Error('the client closed the connection'));
-    void iterator.return?.()?.catch(() => {});
-  };
-  const drained = () => {
-    let onDrain!: () => void;
-    return new Promise<void>((resolve) => {
-      onDrain = resolve;
-      wake = resolve;
-      target.once('drain', resolve);
-    }).finally(() => {
-      wake = undefined;
-      target.off('drain', onDrain);
-    });
-  };
-  const settle = (outcome: SSEPipeOutcome): SSEPipeOutcome => {
-    closed = true;
-    heartbeat.stop();
-    target.off('close', onClose);
-    return outcome;
-  };
+  return new SSEPipe(source[Symbol.asyncIterator](), target, options).run();
+}
 
-  target.once('close', onClose);
-  if (target.destroyed) onClose();
-
+/**
+ * One {@link pipeSSE} stream: a class, so an open stream holds one object, its `run` frame and two
+ * closures (the writable's `close` listener, which `off` must be given again, and the heartbeat's
+ * send), not a closure per step. The end-of-tick flush goes through `nextTick` with the pipe as its
+ * argument, so it allocates nothing per read.
+ */
+class SSEPipe {
+  readonly #iterator: AsyncIterator<SSEOutgoingEvent | string>;
+  readonly #target: SSEWritable;
+  readonly #options: SSEStreamOptions;
+  readonly #heartbeat: HeartbeatClock;
+  readonly #onClose = (): void => this.#close();
+  #closed = false;
+  /** Resolves a pending wait for `drain` (the writable closed meanwhile). */
+  #wake: (() => void) | undefined;
   // Events that arrive in the same tick (the events of one network read, passed on through promise
   // chains) are joined and written once, when the tick is over: one `write` per read, not per event.
-  let pending = '';
-  let flushQueued = false;
-  let needDrain = false;
-  const flush = () => {
-    flushQueued = false;
-    if (pending === '' || closed) return;
-    const text = pending;
-    pending = '';
-    if (!target.write(text)) needDrain = true;
-  };
+  #pending = '';
+  #flushQueued = false;
+  #needDrain = false;
 
-  return (async () => {
+  constructor(iterator: AsyncIterator<SSEOutgoingEvent | string>, target: SSEWritable, options: SSEStreamOptions) {
+    this.#iterator = iterator;
+    this.#target = target;
+    this.#options = options;
+    this.#heartbeat = new HeartbeatClock(options, (comment) => this.#beat(comment));
+    target.once('close', this.#onClose);
+    if (target.destroyed) this.#close();
+  }
+
+  async run(): Promise<SSEPipeOutcome> {
     try {
       for (;;) {
-        if (closed) return 'closed';
-        if (needDrain) {
-          needDrain = false;
-          await drained();
-          if (closed) return 'closed';
+        if (this.#closed) return 'closed';
+        if (this.#needDrain) {
+          this.#needDrain = false;
+          await this.#drained();
+          if (this.#closed) return 'closed';
         }
-        const r = await iterator.next();
-        if (closed) return 'closed';
+        const r = await this.#iterator.next();
+        if (this.#closed) return 'closed';
         if (r.done) {
-          flush();
-          settle('finished');
-          target.end();
+          this.#flush();
+          this.#settle();
+          this.#target.end();
           return 'finished';
         }
-        heartbeat.sent();
-        pending += typeof r.value === 'string' ? r.value : encodeSSE(r.value);
-        if (pending.length >= FLUSH_CHARS) flush();
-        else if (!flushQueued) {
-          flushQueued = true;
-          nextTick(flush);
+        this.#heartbeat.sent();
+        this.#pending += typeof r.value === 'string' ? r.value : encodeSSE(r.value);
+        if (this.#pending.length >= FLUSH_CHARS) this.#flush();
+        else if (!this.#flushQueued) {
+          this.#flushQueued = true;
+          nextTick(SSEPipe.#flushAtTickEnd, this);
         }
       }
     } catch (error) {
-      if (closed) return 'closed';
-      settle('failed');
-      target.destroy(error instanceof Error ? error : new Error(String(error)));
+      if (this.#closed) return 'closed';
+      this.#settle();
+      this.#target.destroy(error instanceof Error ? error : new Error(String(error)));
       return 'failed';
     }
-  })();
+  }
+
+  static #flushAtTickEnd(pipe: SSEPipe): void {
+    pipe.#flush();
+  }
+
+  #flush(): void {
+    this.#flushQueued = false;
+    if (this.#pending === '' || this.#closed) return;
+    const text = this.#pending;
+    this.#pending = '';
+    if (!this.#target.write(text)) this.#needDrain = true;
+  }
+
+  #beat(comment: string): void {
+    if (!this.#closed && !this.#target.writableNeedDrain) this.#target.write(comment);
+  }
+
+  /** The writable closed first (the client went away). */
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#heartbeat.stop();
+    this.#wake?.();
+    this.#options.onCancel?.(new Error('the client closed the connection'));
+    void this.#iterator.return?.()?.catch(() => {});
+  }
+
+  #drained(): Promise<void> {
+    let onDrain!: () => void;
+    return new Promise<void>((resolve) => {
+      onDrain = resolve;
+      this.#wake = resolve;
+      this.#target.once('drain', resolve);
+    }).finally(() => {
+      this.#wake = undefined;
+      this.#target.off('drain', onDrain);
+    });
+  }
+
+  /** The stream is over on the pipe's side (finished or failed): no more heartbeats or close handling. */
+  #settle(): void {
+    this.#closed = true;
+    this.#heartbeat.stop();
+    this.#target.off('close', this.#onClose);
+  }
 }
