@@ -48,31 +48,42 @@ export interface SSEStreamOptions {
 let defaultHeartbeat: string | undefined;
 
 /**
- * The heartbeat of an outgoing SSE stream: calls `send` with a comment whenever nothing was sent for
- * `heartbeatMs` (checked every half period, so a heartbeat goes out between 1 and 1.5 periods after
- * the last write). `heartbeatMs: 0` switches it off. The timer is unref'd: it never keeps a process
- * alive on its own. Internal: shared by `createSSEStream` and `pipeSSE`.
+ * The heartbeat of an outgoing SSE stream: calls `send(comment, context)` whenever nothing was sent
+ * for `heartbeatMs` (checked every half period, so a heartbeat goes out between 1 and 1.5 periods
+ * after the last write). `heartbeatMs: 0` switches it off. The timer is unref'd: it never keeps a
+ * process alive on its own. The timer's callback is one function for all clocks (the clock is its
+ * argument), and `context` lets a caller pass a plain function rather than a closure over itself.
+ * Internal: shared by `createSSEStream` and `pipeSSE`.
  */
-export class HeartbeatClock {
+export class HeartbeatClock<C = undefined> {
   readonly #comment: string;
+  readonly #heartbeatMs: number;
+  readonly #send: (comment: string, context: C) => void;
+  readonly #context: C;
   #timer: ReturnType<typeof setInterval> | undefined;
   #lastSent = Date.now();
 
-  constructor(options: Pick<SSEStreamOptions, 'heartbeatMs' | 'heartbeatComment'>, send: (comment: string) => void) {
+  constructor(
+    options: Pick<SSEStreamOptions, 'heartbeatMs' | 'heartbeatComment'>,
+    send: (comment: string, context: C) => void,
+    context: C,
+  ) {
     const heartbeatMs = options.heartbeatMs ?? 15_000;
     defaultHeartbeat ??= encodeSSEComment('heartbeat');
     this.#comment =
       options.heartbeatComment === undefined ? defaultHeartbeat : encodeSSEComment(options.heartbeatComment);
+    this.#heartbeatMs = heartbeatMs;
+    this.#send = send;
+    this.#context = context;
     if (heartbeatMs <= 0) return;
-    this.#timer = setInterval(
-      () => {
-        if (Date.now() - this.#lastSent < heartbeatMs) return;
-        this.#lastSent = Date.now();
-        send(this.#comment);
-      },
-      Math.max(10, Math.floor(heartbeatMs / 2)),
-    );
+    this.#timer = setInterval(HeartbeatClock.#tick, Math.max(10, Math.floor(heartbeatMs / 2)), this);
     this.#timer.unref?.();
+  }
+
+  static #tick<D>(clock: HeartbeatClock<D>): void {
+    if (Date.now() - clock.#lastSent < clock.#heartbeatMs) return;
+    clock.#lastSent = Date.now();
+    clock.#send(clock.#comment, clock.#context);
   }
 
   /** Something was sent: the silence starts again. */
@@ -105,13 +116,17 @@ export function createSSEStream(
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        heartbeat = new HeartbeatClock(options, (comment) => {
-          try {
-            controller.enqueue(encoder.encode(comment));
-          } catch {
-            heartbeat?.stop();
-          }
-        });
+        heartbeat = new HeartbeatClock(
+          options,
+          (comment) => {
+            try {
+              controller.enqueue(encoder.encode(comment));
+            } catch {
+              heartbeat?.stop();
+            }
+          },
+          undefined,
+        );
       },
       async pull(controller) {
         try {

@@ -64,16 +64,16 @@ export function pipeSSE(
 }
 
 /**
- * One {@link pipeSSE} stream: a class, so an open stream holds one object, its `run` frame and two
- * closures (the writable's `close` listener, which `off` must be given again, and the heartbeat's
- * send), not a closure per step. The end-of-tick flush goes through `nextTick` with the pipe as its
- * argument, so it allocates nothing per read.
+ * One {@link pipeSSE} stream: a class, so an open stream holds one object, its `run` frame and one
+ * closure (the writable's `close` listener, which `off` must be given again), not a closure per step.
+ * The end-of-tick flush and the heartbeat's send are static methods given the pipe as their argument
+ * (`nextTick(fn, pipe)`, the clock's context), so they allocate nothing per read or per stream.
  */
 class SSEPipe {
   readonly #iterator: AsyncIterator<SSEOutgoingEvent | string>;
   readonly #target: SSEWritable;
   readonly #options: SSEStreamOptions;
-  readonly #heartbeat: HeartbeatClock;
+  readonly #heartbeat: HeartbeatClock<SSEPipe>;
   readonly #onClose = (): void => this.#close();
   #closed = false;
   /** Resolves a pending wait for `drain` (the writable closed meanwhile). */
@@ -88,7 +88,7 @@ class SSEPipe {
     this.#iterator = iterator;
     this.#target = target;
     this.#options = options;
-    this.#heartbeat = new HeartbeatClock(options, (comment) => this.#beat(comment));
+    this.#heartbeat = new HeartbeatClock<SSEPipe>(options, SSEPipe.#beat, this);
     target.once('close', this.#onClose);
     if (target.destroyed) this.#close();
   }
@@ -138,8 +138,8 @@ class SSEPipe {
     if (!this.#target.write(text)) this.#needDrain = true;
   }
 
-  #beat(comment: string): void {
-    if (!this.#closed && !this.#target.writableNeedDrain) this.#target.write(comment);
+  static #beat(comment: string, pipe: SSEPipe): void {
+    if (!pipe.#closed && !pipe.#target.writableNeedDrain) pipe.#target.write(comment);
   }
 
   /** The writable closed first (the client went away). */
