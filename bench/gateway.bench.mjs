@@ -83,6 +83,33 @@ function memory() {
   return { rss: m.rss, heap: m.heapUsed, external: m.external + m.arrayBuffers };
 }
 
+/** Answers the bench's memory and CPU questions from now on, and tells it this child listens at `url`. */
+function ready(url) {
+  onCommand({ memory: () => memory(), cpu: () => process.cpuUsage() });
+  process.send({ ready: true, url });
+}
+
+/** Starts a node:http server on loopback with long keep-alive, then reports it {@link ready}. */
+async function listenReady(server) {
+  server.keepAliveTimeout = 60_000;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  ready(`http://127.0.0.1:${server.address().port}`);
+}
+
+/** A bearer token from the AgenticStar simulator (client credentials), fetched once by a contender. */
+async function simulatorToken(sim) {
+  const res = await request(sim.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: sim.clientId,
+      client_secret: sim.clientSecret,
+    }).toString(),
+  });
+  return (await res.body.json()).access_token;
+}
+
 async function runSimulator() {
   const { startAgenticStarSimulator } = await import('@kakehashi/testkit');
   const sim = await startAgenticStarSimulator({ tokenLifetimeSeconds: 86_400 });
@@ -122,10 +149,7 @@ async function runProxy(upstream) {
       res.destroy();
     }
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  onCommand({ memory: () => memory(), cpu: () => process.cpuUsage() });
-  process.send({ ready: true, url: `http://127.0.0.1:${server.address().port}` });
+  await listenReady(server);
 }
 
 async function runTranslate(sim) {
@@ -134,16 +158,7 @@ async function runTranslate(sim) {
   // event, one JSON.stringify'd chat.completion.chunk per event, one write per upstream read. No
   // validation, ids, tasks, timeouts, heartbeats, metrics or logs.
   const { createParser } = await import('eventsource-parser');
-  const tokenRes = await request(sim.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: sim.clientId,
-      client_secret: sim.clientSecret,
-    }).toString(),
-  });
-  const { access_token: token } = await tokenRes.body.json();
+  const token = await simulatorToken(sim);
   const upstream = `${sim.url.replace(/\/$/, '')}/v1/chat/completions`;
   const prefix = '{"id":"chatcmpl-0","object":"chat.completion.chunk","created":0,"model":"agenticstar","choices":[';
   const server = createServer(async (req, res) => {
@@ -185,10 +200,7 @@ async function runTranslate(sim) {
       res.destroy();
     }
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  onCommand({ memory: () => memory(), cpu: () => process.cpuUsage() });
-  process.send({ ready: true, url: `http://127.0.0.1:${server.address().port}` });
+  await listenReady(server);
 }
 
 async function runGateway(sim) {
@@ -218,8 +230,7 @@ async function runGateway(sim) {
       );
     });
     node.keepAliveTimeout = 60_000;
-    onCommand({ memory: () => memory(), cpu: () => process.cpuUsage() });
-    process.send({ ready: true, url: `http://127.0.0.1:${node.address().port}` });
+    ready(`http://127.0.0.1:${node.address().port}`);
     return;
   }
   const { pino } = await import(pathToFileURL(requireFromServer.resolve('pino')).href);
@@ -238,9 +249,7 @@ async function runGateway(sim) {
       miibo: false,
     },
   });
-  const { url } = await server.listen();
-  onCommand({ memory: () => memory(), cpu: () => process.cpuUsage() });
-  process.send({ ready: true, url });
+  ready((await server.listen()).url);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -458,16 +467,7 @@ async function runBench() {
   const nginx = existsSync(NGINX) ? await startNginx(new URL(simInfo.url).origin) : undefined;
   if (!nginx) console.log(`nginx: ${NGINX} not found (apt-get install -y nginx), its row is left out`);
 
-  const tokenRes = await request(simInfo.tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: simInfo.clientId,
-      client_secret: simInfo.clientSecret,
-    }).toString(),
-  });
-  const { access_token: token } = await tokenRes.body.json();
+  const token = await simulatorToken(simInfo);
   const message = '東京でおすすめの観光地を教えてください';
   const platformBody = JSON.stringify({
     model: 'AGENTIC STAR',
