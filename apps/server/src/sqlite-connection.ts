@@ -153,7 +153,7 @@ function startChannel(path: string, reader: boolean, schemas: ReadonlyArray<{ sq
     outbox = [];
     outboxFor = undefined;
     // Sent to the worker they were made for; one replaced meanwhile had them failed already.
-    if (w !== undefined && w === worker) w.postMessage(batch.length === 1 ? batch[0] : batch);
+    if (w !== undefined && w === worker) w.postMessage(batch);
   };
   const post = (w: Worker, message: SqliteRequest) => {
     if (outboxFor !== w) {
@@ -204,13 +204,13 @@ function startChannel(path: string, reader: boolean, schemas: ReadonlyArray<{ sq
       if (!reader)
         for (const s of schemas)
           if (message.op !== 'schema' || s.sql !== message.sql)
-            worker.postMessage({
+            post(worker, {
               id: 0,
               op: 'schema',
               sql: s.sql,
               busyMs: s.busyMs,
               deadline: Date.now() + s.busyMs + QUEUE_MS,
-            } satisfies SqliteRequest);
+            });
     }
     const w = worker;
     const id = nextId++;

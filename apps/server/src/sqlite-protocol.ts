@@ -1,4 +1,5 @@
-// The messages between a SQLite connection (sqlite-connection.ts) and its worker (sqlite-worker.ts).
+// The messages between a SQLite connection (sqlite-connection.ts) and its worker (sqlite-worker.ts):
+// requests travel as an array (those of one turn of the event loop), each reply on its own.
 
 /**
  * A request to a SQLite worker (the writer, or the file's reader: see `reader` in sqlite-worker.ts). `busyMs` is the longest this statement waits for another process's

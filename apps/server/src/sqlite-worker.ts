@@ -171,11 +171,11 @@ function answer(request: SqliteRequest): SqliteReply {
   }
 }
 
-// One request, or the requests of one turn of the caller's event loop, run in order. Each is answered
-// as soon as it has run (a statement waiting for a lock holds back none before it); answers that follow
-// each other quickly reach the caller in one wake-up of its event loop.
-port.on('message', (message: SqliteRequest | SqliteRequest[]) => {
-  for (const request of Array.isArray(message) ? message : [message]) {
+// The requests of one turn of the caller's event loop, run in order. Each is answered as soon as it
+// has run (a statement waiting for a lock holds back none before it); answers that follow each other
+// quickly reach the caller in one wake-up of its event loop.
+port.on('message', (batch: SqliteRequest[]) => {
+  for (const request of batch) {
     port.postMessage(answer(request));
     if (request.op === 'close') {
       port.close();
